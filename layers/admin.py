@@ -1,0 +1,33 @@
+"""Administrative areas: districts and wards/communes, so every asset and KPI rolls up by ward."""
+
+from sqlalchemy import Column, ForeignKey, Index, Table, Text
+
+from layers._spec import LayerSpec
+from twin.schema import geometry_column, metadata
+
+districts = Table(
+    "districts",
+    metadata,
+    Column("id", Text, primary_key=True, comment="GSO code, e.g. 213"),
+    Column("name", Text, nullable=False),
+    Column("province_code", Text),
+    geometry_column("MULTIPOLYGON"),
+    comment="Districts (huyện, thành phố) with their GSO codes",
+)
+
+wards = Table(
+    "wards",
+    metadata,
+    Column("id", Text, primary_key=True, comment="GSO code, e.g. 07201"),
+    Column("name", Text, nullable=False),
+    Column("kind", Text, comment="Phường (ward) or Xã (commune)"),
+    Column("district_code", Text, ForeignKey("districts.id")),
+    geometry_column("MULTIPOLYGON"),
+    Index("ix_wards_district_code", "district_code"),
+    comment="Wards and communes with their GSO codes",
+)
+
+LAYERS = [
+    LayerSpec(districts, None, "MultiPolygon", "Districts"),
+    LayerSpec(wards, None, "MultiPolygon", "Wards and communes"),
+]

@@ -1,0 +1,73 @@
+"""Power distribution from substation to service point.
+
+Substations are the sources; lines, transformers and switches are edges of the power network;
+service points carry the customers. A normally-open tie is a switch with ``normal_state='open'``
+and ``is_tie``: closing it transfers load between feeders.
+"""
+
+from sqlalchemy import Boolean, Column, Float, Integer, Text
+
+from layers._spec import LayerSpec
+from twin.schema import asset_table, metres, one_of, positive
+
+VOLTAGE_LEVELS = ("HV", "MV", "LV")
+SWITCH_STATES = ("open", "closed")
+
+substations = asset_table(
+    "substations", "SUB", "POINT",
+    Column("name", Text),
+    Column("primary_kv", Float), Column("secondary_kv", Float),
+    Column("capacity_kva", Float),
+    comment="Substations feeding the MV network",
+)
+
+power_lines = asset_table(
+    "power_lines", "PL", "LINESTRING",
+    Column("voltage_level", Text, nullable=False),
+    Column("voltage_kv", Float),
+    Column("construction", Text, nullable=False, server_default="overhead",
+           comment="overhead (line) or underground (cable)"),
+    Column("conductor", Text),
+    Column("rated_current_a", Float),
+    metres("depth_m", "burial depth of an underground cable"),
+    one_of("voltage_level", VOLTAGE_LEVELS),
+    one_of("construction", ("overhead", "underground")),
+    comment="MV and LV overhead lines and underground cables",
+)
+
+transformers = asset_table(
+    "transformers", "TR", "POINT",
+    Column("capacity_kva", Float, nullable=False),
+    Column("primary_kv", Float), Column("secondary_kv", Float),
+    Column("mounting", Text, comment="pole, pad, kiosk"),
+    positive("capacity_kva"),
+    comment="Distribution transformers (MV/LV)",
+)
+
+power_switches = asset_table(
+    "power_switches", "SW", "POINT",
+    Column("switch_type", Text, comment="breaker, recloser, load_break, disconnector, fuse"),
+    Column("normal_state", Text, nullable=False, server_default="closed"),
+    Column("is_tie", Boolean, nullable=False, server_default="false",
+           comment="a normally-open point between feeders"),
+    Column("voltage_level", Text),
+    one_of("normal_state", SWITCH_STATES),
+    comment="Switches with their normal state; ties are normally open",
+)
+
+service_points = asset_table(
+    "service_points", "SP", "POINT",
+    Column("customers", Integer, nullable=False, server_default="1"),
+    Column("demand_kw", Float),
+    Column("building_id", Text),
+    positive("customers"),
+    comment="Where customers are supplied, with customer counts",
+)
+
+LAYERS = [
+    LayerSpec(substations, "SUB", "Point", "Substations", network="power"),
+    LayerSpec(power_lines, "PL", "LineString", "Power lines and cables", network="power"),
+    LayerSpec(transformers, "TR", "Point", "Transformers", network="power"),
+    LayerSpec(power_switches, "SW", "Point", "Power switches", network="power"),
+    LayerSpec(service_points, "SP", "Point", "Power service points", network="power"),
+]

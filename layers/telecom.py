@@ -1,0 +1,65 @@
+"""Telecom: a passive optical network from central offices (OLTs) through cabinets and splitters
+to customer terminals, over fibre cables laid in ducts or on poles."""
+
+from sqlalchemy import Column, Float, Integer, Text
+
+from layers._spec import LayerSpec
+from twin.schema import asset_table, metres, positive
+
+central_offices = asset_table(
+    "central_offices", "CO", "POINT",
+    Column("name", Text),
+    Column("olt_ports", Integer, comment="PON ports on its OLTs"),
+    comment="Central offices housing OLTs: the sources of the fibre network",
+)
+
+telecom_cabinets = asset_table(
+    "telecom_cabinets", "CAB", "POINT",
+    Column("cabinet_type", Text, comment="street cabinet, fibre distribution hub"),
+    Column("operator", Text),
+    comment="Street cabinets; active ones are fed by a power node through ``dependencies``",
+)
+
+splitters = asset_table(
+    "splitters", "SPL", "POINT",
+    Column("ratio", Integer, comment="split ratio 1:N, N here"),
+    Column("split_level", Integer, comment="1 in a cabinet, 2 near customers"),
+    Column("cabinet_id", Text, comment="cabinet housing it, when in one"),
+    positive("ratio"),
+    comment="Passive optical splitters",
+)
+
+fibre_cables = asset_table(
+    "fibre_cables", "FC", "LINESTRING",
+    Column("fibre_count", Integer),
+    Column("construction", Text, comment="duct, aerial, buried"),
+    metres("depth_m", "burial depth when underground"),
+    comment="Fibre optic cables",
+)
+
+ducts = asset_table(
+    "ducts", "DU", "LINESTRING",
+    Column("diameter_mm", Float),
+    Column("ways", Integer, comment="number of bores"),
+    Column("material", Text),
+    metres("depth_m", "depth below ground"),
+    comment="Underground ducts that carry cables",
+)
+
+customer_terminals = asset_table(
+    "customer_terminals", "ONT", "POINT",
+    Column("households", Integer, nullable=False, server_default="1"),
+    Column("service", Text, comment="FTTH, FTTB, business"),
+    Column("building_id", Text),
+    positive("households"),
+    comment="Customer terminals (ONTs) with the households they serve",
+)
+
+LAYERS = [
+    LayerSpec(central_offices, "CO", "Point", "Central offices (OLT)", network="telecom"),
+    LayerSpec(telecom_cabinets, "CAB", "Point", "Telecom cabinets", network="telecom"),
+    LayerSpec(splitters, "SPL", "Point", "Optical splitters", network="telecom"),
+    LayerSpec(fibre_cables, "FC", "LineString", "Fibre cables", network="telecom"),
+    LayerSpec(ducts, "DU", "LineString", "Ducts", network="telecom"),
+    LayerSpec(customer_terminals, "ONT", "Point", "Customer terminals", network="telecom"),
+]

@@ -1,0 +1,20 @@
+"""Street trees: their size matters to lighting (crowns block light) and to planners."""
+
+from sqlalchemy import Column, Date, Text
+
+from layers._spec import LayerSpec
+from twin.schema import asset_table, metres, positive
+
+trees = asset_table(
+    "trees", "TRE", "POINT",
+    Column("species", Text),
+    metres("height_m", "total height"),
+    metres("trunk_diameter_m", "trunk diameter at breast height"),
+    metres("crown_diameter_m", "crown diameter"),
+    Column("planted_date", Date),
+    positive("height_m"),
+    positive("crown_diameter_m"),
+    comment="Trees with height and crown for 3D and for light blocking",
+)
+
+LAYERS = [LayerSpec(trees, "TRE", "Point", "Trees")]

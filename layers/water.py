@@ -1,0 +1,101 @@
+"""Water supply: pipes, valves, hydrants, junctions, service connections, sources, tanks, pumps.
+
+Valves and pumps are points in the map and edges in the network (``network_edges``), as in EPANET
+and WNTR; pipes are edges between junctions. Depth is of the pipe crown below ground.
+"""
+
+from sqlalchemy import Column, Float, ForeignKey, Integer, Text
+
+from layers._spec import LayerSpec
+from twin.schema import asset_table, metres, one_of, positive
+
+DEVICE_STATES = ("open", "closed")
+
+water_pipes = asset_table(
+    "water_pipes", "WP", "LINESTRING",
+    Column("diameter_mm", Float, comment="internal diameter (mm)"),
+    Column("material", Text, comment="PVC, HDPE, DI, CI, steel, AC, ..."),
+    metres("depth_m", "depth of the pipe crown below ground"),
+    metres("length_m", "hydraulic length (may differ from the drawn line)"),
+    Column("roughness", Float, comment="Hazen-Williams C"),
+    Column("normal_state", Text, nullable=False, server_default="open"),
+    one_of("normal_state", DEVICE_STATES),
+    positive("diameter_mm"),
+    positive("depth_m"),
+    comment="Water mains and distribution pipes",
+)
+
+water_valves = asset_table(
+    "water_valves", "WV", "POINT",
+    Column("valve_type", Text, comment="gate, butterfly, PRV, PSV, FCV, TCV, check, ..."),
+    Column("diameter_mm", Float),
+    Column("normal_state", Text, nullable=False, server_default="open"),
+    Column("pipe_id", Text, ForeignKey("water_pipes.id"), index=True, comment="pipe it sits on"),
+    metres("depth_m", "depth below ground"),
+    one_of("normal_state", DEVICE_STATES),
+    comment="Valves with their normal state (isolation valves, control valves)",
+)
+
+hydrants = asset_table(
+    "hydrants", "HYD", "POINT",
+    Column("hydrant_type", Text, comment="pillar, underground, wall"),
+    Column("diameter_mm", Float),
+    comment="Fire hydrants",
+)
+
+water_junctions = asset_table(
+    "water_junctions", "WJ", "POINT",
+    metres("elevation_m", "ground elevation above datum"),
+    Column("base_demand_lps", Float, comment="base demand (L/s)"),
+    metres("depth_m", "depth of the connection below ground"),
+    comment="Junctions where pipes meet (EPANET junctions)",
+)
+
+water_service_connections = asset_table(
+    "water_service_connections", "WSC", "POINT",
+    Column("customers", Integer, nullable=False, server_default="1"),
+    Column("demand_m3_per_day", Float),
+    Column("building_id", Text, comment="building served, when known"),
+    positive("customers"),
+    comment="Service connections to customers, with customer counts",
+)
+
+water_sources = asset_table(
+    "water_sources", "WS", "POINT",
+    Column("name", Text),
+    Column("source_type", Text, comment="treatment_plant, reservoir, well"),
+    metres("head_m", "total head"),
+    Column("capacity_m3_per_day", Float),
+    comment="Where water enters the network (EPANET reservoirs)",
+)
+
+water_tanks = asset_table(
+    "water_tanks", "WT", "POINT",
+    Column("name", Text),
+    metres("elevation_m", "base elevation"),
+    metres("min_level_m", "minimum level"),
+    metres("max_level_m", "maximum level"),
+    metres("diameter_m", "diameter"),
+    Column("capacity_m3", Float),
+    comment="Storage tanks",
+)
+
+water_pumps = asset_table(
+    "water_pumps", "WPU", "POINT",
+    Column("name", Text),
+    Column("power_kw", Float, comment="rated power (kW)"),
+    Column("pump_type", Text, comment="POWER or HEAD curve (EPANET)"),
+    comment="Pumps; fed by a power node through ``dependencies``",
+)
+
+LAYERS = [
+    LayerSpec(water_pipes, "WP", "LineString", "Water pipes", network="water"),
+    LayerSpec(water_valves, "WV", "Point", "Water valves", network="water"),
+    LayerSpec(hydrants, "HYD", "Point", "Hydrants", network="water"),
+    LayerSpec(water_junctions, "WJ", "Point", "Water junctions", network="water"),
+    LayerSpec(water_service_connections, "WSC", "Point", "Water service connections",
+              network="water"),
+    LayerSpec(water_sources, "WS", "Point", "Water sources", network="water"),
+    LayerSpec(water_tanks, "WT", "Point", "Water tanks", network="water"),
+    LayerSpec(water_pumps, "WPU", "Point", "Water pumps", network="water"),
+]

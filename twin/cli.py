@@ -1,0 +1,186 @@
+"""The ``twin`` command. The one module that reaches into every package; each command parses its
+arguments, delegates, and prints. Errors are one line (what and why), detail below when any."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import sqlalchemy as sa
+import typer
+
+from twin.cluster import ClusterError, EmbeddedCluster
+from twin.config import Settings
+from twin.database import DatabaseError, open_twin
+from twin.errors import TwinError
+from twin.progress import console
+
+app = typer.Typer(help="Urban Twin: the city's infrastructure in PostGIS.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+db_app = typer.Typer(help="The embedded PostgreSQL + PostGIS cluster.", no_args_is_help=True)
+import_app = typer.Typer(help="Import data into the twin (all or nothing).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(import_app, name="import")
+
+
+def fail(message: str, detail: str | None = None) -> NoReturn:
+    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    if detail:
+        console.print(f"[dim]{detail}[/]", highlight=False, soft_wrap=True)
+    raise typer.Exit(1)
+
+
+def run_guarded(main: typer.Typer) -> None:
+    """Run the app, turning the twin's own errors into one clear line."""
+    try:
+        main(standalone_mode=True)
+    except (TwinError, ClusterError, DatabaseError) as exc:
+        fail(str(exc))
+    except sa.exc.DBAPIError as exc:
+        first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        fail(f"the database refused the change: {first}", "nothing was written")
+
+
+# -- the embedded cluster ---------------------------------------------------------------------
+def _cluster() -> EmbeddedCluster:
+    settings = Settings()
+    if settings.database_url:
+        fail("TWIN_DATABASE_URL is set: the twin uses that server, not its embedded cluster")
+    return EmbeddedCluster(settings.resolved_home())
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Say whether the embedded cluster is initialised and running, and where."""
+    print(_cluster().status())
+
+
+@db_app.command("start")
+def db_start() -> None:
+    """Initialise (first time) and start the embedded cluster, then migrate the schema."""
+    open_twin(Settings()).dispose()
+    print(_cluster().status())
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """Stop the embedded cluster cleanly."""
+    cluster = _cluster()
+    cluster.stop()
+    print(cluster.status())
+
+
+@db_app.command("url")
+def db_url() -> None:
+    """Print the connection URL of the twin's database (starting the embedded cluster if needed)."""
+    from twin.database import database_url
+
+    print(database_url(Settings()))
+
+
+# -- data in and out --------------------------------------------------------------------------
+@app.command()
+def demo(
+    scale: Annotated[float, typer.Option(min=0.01, max=10, help="City size; 1 = full city")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Random seed (the city is deterministic)")] = 7,
+    replace: Annotated[bool, typer.Option(help="Replace a twin that holds non-demo data")] = False,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Build only")] = False,
+) -> None:
+    """Build the synthetic demo city of Bắc Giang (deterministic for a seed and scale)."""
+    from ingest.demo import load_demo_city
+
+    settings = Settings()
+    engine = open_twin(settings)
+    written = load_demo_city(engine, scale=scale, seed=seed, replace=replace,
+                             shared_data=settings.shared_data_dir())
+    console.print(f"demo city built: {sum(written.values()):,} rows in {len(written)} tables")
+    if not no_serve:
+        console.print("not serving: the web app is not part of this release yet (--no-serve)")
+
+
+@import_app.command("osm")
+def import_osm(path: Annotated[Path, typer.Argument(help=".osm.pbf or .osm file")]) -> None:
+    """Import roads, buildings, trees, street lamps, power, cabinets, pipelines, hydrants and
+    surveillance cameras from OpenStreetMap."""
+    from ingest.osm import import_osm_file
+
+    _print_written(import_osm_file(open_twin(Settings()), path))
+
+
+@import_app.command("file")
+def import_file(
+    path: Annotated[Path, typer.Argument(help="GeoPackage, Shapefile, GeoJSON or CSV")],
+    layer: Annotated[str, typer.Option(help="Layer to import into, as in 'twin stats'")],
+    crs: Annotated[str | None, typer.Option(help="CRS of the file's coordinates, e.g. EPSG:9214")]
+    = None,
+    map_: Annotated[list[str] | None, typer.Option("--map", help="column=field renames")] = None,
+    file_layer: Annotated[str | None, typer.Option(help="Layer inside a GeoPackage")] = None,
+) -> None:
+    """Import a GIS file into one layer, in any CRS pyproj knows."""
+    from ingest.files import import_gis_file, parse_mapping
+
+    _print_written(import_gis_file(open_twin(Settings()), path, layer=layer, crs=crs,
+                                   mapping=parse_mapping(map_ or []), file_layer=file_layer))
+
+
+@import_app.command("epanet")
+def import_epanet(
+    path: Annotated[Path, typer.Argument(help="EPANET .inp file")],
+    crs: Annotated[str | None, typer.Option(help="CRS of [COORDINATES]; without it they are "
+                                            "taken as metres around the city centre")] = None,
+) -> None:
+    """Import an EPANET model into the water network."""
+    from ingest.epanet import import_epanet_file
+
+    _print_written(import_epanet_file(open_twin(Settings()), path, crs=crs))
+
+
+@app.command()
+def export(
+    layer: Annotated[str, typer.Argument(help="Layer name, as in 'twin stats'")],
+    path: Annotated[Path, typer.Argument(help=".gpkg or .geojson file to write")],
+) -> None:
+    """Export one layer to GeoPackage or GeoJSON (EPSG:4326)."""
+    from twin.export import export_layer
+
+    rows = export_layer(open_twin(Settings()), layer, path)
+    console.print(f"wrote {rows:,} {layer} to {path}")
+
+
+def _print_written(written: dict[str, int]) -> None:
+    for table, rows in written.items():
+        console.print(f"  {table}: {rows:,}")
+    console.print(f"imported {sum(written.values()):,} rows")
+
+
+@app.command()
+def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False) -> None:
+    """Count every layer's assets and every network's nodes and edges."""
+    from twin.stats import twin_stats
+
+    engine = open_twin(Settings())
+    with engine.connect() as conn:
+        figures = twin_stats(conn)
+    if as_json:
+        print(json.dumps(figures, indent=1))
+        return
+    from rich.table import Table
+
+    table = Table("layer", "rows", title="The twin")
+    for name, count in figures["layers"].items():
+        table.add_row(name, f"{count:,}")
+    table.add_row("[bold]assets in all", f"[bold]{figures['assets']:,}")
+    for network, counts in figures["networks"].items():
+        table.add_row(f"{network} network", f"{counts['nodes']:,} nodes, {counts['edges']:,} edges")
+    console.print(table)
+
+
+def main() -> None:
+    run_guarded(app)
+
+
+if __name__ == "__main__":
+    main()
+    sys.exit(0)

@@ -1,0 +1,236 @@
+"""The embedded default: a private PostgreSQL + PostGIS cluster in a folder the twin owns.
+
+The cluster lives in ``<home>/postgres``, listens on 127.0.0.1 only, on a free port chosen at start,
+with a generated password kept in ``<home>/cluster.json`` (mode 0600). PostgreSQL refuses to run as
+root, so when the twin runs as root the server runs as an unprivileged system user.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import pwd
+import secrets
+import shutil
+import socket
+import subprocess
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+SERVER_CONF = """
+# written by the twin's embedded cluster
+listen_addresses = '127.0.0.1'
+unix_socket_directories = ''
+shared_buffers = 256MB
+work_mem = 32MB
+maintenance_work_mem = 256MB
+max_wal_size = 2GB
+"""
+SUPERUSER = "twin"
+DATABASE = "twin"
+SERVICE_ACCOUNT = "twin-postgres"
+
+
+class ClusterError(RuntimeError):
+    """The embedded cluster cannot be set up or started; the message says why and what to do."""
+
+
+@dataclass
+class ClusterInfo:
+    port: int
+    password: str
+    bindir: str
+
+
+def find_bindir() -> Path:
+    """The newest PostgreSQL server binaries that have PostGIS beside them.
+
+    ``TWIN_PG_BINDIR`` wins; then Debian's ``/usr/lib/postgresql/N/bin``; then ``initdb`` on PATH
+    (conda's postgresql package).
+    """
+    if env := os.environ.get("TWIN_PG_BINDIR"):
+        return Path(env)
+    debian = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0,
+    )
+    with_postgis = [
+        p for p in debian
+        if Path(f"/usr/share/postgresql/{Path(p).parts[-3]}/extension/postgis.control").exists()
+    ]
+    if with_postgis:
+        return Path(with_postgis[-1]).parent
+    if debian:
+        major = Path(debian[-1]).parts[-3]
+        raise ClusterError(
+            f"PostGIS is not installed for PostgreSQL {major}: "
+            f"install postgresql-{major}-postgis-3 (./run setup does it)"
+        )
+    on_path = shutil.which("initdb")
+    if on_path:
+        return Path(on_path).resolve().parent
+    raise ClusterError(
+        "no PostgreSQL server found: install postgresql and postgresql-N-postgis-3 "
+        "(./run setup does it), or set TWIN_DATABASE_URL to an existing server"
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _port_in_use(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+class EmbeddedCluster:
+    """Initialise, start, stop and describe the private cluster under ``home``."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.data_dir = home / "postgres"
+        self.log_file = home / "postgres.log"
+        self.info_file = home / "cluster.json"
+
+    # -- state -------------------------------------------------------------------------------
+    def is_initialised(self) -> bool:
+        return (self.data_dir / "PG_VERSION").exists() and self.info_file.exists()
+
+    def info(self) -> ClusterInfo:
+        try:
+            return ClusterInfo(**json.loads(self.info_file.read_text()))
+        except FileNotFoundError:
+            raise ClusterError(f"no embedded cluster in {self.home}: run 'twin db start'") from None
+
+    def is_running(self) -> bool:
+        if not self.is_initialised():
+            return False
+        result = self._pg_ctl("status", check=False)
+        return result.returncode == 0
+
+    def url(self, database: str = DATABASE) -> str:
+        info = self.info()
+        return f"postgresql+psycopg://{SUPERUSER}:{info.password}@127.0.0.1:{info.port}/{database}"
+
+    def status(self) -> str:
+        if not self.is_initialised():
+            return f"not initialised ({self.data_dir})"
+        if self.is_running():
+            return f"running on 127.0.0.1:{self.info().port} ({self.data_dir})"
+        return f"stopped ({self.data_dir})"
+
+    # -- actions -----------------------------------------------------------------------------
+    def start(self) -> str:
+        """Initialise on first use, start if stopped, and return the connection URL."""
+        if not self.is_initialised():
+            self._init()
+        if not self.is_running():
+            info = self.info()
+            if _port_in_use(info.port):
+                info.port = _free_port()
+                self._save(info)
+            self._pg_ctl("start", "-l", str(self.log_file), "-o", f"-p {info.port}")
+            self._ensure_database()
+        return self.url()
+
+    def stop(self) -> None:
+        if self.is_running():
+            self._pg_ctl("stop", "-m", "fast")
+
+    # -- internals ---------------------------------------------------------------------------
+    def _init(self) -> None:
+        bindir = find_bindir()
+        self.home.mkdir(parents=True, exist_ok=True)
+        if self.data_dir.exists() and any(self.data_dir.iterdir()):
+            raise ClusterError(f"{self.data_dir} exists but holds no cluster: move it away first")
+        self.data_dir.mkdir(mode=0o700, exist_ok=True)
+        info = ClusterInfo(port=_free_port(), password=secrets.token_urlsafe(24), bindir=str(bindir))
+        pwfile = self.home / ".pwfile"
+        pwfile.write_text(info.password + "\n")
+        self.log_file.touch()
+        for path in (self.data_dir, pwfile, self.log_file):
+            self._give_to_server_user(path)
+        try:
+            self._run(
+                [str(bindir / "initdb"), "-D", str(self.data_dir), "-U", SUPERUSER,
+                 "-A", "scram-sha-256", f"--pwfile={pwfile}", "-E", "UTF8", "--no-locale"],
+                what="initdb",
+            )
+        finally:
+            pwfile.unlink(missing_ok=True)
+        with (self.data_dir / "postgresql.conf").open("a") as conf:
+            conf.write(SERVER_CONF)
+        self._save(info)
+
+    def _save(self, info: ClusterInfo) -> None:
+        self.info_file.write_text(json.dumps(asdict(info), indent=1))
+        self.info_file.chmod(0o600)
+
+    def _ensure_database(self) -> None:
+        import psycopg
+
+        info = self.info()
+        with psycopg.connect(
+            host="127.0.0.1", port=info.port, user=SUPERUSER, password=info.password,
+            dbname="postgres", autocommit=True,
+        ) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{DATABASE}"')
+
+    def _pg_ctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        pg_ctl = str(Path(self.info().bindir) / "pg_ctl")
+        return self._run([pg_ctl, "-D", str(self.data_dir), "-w", *args], what="pg_ctl", check=check)
+
+    def _run(self, cmd: list[str], what: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        user = _server_user()
+        kwargs = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []} if user else {}
+        result = subprocess.run(cmd, capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]
+        if check and result.returncode != 0:
+            detail = (result.stderr or result.stdout).strip().splitlines()
+            log_tail = self.log_file.read_text().strip().splitlines()[-5:] if self.log_file.exists() else []
+            raise ClusterError(
+                f"{what} failed for the embedded cluster in {self.data_dir}: "
+                + " | ".join(detail[-3:] + log_tail)
+            )
+        return result
+
+    def _give_to_server_user(self, path: Path) -> None:
+        user = _server_user()
+        if user is None:
+            return
+        _check_reachable(path.parent, user)
+        os.chown(path, user.pw_uid, user.pw_gid)
+
+
+def _server_user() -> pwd.struct_passwd | None:
+    """The account the server runs as: None (ourselves) unless we are root."""
+    if os.geteuid() != 0:
+        return None
+    for name in ("postgres", SERVICE_ACCOUNT):
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            continue
+    subprocess.run(
+        ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVICE_ACCOUNT],
+        check=True, capture_output=True,
+    )
+    return pwd.getpwnam(SERVICE_ACCOUNT)
+
+
+def _check_reachable(folder: Path, user: pwd.struct_passwd) -> None:
+    """The server user must be able to walk down to the data folder."""
+    for parent in [folder, *folder.parents]:
+        st = parent.stat()
+        if st.st_uid == user.pw_uid:
+            continue
+        if not st.st_mode & 0o001:
+            raise ClusterError(
+                f"the database server runs as '{user.pw_name}' (PostgreSQL refuses root) and cannot "
+                f"enter {parent}: choose a TWIN_HOME outside it, or 'chmod o+x {parent}'"
+            )

@@ -1,0 +1,33 @@
+"""Settings: one typed object, read from ``TWIN_*`` environment variables and passed explicitly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Where the twin keeps its data and which database it uses.
+
+    ``database_url`` unset means the embedded default: a private PostgreSQL + PostGIS cluster in
+    ``home``/postgres that the twin initialises, starts and reuses.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="TWIN_", extra="ignore")
+
+    database_url: str | None = Field(default=None, description="An existing PostgreSQL server")
+    home: Path = Field(default=Path(".twin"), description="Folder the twin owns (embedded cluster)")
+    shared_data: Path | None = Field(
+        default=None, description="Folder of optional real reference data (ward names, limits)"
+    )
+
+    def resolved_home(self) -> Path:
+        return self.home.expanduser().resolve()
+
+    def shared_data_dir(self) -> Path | None:
+        """The reference data folder, if present: the setting, else ``../shared/data`` of the repo."""
+        candidates = [self.shared_data] if self.shared_data else []
+        candidates.append(Path(__file__).resolve().parents[2] / "shared" / "data")
+        return next((p for p in candidates if p is not None and p.is_dir()), None)

@@ -1,0 +1,21 @@
+"""Alembic environment: migrations run on the engine the twin hands over (see twin.database)."""
+
+from alembic import context
+from geoalchemy2 import alembic_helpers
+
+import layers  # noqa: F401  (registers every layer's table in the metadata)
+from twin.schema import metadata
+
+config = context.config
+engine = config.attributes["engine"]
+
+with engine.begin() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        include_object=alembic_helpers.include_object,
+        process_revision_directives=alembic_helpers.writer,
+        render_item=alembic_helpers.render_item,
+        include_schemas=False,
+    )
+    context.run_migrations()

@@ -1,0 +1,26 @@
+"""Counts of everything in the twin: per layer, and nodes and edges per network."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, func, select, union_all, literal
+
+from layers import LAYERS, network_edges, network_nodes
+
+
+def twin_stats(conn: Connection) -> dict[str, Any]:
+    """``{"layers": {name: rows}, "assets": total, "networks": {net: {"nodes", "edges"}}}``."""
+    counts = union_all(*(
+        select(literal(name).label("layer"), func.count().label("rows")).select_from(spec.table)
+        for name, spec in LAYERS.items()
+    ))
+    rows = dict(conn.execute(counts).tuples().all())
+    layers = {name: int(rows[name]) for name in LAYERS}
+    networks: dict[str, dict[str, int]] = {}
+    for table, key in ((network_nodes, "nodes"), (network_edges, "edges")):
+        query = select(table.c.network, func.count()).group_by(table.c.network)
+        for network, count in conn.execute(query).tuples():
+            networks.setdefault(network, {"nodes": 0, "edges": 0})[key] = int(count)
+    assets = sum(n for name, n in layers.items() if LAYERS[name].is_asset)
+    return {"layers": layers, "assets": assets, "networks": dict(sorted(networks.items()))}

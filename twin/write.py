@@ -1,0 +1,240 @@
+"""Bulk, atomic writes of layers and topology: validate, then COPY, in the caller's transaction.
+
+Every importer and the demo write through here, so the rules at the boundary (CRS, geometry type
+and validity, known columns, unique ids) hold for all of them. Frames are indexed by whatever
+names a row to the user (a file row number, an OSM id): errors quote that label.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from geoalchemy2 import Geometry
+from sqlalchemy import Boolean, Connection, Date, Integer, Table
+from sqlalchemy.dialects.postgresql import JSONB
+
+from layers import EDGE_PREFIX, LAYERS, NODE_PREFIX, TOPOLOGY_TABLES, LayerSpec
+from twin.errors import InvalidInput
+from twin.schema import STORAGE_SRID, metadata
+
+Report = Callable[[str, int], None]
+"""Called with (table name, rows written) as each table is written: drives progress bars."""
+
+_MULTI = {"MultiPolygon": "Polygon", "MultiLineString": "LineString", "MultiPoint": "Point"}
+
+
+@dataclass
+class Dataset:
+    """What an importer or the demo hands to the twin: layers, then topology, written together.
+
+    ``layers`` maps layer names to GeoDataFrames (columns as in the layer's table); ``nodes``,
+    ``edges`` and ``dependencies`` have the columns of ``layers.network``'s tables. ``notes`` are
+    told to the user after the write (e.g. what the source held that the twin does not model).
+    """
+
+    layers: dict[str, gpd.GeoDataFrame]
+    nodes: gpd.GeoDataFrame | None = None
+    edges: pd.DataFrame | None = None
+    dependencies: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def write_dataset(conn: Connection, dataset: Dataset, report: Report | None = None) -> dict[str, int]:
+    """Write a whole dataset in the caller's transaction: all of it, or (on error) none of it."""
+    written = write_layers(conn, dataset.layers, report)
+    written.update(write_topology(conn, dataset.nodes, dataset.edges, dataset.dependencies))
+    return written
+
+
+def reserve_ids(conn: Connection, kind: str, count: int) -> list[str]:
+    """``count`` fresh ids for a layer (``luminaires``) or a network's nodes or edges
+    (``water:nodes``, ``water:edges``), for importers that must link rows before writing them."""
+    if ":" in kind:
+        network, what = kind.split(":")
+        prefix = (NODE_PREFIX if what == "nodes" else EDGE_PREFIX)[network]
+        sequence = f"network_{what}_id_seq"
+    else:
+        prefix, sequence = LAYERS[kind].prefix, f"{kind}_id_seq"
+    numbers = conn.exec_driver_sql(
+        f"SELECT nextval('{sequence}') FROM generate_series(1, {int(count)})").scalars().all()
+    return [f"{prefix}-{n:06d}" for n in numbers]
+
+
+def write_layers(conn: Connection, frames: Mapping[str, gpd.GeoDataFrame],
+                 report: Report | None = None) -> dict[str, int]:
+    """Validate and COPY each layer's frame into its table; returns rows written per layer.
+
+    Frames may omit ``id`` (the database numbers new assets) and any nullable column. Referenced
+    tables are written first. Wards are then assigned to the new rows that lack one.
+    """
+    ready = {name: prepare_layer(LAYERS[name] if name in LAYERS else _unknown(name), frame)
+             for name, frame in frames.items()}
+    written: dict[str, int] = {}
+    for table in metadata.sorted_tables:
+        if table.name in ready:
+            written[table.name] = copy_rows(conn, table, ready[table.name])
+            if report:
+                report(table.name, written[table.name])
+    advance_id_sequences(conn, [LAYERS[name] for name in ready])
+    assign_wards(conn, [LAYERS[name] for name in ready])
+    return written
+
+
+def write_topology(conn: Connection, nodes: gpd.GeoDataFrame | None = None,
+                   edges: pd.DataFrame | None = None,
+                   dependencies: pd.DataFrame | None = None) -> dict[str, int]:
+    """COPY network nodes, edges and cross-network dependencies (columns as in layers.network)."""
+    written = {}
+    for table, frame in zip(TOPOLOGY_TABLES, (nodes, edges, dependencies), strict=True):
+        if frame is not None and len(frame):
+            _check_columns(table, frame)
+            if "geom" in frame.columns or isinstance(frame, gpd.GeoDataFrame):
+                frame = _to_storage_crs(frame, table.name)
+            written[table.name] = copy_rows(conn, table, frame)
+    for table in TOPOLOGY_TABLES[:2]:
+        if table.name in written:
+            _advance_sequence(conn, f"{table.name}_id_seq", table.name, "[A-Z]+")
+    return written
+
+
+def _unknown(name: str) -> LayerSpec:
+    raise InvalidInput(f"unknown layer '{name}'; known layers: {', '.join(LAYERS)}")
+
+
+def prepare_layer(spec: LayerSpec, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The frame in the storage CRS with geometries of the layer's type, or InvalidInput."""
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
+        raise InvalidInput("has no geometry", where=f"layer '{spec.name}'")
+    frame = frame.rename_geometry("geom") if frame.geometry.name != "geom" else frame
+    _check_columns(spec.table, frame)
+    frame = _to_storage_crs(frame, spec.name)
+    frame = frame.set_geometry(_geometries_of_type(spec, frame.geometry))
+    if "id" in frame.columns:
+        ids = frame["id"]
+        if ids.isna().any():
+            raise InvalidInput("asset id is empty", where=f"row {ids[ids.isna()].index[0]}",
+                               column="id")
+        duplicated = ids[ids.duplicated()]
+        if len(duplicated):
+            raise InvalidInput(f"asset id '{duplicated.iloc[0]}' appears twice",
+                               where=f"row {duplicated.index[0]}", column="id")
+    return frame
+
+
+def _check_columns(table: Table, frame: pd.DataFrame) -> None:
+    known = set(table.columns.keys())
+    unknown = [c for c in frame.columns if c not in known]
+    if unknown:
+        raise InvalidInput(
+            f"unknown column for layer '{table.name}' (its columns: {', '.join(sorted(known))})",
+            column=unknown[0],
+        )
+
+
+def _to_storage_crs(frame: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
+    if frame.crs is None:
+        raise InvalidInput("has no CRS: name the CRS of its coordinates", where=f"layer '{name}'")
+    return frame if frame.crs.to_epsg() == STORAGE_SRID else frame.to_crs(STORAGE_SRID)
+
+
+def _geometries_of_type(spec: LayerSpec, geoms: gpd.GeoSeries) -> gpd.GeoSeries:
+    """Promote single to multi where the layer stores multi; refuse empty, wrong or broken ones."""
+    missing = geoms.isna() | geoms.is_empty
+    if missing.any():
+        raise InvalidInput("geometry is empty", where=f"row {geoms.index[missing][0]}",
+                           source=f"layer '{spec.name}'")
+    single = _MULTI.get(spec.geometry_type)
+    if single:
+        is_single = (geoms.geom_type == single).to_numpy()
+        if is_single.any():
+            values = geoms.to_numpy().copy()
+            collect = {"Polygon": shapely.MultiPolygon, "LineString": shapely.MultiLineString,
+                       "Point": shapely.MultiPoint}[single]
+            values[is_single] = [collect([g]) for g in values[is_single]]
+            geoms = gpd.GeoSeries(values, index=geoms.index, crs=geoms.crs)
+    wrong = geoms.geom_type != spec.geometry_type
+    if wrong.any():
+        raise InvalidInput(
+            f"geometry is a {geoms[wrong].iloc[0].geom_type}, layer '{spec.name}' holds "
+            f"{spec.geometry_type}s", where=f"row {geoms.index[wrong][0]}")
+    invalid = ~geoms.is_valid
+    if invalid.any():
+        bad = geoms[invalid]
+        raise InvalidInput(f"invalid geometry: {shapely.is_valid_reason(bad.iloc[0])}",
+                           where=f"row {bad.index[0]}", source=f"layer '{spec.name}'")
+    return geoms
+
+
+def copy_rows(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
+    """COPY ``frame`` into ``table`` as CSV with EWKB geometry, inside the caller's transaction."""
+    if not len(frame):
+        return 0
+    columns = list(frame.columns)
+    out = pd.DataFrame(index=frame.index)
+    for name in columns:
+        out[name] = _csv_values(table.columns[name].type, frame[name])
+    buffer = io.StringIO()
+    out.to_csv(buffer, index=False, header=False)
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(
+        f'COPY "{table.name}" ({quoted}) FROM STDIN (FORMAT csv)'
+    ) as copy:
+        copy.write(buffer.getvalue())
+    return len(frame)
+
+
+def _csv_values(sql_type: object, values: pd.Series) -> pd.Series:
+    if isinstance(sql_type, Geometry):
+        geoms = shapely.set_srid(np.asarray(values, dtype=object), STORAGE_SRID)
+        return pd.Series(shapely.to_wkb(geoms, hex=True, include_srid=True), index=values.index)
+    if isinstance(sql_type, JSONB):
+        return values.map(lambda v: None if v is None or v != v else json.dumps(v,
+                                                                                ensure_ascii=False))
+    if isinstance(sql_type, Integer):
+        return values.astype("Int64")
+    if isinstance(sql_type, Boolean):
+        return values.astype("boolean")
+    if isinstance(sql_type, Date):
+        return pd.to_datetime(values).dt.strftime("%Y-%m-%d")
+    return values
+
+
+def advance_id_sequences(conn: Connection, specs: list[LayerSpec]) -> None:
+    """After rows with explicit ids, move each id sequence past the highest number in use."""
+    for spec in specs:
+        if spec.prefix is not None:
+            _advance_sequence(conn, f"{spec.name}_id_seq", spec.name, spec.prefix)
+
+
+def _advance_sequence(conn: Connection, sequence: str, table: str, prefix_pattern: str) -> None:
+    conn.exec_driver_sql(
+        f"SELECT setval('{sequence}', GREATEST("
+        f"(SELECT max(substring(id FROM '-([0-9]+)$')::bigint) FROM \"{table}\" "
+        f"WHERE id ~ '^{prefix_pattern}-[0-9]+$'), "
+        f"(SELECT last_value FROM \"{sequence}\"), 1))"
+    )
+
+
+def assign_wards(conn: Connection, specs: list[LayerSpec]) -> None:
+    """Give every asset without a ward the ward that holds its point (a line's midpoint, a
+    polygon's point on surface), so that an asset on a boundary counts in exactly one ward."""
+    for spec in specs:
+        if spec.prefix is None:
+            continue
+        anchor = {
+            "Point": "a.geom",
+            "LineString": "ST_LineInterpolatePoint(a.geom, 0.5)",
+        }.get(spec.geometry_type, "ST_PointOnSurface(a.geom)")
+        conn.exec_driver_sql(
+            f'UPDATE "{spec.name}" AS a SET ward_code = ('
+            f"SELECT w.id FROM wards w WHERE ST_Intersects(w.geom, {anchor}) "
+            f"ORDER BY w.id LIMIT 1) WHERE a.ward_code IS NULL"
+        )

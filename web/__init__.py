@@ -1,0 +1,2 @@
+"""The web app (OGC API Features, vector tiles, live stream, the 3D browser map); not part of
+this release yet."""
