@@ -6,7 +6,19 @@ key) to its :class:`LayerSpec`, in an order where referenced tables come first.
 
 from __future__ import annotations
 
-from layers import admin, cameras, drainage, lighting, network, power, roads, telecom, trees, water
+from layers import (
+    admin,
+    cameras,
+    drainage,
+    landscape,
+    lighting,
+    network,
+    power,
+    roads,
+    telecom,
+    trees,
+    water,
+)
 from layers._spec import LayerSpec
 from layers.network import (
     EDGE_PREFIX,
@@ -17,7 +29,7 @@ from layers.network import (
     network_nodes,
 )
 
-_MODULES = (admin, roads, trees, lighting, water, drainage, power, telecom, cameras)
+_MODULES = (admin, landscape, roads, trees, lighting, water, drainage, power, telecom, cameras)
 
 LAYERS: dict[str, LayerSpec] = {spec.name: spec for m in _MODULES for spec in m.LAYERS}
 

@@ -2,7 +2,6 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 04:44:26.509676
 
 """
 from typing import Sequence, Union
@@ -53,7 +52,6 @@ SEQUENCES = [
     "water_valves_id_seq",
 ]
 
-
 TABLE_COMMENTS = {
     "buildings": 'Building footprints with heights for 3D extrusion',
     "cameras": 'Surveillance and traffic cameras with their field of view',
@@ -82,6 +80,7 @@ TABLE_COMMENTS = {
     "transformers": 'Distribution transformers (MV/LV)',
     "trees": 'Trees with height and crown for 3D and for light blocking',
     "wards": 'Wards and communes with their GSO codes',
+    "water_areas": 'Rivers, lakes and ponds for the base map',
     "water_junctions": 'Junctions where pipes meet (EPANET junctions)',
     "water_pipes": 'Water mains and distribution pipes',
     "water_pumps": 'Pumps; fed by a power node through ``dependencies``',
@@ -535,6 +534,16 @@ def upgrade() -> None:
     op.create_geospatial_index('idx_trees_geom', 'trees', ['geom'], unique=False, postgresql_using='gist', postgresql_ops={})
     op.create_index(op.f('ix_trees_ward_code'), 'trees', ['ward_code'], unique=False)
     op.create_index('uq_trees_source_ref', 'trees', ['source', 'source_ref'], unique=True, postgresql_where=sa.text('source_ref IS NOT NULL'))
+    op.create_geospatial_table('water_areas',
+    sa.Column('id', sa.Text(), nullable=False, comment="WA-NNNNNN or the source's id"),
+    sa.Column('name', sa.Text(), nullable=True),
+    sa.Column('kind', sa.Text(), nullable=True, comment='river, lake, pond, canal'),
+    sa.Column('source', sa.Text(), server_default='manual', nullable=False),
+    sa.Column('source_ref', sa.Text(), nullable=True),
+    sa.Column('geom', Geometry(geometry_type='MULTIPOLYGON', srid=4326, dimension=2, spatial_index=False, from_text='ST_GeomFromEWKT', name='geometry', nullable=False), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_water_areas'))
+    )
+    op.create_geospatial_index('idx_water_areas_geom', 'water_areas', ['geom'], unique=False, postgresql_using='gist', postgresql_ops={})
     op.create_geospatial_table('water_junctions',
     sa.Column('id', sa.Text(), server_default=sa.text("'WJ-' || lpad(nextval('water_junctions_id_seq')::text, 6, '0')"), nullable=False, comment='stable asset id shown to users, WJ-NNNNNN'),
     sa.Column('geom', Geometry(geometry_type='POINT', srid=4326, dimension=2, spatial_index=False, from_text='ST_GeomFromEWKT', name='geometry', nullable=False), nullable=False),
@@ -808,6 +817,8 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_water_junctions_ward_code'), table_name='water_junctions')
     op.drop_geospatial_index('idx_water_junctions_geom', table_name='water_junctions', postgresql_using='gist', column_name='geom')
     op.drop_geospatial_table('water_junctions')
+    op.drop_geospatial_index('idx_water_areas_geom', table_name='water_areas', postgresql_using='gist', column_name='geom')
+    op.drop_geospatial_table('water_areas')
     op.drop_index('uq_trees_source_ref', table_name='trees', postgresql_where=sa.text('source_ref IS NOT NULL'))
     op.drop_index(op.f('ix_trees_ward_code'), table_name='trees')
     op.drop_geospatial_index('idx_trees_geom', table_name='trees', postgresql_using='gist', column_name='geom')
