@@ -37,7 +37,7 @@ power_lines = asset_table(
 
 transformers = asset_table(
     "transformers", "TR", "POINT",
-    Column("capacity_kva", Float, nullable=False),
+    Column("capacity_kva", Float, comment="rated capacity (kVA); unknown in some sources (OSM)"),
     Column("primary_kv", Float), Column("secondary_kv", Float),
     Column("mounting", Text, comment="pole, pad, kiosk"),
     positive("capacity_kva"),

@@ -501,7 +501,7 @@ def upgrade() -> None:
     sa.Column('install_year', sa.Integer(), nullable=True),
     sa.Column('condition', sa.Text(), nullable=True, comment='good, fair, poor or failed'),
     sa.Column('attributes', postgresql.JSONB(astext_type=sa.Text()), nullable=True, comment='source attributes that have no column of their own'),
-    sa.Column('capacity_kva', sa.Float(), nullable=False),
+    sa.Column('capacity_kva', sa.Float(), nullable=True, comment='rated capacity (kVA); unknown in some sources (OSM)'),
     sa.Column('primary_kv', sa.Float(), nullable=True),
     sa.Column('secondary_kv', sa.Float(), nullable=True),
     sa.Column('mounting', sa.Text(), nullable=True, comment='pole, pad, kiosk'),
