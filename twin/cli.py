@@ -25,22 +25,29 @@ app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
 
 
+def say_error(message: str, detail: str | None = None) -> None:
+    """One line that says what went wrong, then the detail (indented, dim) when there is any."""
+    first, *rest = message.strip().splitlines() or [""]
+    console.print(f"[bold red]error:[/] {first}", highlight=False, soft_wrap=True)
+    for line in [*rest, *(detail.splitlines() if detail else [])]:
+        console.print(f"  [dim]{line.strip()}[/]", highlight=False, soft_wrap=True)
+
+
 def fail(message: str, detail: str | None = None) -> NoReturn:
-    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    if detail:
-        console.print(f"[dim]{detail}[/]", highlight=False, soft_wrap=True)
+    say_error(message, detail)
     raise typer.Exit(1)
 
 
-def run_guarded(main: typer.Typer) -> None:
-    """Run the app, turning the twin's own errors into one clear line."""
+def main() -> None:
+    """Run the app, turning the twin's own errors and the database's into one clear line."""
     try:
-        main(standalone_mode=True)
+        app(standalone_mode=True)
     except (TwinError, ClusterError, DatabaseError) as exc:
-        fail(str(exc))
+        say_error(str(exc))
+        sys.exit(1)
     except sa.exc.DBAPIError as exc:
-        first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        fail(f"the database refused the change: {first}", "nothing was written")
+        say_error(f"the database refused the change: {exc.orig or exc}", "nothing was written")
+        sys.exit(1)
 
 
 # -- the embedded cluster ---------------------------------------------------------------------
@@ -177,10 +184,5 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = 
     console.print(table)
 
 
-def main() -> None:
-    run_guarded(app)
-
-
 if __name__ == "__main__":
     main()
-    sys.exit(0)

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.engine import Engine, make_url
 
 from twin.cluster import EmbeddedCluster
 from twin.config import Settings
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -44,6 +47,8 @@ def create_engine(url: str) -> Engine:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -63,6 +68,8 @@ def prepare(engine: Engine) -> None:
             "(install postgresql-N-postgis-3 on that server, or connect as a user who may "
             "create extensions)"
         ) from exc
+    from alembic import command
+
     command.upgrade(alembic_config(engine), "head")
 
 

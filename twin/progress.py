@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from twin.write import Report
-
 console = Console(stderr=True)
+
+Report = Callable[[str, int], None]
+"""Called with (table name, rows written) as each table is written: drives progress bars."""
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -22,10 +22,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from layers import EDGE_PREFIX, LAYERS, NODE_PREFIX, TOPOLOGY_TABLES, LayerSpec
 from twin.errors import InvalidInput
+from twin.progress import Report
 from twin.schema import STORAGE_SRID, metadata
-
-Report = Callable[[str, int], None]
-"""Called with (table name, rows written) as each table is written: drives progress bars."""
 
 _MULTI = {"MultiPolygon": "Polygon", "MultiLineString": "LineString", "MultiPoint": "Point"}
 
