@@ -1,6 +1,7 @@
 """Both ways to a database: the embedded default cluster, and an existing server by URL."""
 
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -56,7 +57,7 @@ def test_embedded_cluster_lifecycle(fresh_home):
     engine.dispose()
     info = json.loads((fresh_home / "cluster.json").read_text())
     assert (fresh_home / "cluster.json").stat().st_mode & 0o777 == 0o600
-    assert info["password"] not in (fresh_home.parent / "twin.log").as_posix()
+    assert info["password"] not in (fresh_home / "postgres.log").read_text()
 
 
 def test_existing_server_by_url_gets_postgis_and_schema(server_url):
@@ -107,3 +108,21 @@ def test_migrations_downgrade_and_upgrade_cleanly(engine):
     command.upgrade(config, "head")
     with engine.connect() as conn:
         assert sa.inspect(conn).has_table("luminaires")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root runs the server as another user")
+def test_root_with_a_private_home_keeps_data_where_the_server_user_can_reach():
+    private = Path(tempfile.mkdtemp(prefix="twin-private-"))
+    private.chmod(0o700)  # like /root: the unprivileged server user cannot enter
+    env = {"TWIN_HOME": str(private / ".twin")}
+    try:
+        assert "running" in run_twin("db", "start", env=env).stdout
+        link = private / ".twin" / "postgres"
+        assert link.is_symlink() and (link / "PG_VERSION").exists()
+        assert json.loads(run_twin("stats", "--json", env=env).stdout)["assets"] == 0
+    finally:
+        run_twin("db", "stop", env=env, check=False)
+        link = private / ".twin" / "postgres"
+        if link.is_symlink():
+            shutil.rmtree(link.resolve().parent, ignore_errors=True)
+        shutil.rmtree(private, ignore_errors=True)

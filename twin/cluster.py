@@ -2,12 +2,15 @@
 
 The cluster lives in ``<home>/postgres``, listens on 127.0.0.1 only, on a free port chosen at start,
 with a generated password kept in ``<home>/cluster.json`` (mode 0600). PostgreSQL refuses to run as
-root, so when the twin runs as root the server runs as an unprivileged system user.
+root, so when the twin runs as root the server runs as an unprivileged system user; if that user
+cannot enter ``<home>`` (a checkout under /root), the data folder is made under
+``/var/lib/urban-twin/`` and ``<home>/postgres`` links to it.
 """
 
 from __future__ import annotations
 
 import glob
+import hashlib
 import json
 import os
 import pwd
@@ -30,6 +33,7 @@ max_wal_size = 2GB
 SUPERUSER = "twin"
 DATABASE = "twin"
 SERVICE_ACCOUNT = "twin-postgres"
+SYSTEM_DATA_ROOT = Path("/var/lib/urban-twin")
 
 
 class ClusterError(RuntimeError):
@@ -92,9 +96,15 @@ class EmbeddedCluster:
 
     def __init__(self, home: Path) -> None:
         self.home = home
-        self.data_dir = home / "postgres"
-        self.log_file = home / "postgres.log"
         self.info_file = home / "cluster.json"
+
+    @property
+    def data_dir(self) -> Path:
+        return (self.home / "postgres").resolve()
+
+    @property
+    def log_file(self) -> Path:
+        return self.data_dir.parent / "postgres.log"
 
     # -- state -------------------------------------------------------------------------------
     def is_initialised(self) -> bool:
@@ -147,13 +157,15 @@ class EmbeddedCluster:
         self.home.mkdir(parents=True, exist_ok=True)
         if self.data_dir.exists() and any(self.data_dir.iterdir()):
             raise ClusterError(f"{self.data_dir} exists but holds no cluster: move it away first")
-        self.data_dir.mkdir(mode=0o700, exist_ok=True)
+        self._make_data_dir()
         info = ClusterInfo(port=_free_port(), password=secrets.token_urlsafe(24), bindir=str(bindir))
-        pwfile = self.home / ".pwfile"
+        pwfile = self.data_dir.parent / ".pwfile"
         pwfile.write_text(info.password + "\n")
         self.log_file.touch()
-        for path in (self.data_dir, pwfile, self.log_file):
-            self._give_to_server_user(path)
+        user = _server_user()
+        if user is not None:
+            for path in (self.data_dir, pwfile, self.log_file):
+                os.chown(path, user.pw_uid, user.pw_gid)
         try:
             self._run(
                 [str(bindir / "initdb"), "-D", str(self.data_dir), "-U", SUPERUSER,
@@ -199,12 +211,21 @@ class EmbeddedCluster:
             )
         return result
 
-    def _give_to_server_user(self, path: Path) -> None:
+    def _make_data_dir(self) -> None:
+        """``<home>/postgres``, or a folder the server user can reach, linked from there."""
+        link = self.home / "postgres"
         user = _server_user()
-        if user is None:
+        if user is None or _reachable(self.home, user):
+            link.mkdir(mode=0o700, exist_ok=True)
             return
-        _check_reachable(path.parent, user)
-        os.chown(path, user.pw_uid, user.pw_gid)
+        digest = hashlib.sha256(str(self.home.resolve()).encode()).hexdigest()[:16]
+        target = SYSTEM_DATA_ROOT / digest / "postgres"
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
+        SYSTEM_DATA_ROOT.chmod(0o755)
+        target.mkdir(mode=0o700, exist_ok=True)
+        if link.is_symlink() or link.exists():
+            link.unlink() if link.is_symlink() else link.rmdir()
+        link.symlink_to(target)
 
 
 def _server_user() -> pwd.struct_passwd | None:
@@ -223,14 +244,11 @@ def _server_user() -> pwd.struct_passwd | None:
     return pwd.getpwnam(SERVICE_ACCOUNT)
 
 
-def _check_reachable(folder: Path, user: pwd.struct_passwd) -> None:
-    """The server user must be able to walk down to the data folder."""
-    for parent in [folder, *folder.parents]:
+def _reachable(folder: Path, user: pwd.struct_passwd) -> bool:
+    """Whether ``user`` (not root) may walk down to ``folder``: every folder on the way lets
+    others (or that user, as owner) enter."""
+    for parent in [folder.resolve(), *folder.resolve().parents]:
         st = parent.stat()
-        if st.st_uid == user.pw_uid:
-            continue
-        if not st.st_mode & 0o001:
-            raise ClusterError(
-                f"the database server runs as '{user.pw_name}' (PostgreSQL refuses root) and cannot "
-                f"enter {parent}: choose a TWIN_HOME outside it, or 'chmod o+x {parent}'"
-            )
+        if st.st_uid != user.pw_uid and not st.st_mode & 0o001:
+            return False
+    return True
