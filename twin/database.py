@@ -7,7 +7,6 @@ With ``TWIN_DATABASE_URL`` the twin uses that server; without it, the embedded c
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa

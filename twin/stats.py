@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, func, select, union_all, literal
+from sqlalchemy import Connection, func, literal, select, union_all
 
 from layers import LAYERS, network_edges, network_nodes
 
