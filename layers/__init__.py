@@ -45,6 +45,6 @@ def get_layer(name: str) -> LayerSpec:
 
 
 __all__ = [
-    "EDGE_PREFIX", "LAYERS", "NETWORKS", "NODE_PREFIX", "TOPOLOGY_TABLES", "LayerSpec", "get_layer", "network",
-    "dependencies", "network_edges", "network_nodes",
+    "EDGE_PREFIX", "LAYERS", "NETWORKS", "NODE_PREFIX", "TOPOLOGY_TABLES", "LayerSpec",
+    "dependencies", "get_layer", "network", "network_edges", "network_nodes",
 ]
