@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -48,7 +49,7 @@ def read_layer(
         raise InvalidInput(f"unknown column for layer '{layer}'", column=unknown[0])
     cols = [table.c[c] for c in wanted if c not in ("id", "geom")]
     query = select(table.c.id, func.ST_AsBinary(table.c.geom).label("geom"), *cols)
-    conditions = []
+    conditions: list[Any] = []
     if bbox is not None:
         if len(bbox) != 4 or not (bbox[0] <= bbox[2] and bbox[1] <= bbox[3]):
             raise InvalidInput(f"bbox must be min lon, min lat, max lon, max lat; got {bbox}")

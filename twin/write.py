@@ -54,6 +54,7 @@ def write_dataset(conn: Connection, dataset: Dataset, report: Report | None = No
 def reserve_ids(conn: Connection, kind: str, count: int) -> list[str]:
     """``count`` fresh ids for a layer (``luminaires``) or a network's nodes or edges
     (``water:nodes``, ``water:edges``), for importers that must link rows before writing them."""
+    prefix: str | None
     if ":" in kind:
         network, what = kind.split(":")
         prefix = (NODE_PREFIX if what == "nodes" else EDGE_PREFIX)[network]
@@ -182,6 +183,7 @@ def copy_rows(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
     out.to_csv(buffer, index=False, header=False)
     quoted = ", ".join(f'"{c}"' for c in columns)
     raw = conn.connection.driver_connection
+    assert raw is not None  # a checked-out connection always has its driver connection
     with raw.cursor() as cursor, cursor.copy(
         f'COPY "{table.name}" ({quoted}) FROM STDIN (FORMAT csv)'
     ) as copy:
