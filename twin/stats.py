@@ -15,12 +15,12 @@ def twin_stats(conn: Connection) -> dict[str, Any]:
         select(literal(name).label("layer"), func.count().label("rows")).select_from(spec.table)
         for name, spec in LAYERS.items()
     ))
-    rows = dict(conn.execute(counts).tuples().all())
+    rows = {layer: count for layer, count in conn.execute(counts).all()}
     layers = {name: int(rows[name]) for name in LAYERS}
     networks: dict[str, dict[str, int]] = {}
     for table, key in ((network_nodes, "nodes"), (network_edges, "edges")):
         query = select(table.c.network, func.count()).group_by(table.c.network)
-        for network, count in conn.execute(query).tuples():
+        for network, count in conn.execute(query).all():
             networks.setdefault(network, {"nodes": 0, "edges": 0})[key] = int(count)
     assets = sum(n for name, n in layers.items() if LAYERS[name].is_asset)
     return {"layers": layers, "assets": assets, "networks": dict(sorted(networks.items()))}
