@@ -54,11 +54,12 @@ from sqlalchemy import Connection, Engine
 from wntr.epanet.exceptions import EpanetException
 from wntr.network import LinkStatus
 
-from ingest.files import parse_crs, prepared_layer, refuse_outside_world, write_import
+from ingest._load import write_import
 from layers import LAYERS
 from twin.city import BAC_GIANG, CityProfile
 from twin.errors import InvalidInput
 from twin.schema import STORAGE_SRID
+from twin.validate import parse_crs, prepare_layer, refuse_outside_world
 from twin.write import Dataset, reserve_ids
 
 SOURCE = "epanet"
@@ -98,7 +99,7 @@ def _dataset(wn: wntr.network.WaterNetworkModel, text: str, ref: str, crs: CRS |
         "water_pumps": _frame(_pump_rows(wn, lines), where, ref),
         "water_valves": _frame(_valve_rows(wn, lines), where, ref),
     }
-    layers = {name: prepared_layer(LAYERS[name], frame, "")
+    layers = {name: prepare_layer(LAYERS[name], frame, "")
               for name, frame in frames.items() if frame is not None}
     nodes = _nodes(wn, points, where)
     refuse_outside_world(nodes.geometry.to_crs(STORAGE_SRID), nodes.geometry, "")

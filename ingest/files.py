@@ -33,14 +33,10 @@ written:
 
 from __future__ import annotations
 
-import json
-import math
 import re
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -48,30 +44,16 @@ import pandas as pd
 import pyogrio
 import shapely
 from pyproj import CRS
-from pyproj.exceptions import CRSError
 from sqlalchemy import (
-    ARRAY,
-    Boolean,
-    CheckConstraint,
-    Column,
-    Connection,
-    Date,
     Engine,
-    Float,
-    Integer,
-    Table,
-    Text,
-    any_,
-    literal,
-    select,
 )
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.exc import DataError, IntegrityError
 
-from layers import LAYERS, LayerSpec
+from ingest._load import write_import
+from ingest._values import converted_values, numbers
+from layers import LayerSpec, get_layer
 from twin.errors import InvalidInput
-from twin.progress import console, table_progress
-from twin.write import Dataset, prepare_layer, write_dataset
+from twin.validate import crs_name, parse_crs, prepare_layer, required_columns, short
+from twin.write import Dataset
 
 FORMATS = {".gpkg": "GeoPackage", ".shp": "Shapefile", ".geojson": "GeoJSON", ".json": "GeoJSON",
            ".csv": "CSV"}
@@ -100,16 +82,6 @@ def parse_mapping(items: list[str]) -> dict[str, str]:
     return mapping
 
 
-def parse_crs(text: str | None) -> CRS | None:
-    """A CRS pyproj knows (``EPSG:9214``, a WKT or PROJ string), or InvalidInput."""
-    if text is None:
-        return None
-    try:
-        return CRS.from_user_input(text)
-    except CRSError as exc:
-        raise InvalidInput(f"--crs '{text}' is not a CRS pyproj knows: {exc}") from None
-
-
 def read_gis_file(path: str | Path, *, layer: str, crs: str | None = None,
                   mapping: dict[str, str] | None = None,
                   file_layer: str | None = None) -> Dataset:
@@ -119,16 +91,16 @@ def read_gis_file(path: str | Path, *, layer: str, crs: str | None = None,
     path = Path(path)
     notes: list[str] = []
     try:
-        spec = _layer(layer)
+        spec = get_layer(layer)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             frame, unit = _read(path, parse_crs(crs), file_layer)
         notes += _warnings_as_notes(caught, path.name)
         frame = _to_columns(frame, spec, mapping or {}, unit, notes)
-        frame = _checked_values(frame, spec.table, unit)
+        frame = converted_values(frame, spec.table, unit)
         ref = f"{path.name}:{file_layer}" if file_layer else path.name
         frame = frame.assign(source=SOURCE, source_ref=[f"{ref}:{n}" for n in frame.index])
-        frame = prepared_layer(spec, frame, unit)
+        frame = prepare_layer(spec, frame, unit)
     except InvalidInput as exc:
         raise exc.in_source(path.name) from None
     return Dataset(layers={spec.name: frame}, notes=notes)
@@ -142,51 +114,6 @@ def import_gis_file(engine: Engine, path: str | Path, *, layer: str, crs: str | 
     return write_import(engine, dataset, Path(path).name)
 
 
-def write_import(engine: Engine, dataset: Dataset, name: str,
-                 assign_ids: Callable[[Connection, Dataset], Dataset] | None = None,
-                 ) -> dict[str, int]:
-    """Write an importer's dataset from file ``name`` in one transaction, with a progress bar,
-    then tell its notes. A second import of the same source is refused before anything is
-    written. ``assign_ids`` (run inside the transaction) links rows that need fresh ids."""
-    try:
-        with engine.begin() as conn:
-            refuse_reimport(conn, dataset, name)
-            if assign_ids is not None:
-                dataset = assign_ids(conn, dataset)
-            with table_progress(f"importing {name}", len(dataset.layers)) as report:
-                written = write_dataset(conn, dataset, report)
-    except (IntegrityError, DataError) as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise InvalidInput(f"the database refused it, nothing was written: {reason}",
-                           source=name) from None
-    for note in dataset.notes:
-        console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
-    return written
-
-
-def refuse_reimport(conn: Connection, dataset: Dataset, name: str) -> None:
-    """InvalidInput if a row of the dataset is in the twin already (same source and source_ref,
-    or same asset id)."""
-    for layer, frame in dataset.layers.items():
-        table = LAYERS[layer].table
-        if "source_ref" in frame and frame["source_ref"].notna().any():
-            refs = frame["source_ref"].dropna().astype(str).tolist()
-            found = conn.execute(
-                select(table.c.source_ref).where(table.c.source == str(frame["source"].iloc[0]),
-                                                 table.c.source_ref == any_(_array(refs)))
-                .limit(1)).scalar()
-            if found is not None:
-                raise InvalidInput(f"already imported: layer '{layer}' holds '{found}'; "
-                                   "nothing was written", source=name)
-        if "id" in frame:
-            ids = frame["id"].astype(str).tolist()
-            found = conn.execute(select(table.c.id).where(table.c.id == any_(_array(ids)))
-                                 .limit(1)).scalar()
-            if found is not None:
-                raise InvalidInput(f"id '{found}' is already in layer '{layer}'; nothing was "
-                                   "written", source=name)
-
-
 def _warnings_as_notes(caught: list[warnings.WarningMessage], name: str) -> list[str]:
     """What the reader warned about the data, as notes; other warnings are passed on."""
     notes = []
@@ -198,17 +125,7 @@ def _warnings_as_notes(caught: list[warnings.WarningMessage], name: str) -> list
     return notes
 
 
-def _array(values: list[str]) -> Any:
-    return literal(values, ARRAY(Text))
-
-
 # -- reading ----------------------------------------------------------------------------------
-def _layer(name: str) -> LayerSpec:
-    if name not in LAYERS:
-        raise InvalidInput(f"unknown layer '{name}'; known layers: {', '.join(LAYERS)}")
-    return LAYERS[name]
-
-
 def _read(path: Path, crs: CRS | None, file_layer: str | None) -> tuple[gpd.GeoDataFrame, str]:
     """The file as a GeoDataFrame with its CRS, indexed 1..n, and what a row is called."""
     kind = FORMATS.get(path.suffix.lower())
@@ -253,7 +170,7 @@ def _with_crs(frame: gpd.GeoDataFrame, given: CRS | None) -> gpd.GeoDataFrame:
                                "or EPSG:4326 (WGS 84)")
         return frame.set_crs(given)
     if given is not None and not _same_crs(frame.crs, given):
-        raise InvalidInput(f"its CRS is {_crs_name(frame.crs)} but --crs says {_crs_name(given)}: "
+        raise InvalidInput(f"its CRS is {crs_name(frame.crs)} but --crs says {crs_name(given)}: "
                            "--crs only names the CRS of a file that has none; drop it, or "
                            "reproject the file")
     return frame
@@ -262,11 +179,6 @@ def _with_crs(frame: gpd.GeoDataFrame, given: CRS | None) -> gpd.GeoDataFrame:
 def _same_crs(a: CRS, b: CRS) -> bool:
     return bool(a.equals(b, ignore_axis_order=True)
                 or (a.to_epsg() is not None and a.to_epsg() == b.to_epsg()))
-
-
-def _crs_name(crs: CRS) -> str:
-    epsg = crs.to_epsg()
-    return f"EPSG:{epsg} ({crs.name})" if epsg else f"'{crs.name}'"
 
 
 def _read_csv(path: Path, crs: CRS | None) -> gpd.GeoDataFrame:
@@ -301,7 +213,7 @@ def _csv_geometry(table: pd.DataFrame) -> tuple[gpd.GeoSeries, list[str]]:
     if wkt:
         return _wkt_geometries(table[wkt[0]]), wkt
     x, y = pairs[0]
-    xs, ys = _numbers(table[x], "row", x), _numbers(table[y], "row", y)
+    xs, ys = numbers(table[x], "row", x), numbers(table[y], "row", y)
     points = np.where(xs.isna() | ys.isna(), None, shapely.points(xs.to_numpy(), ys.to_numpy()))
     return gpd.GeoSeries(points, index=table.index), [x, y]
 
@@ -311,7 +223,7 @@ def _wkt_geometries(values: pd.Series) -> gpd.GeoSeries:
     bad = values.notna().to_numpy() & pd.isna(parsed)
     if bad.any():
         n = values.index[bad][0]
-        raise InvalidInput(f"'{_short(values[n])}' is not WKT", where=f"row {n}",
+        raise InvalidInput(f"'{short(values[n])}' is not WKT", where=f"row {n}",
                            column=str(values.name))
     return gpd.GeoSeries(parsed, index=values.index)
 
@@ -328,7 +240,10 @@ def _to_columns(frame: gpd.GeoDataFrame, spec: LayerSpec, mapping: dict[str, str
         notes.append(f"the file's {' and '.join(repr(c) for c in owned)} values were replaced: "
                      f"rows get source '{SOURCE}' and source_ref '<file name>:<feature number>'")
         frame = frame.drop(columns=owned)
-    _require_columns(frame, spec.table)
+    for column in required_columns(spec.table):
+        if column not in frame.columns:
+            raise InvalidInput(f"layer '{spec.name}' requires this column and the file has no "
+                               f"such field (name one with --map {column}=FIELD)", column=column)
     return _with_ids(frame, spec, unit, notes)
 
 
@@ -357,19 +272,6 @@ def _renames(fields: list[str], spec: LayerSpec, mapping: dict[str, str]) -> dic
     return renames
 
 
-def _require_columns(frame: pd.DataFrame, table: Table) -> None:
-    for column in _required(table):
-        if column not in frame.columns:
-            raise InvalidInput(f"layer '{table.name}' requires this column and the file has no "
-                               f"such field (name one with --map {column}=FIELD)", column=column)
-
-
-def _required(table: Table) -> list[str]:
-    """NOT NULL columns the database cannot fill (no server default), but the geometry."""
-    return [c.name for c in table.columns
-            if not c.nullable and c.server_default is None and c.name != "geom"]
-
-
 def _with_ids(frame: gpd.GeoDataFrame, spec: LayerSpec, unit: str,
               notes: list[str]) -> gpd.GeoDataFrame:
     """Keep a file's ids when they all follow the layer's pattern; drop them when none does."""
@@ -385,173 +287,10 @@ def _with_ids(frame: gpd.GeoDataFrame, spec: LayerSpec, unit: str,
                      "rows (source_ref names each row's feature number)")
         return frame.drop(columns="id")
     n = fits.index[~fits][0]
-    what = "empty" if pd.isna(ids[n]) else f"'{_short(ids[n])}' is not an id of layer '{spec.name}'"
+    what = "empty" if pd.isna(ids[n]) else f"'{short(ids[n])}' is not an id of layer '{spec.name}'"
     raise InvalidInput(f"{what} ({spec.prefix}-NNNNNN) though other rows' ids are",
                        where=f"{unit} {n}", column="id")
 
 
-# -- values -----------------------------------------------------------------------------------
-def _checked_values(frame: gpd.GeoDataFrame, table: Table, unit: str) -> gpd.GeoDataFrame:
-    """Each column converted to its table type; defaults filled; CHECKs and NOT NULL enforced."""
-    out = frame.copy()
-    for name in frame.columns:
-        if name == frame.geometry.name:
-            continue
-        column = table.columns[name]
-        values = _with_default(column, frame[name].astype(object).where(frame[name].notna(), None))
-        out[name] = _converted(column, values, unit)
-    for name, allowed, rule in _checks(table):
-        if name in out.columns:
-            present = out[name].notna()
-            bad = present & ~allowed(out[name]).astype("boolean").fillna(True).astype(bool)
-            if bad.any():
-                n = bad.index[bad][0]
-                raise InvalidInput(f"'{_short(frame[name][n])}' {rule}", where=f"{unit} {n}",
-                                   column=name)
-    for name in _required(table):
-        empty = out[name].isna()
-        if empty.any():
-            raise InvalidInput(f"empty, but layer '{table.name}' requires a value",
-                               where=f"{unit} {empty.index[empty][0]}", column=name)
-    return out
-
-
-def _with_default(column: Column[Any], values: pd.Series) -> pd.Series:
-    default = getattr(column.server_default, "arg", None)
-    return values.fillna(default) if isinstance(default, str) else values
-
-
-def _converted(column: Column[Any], values: pd.Series, unit: str) -> pd.Series:
-    kind = column.type
-    if isinstance(kind, Integer):
-        numbers = _numbers(values, unit, column.name)
-        _refuse(values, numbers.notna() & (numbers % 1 != 0), unit, column.name,
-                "is not a whole number")
-        return numbers.astype("Int64")
-    if isinstance(kind, Float):
-        return _numbers(values, unit, column.name)
-    convert, expected = {
-        Boolean: (_boolean, "is not true or false (or yes/no, 1/0)"),
-        Date: (_date, "is not a date (YYYY-MM-DD)"),
-        JSONB: (_json_object, "is not a JSON object"),
-    }.get(type(kind), (_text, ""))
-    converted = values.map(convert, na_action="ignore")
-    _refuse(values, values.notna() & converted.isna(), unit, column.name, expected)
-    if isinstance(kind, Boolean):
-        return converted.astype("boolean")
-    return pd.to_datetime(converted) if isinstance(kind, Date) else converted
-
-
-def _numbers(values: pd.Series, unit: str, column: str) -> pd.Series:
-    """Numbers (float64, NaN where empty), or InvalidInput naming the first that is not one."""
-    numbers = pd.to_numeric(values.map(_number, na_action="ignore"), errors="coerce")
-    numbers = numbers.astype("float64")
-    _refuse(values, values.notna() & ~np.isfinite(numbers), unit, column, "is not a number")
-    return numbers
-
-
-def _refuse(values: pd.Series, bad: pd.Series, unit: str, column: str, rule: str) -> None:
-    if bad.any():
-        n = bad.index[bad][0]
-        raise InvalidInput(f"'{_short(values[n])}' {rule}", where=f"{unit} {n}", column=column)
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool | np.bool_):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-_TRUE, _FALSE = {"true", "t", "yes", "y", "1", "1.0"}, {"false", "f", "no", "n", "0", "0.0"}
-
-
-def _boolean(value: Any) -> bool | None:
-    text = str(value).strip().lower()
-    return True if text in _TRUE else False if text in _FALSE else None
-
-
-def _date(value: Any) -> pd.Timestamp | None:
-    if isinstance(value, str) and not re.match(r"\d{4}-\d{2}-\d{2}", value.strip()):
-        return None
-    if isinstance(value, int | float | np.number):
-        return None
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        return None
-    return None if pd.isna(stamp) else stamp.normalize()
-
-
-def _json_object(value: Any) -> dict[str, Any] | None:
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return None
-    return value if isinstance(value, dict) else None
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-_ONE_OF = re.compile(r"^(\w+) IN \((.*)\)$")
-_NOT_NEGATIVE = re.compile(r"^(\w+) >= 0$")
-
-
-def _checks(table: Table) -> Iterator[tuple[str, Callable[[pd.Series], pd.Series], str]]:
-    """The layer's CHECK constraints (``twin.schema.one_of`` and ``positive``) as tests."""
-    for constraint in table.constraints:
-        if not isinstance(constraint, CheckConstraint):
-            continue
-        sql = str(constraint.sqltext)
-        if match := _ONE_OF.match(sql):
-            allowed = tuple(v.strip().strip("'") for v in match.group(2).split(","))
-            yield (match.group(1), lambda s, a=allowed: s.isin(a),  # type: ignore[misc]
-                   f"is not one of {', '.join(allowed)}")
-        elif match := _NOT_NEGATIVE.match(sql):
-            yield match.group(1), lambda s: s >= 0, "is negative"
-
-
-# -- geometry ---------------------------------------------------------------------------------
-def prepared_layer(spec: LayerSpec, frame: gpd.GeoDataFrame, unit: str) -> gpd.GeoDataFrame:
-    """The frame through the writer's own checks (geometry type and validity, ids), in
-    EPSG:4326, its errors naming rows as ``<unit> <index>``; then coordinates checked for range."""
-    try:
-        prepared = prepare_layer(spec, frame)
-    except InvalidInput as exc:
-        where = exc.where
-        if where and where.startswith("row "):
-            where = f"{unit} {where.removeprefix('row ')}".strip()
-        raise InvalidInput(exc.rule, where=where, column=exc.column) from None
-    refuse_outside_world(prepared.geometry, frame.geometry, unit)
-    return prepared
-
-
-def refuse_outside_world(geoms: gpd.GeoSeries, originals: gpd.GeoSeries, unit: str) -> None:
-    """InvalidInput for the first geometry whose coordinates, once in EPSG:4326 (``geoms``), are
-    not longitudes and latitudes: what coordinates in another CRS than the one named become.
-    ``originals`` are the same geometries as given, quoted in the message."""
-    bounds = geoms.bounds
-    bad = ~(np.isfinite(bounds).all(axis=1) & (bounds["minx"] >= -180) & (bounds["maxx"] <= 180)
-            & (bounds["miny"] >= -90) & (bounds["maxy"] <= 90))
-    if bad.any():
-        n = bad.index[bad][0]
-        x, y = shapely.get_coordinates(originals[n])[0]
-        raise InvalidInput(f"coordinates ({x:.10g}, {y:.10g}) in {_crs_name(originals.crs)} fall "
-                           "outside the world: is the CRS right?", where=f"{unit} {n}".strip())
-
-
 def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-
-
-def _short(value: Any, limit: int = 40) -> str:
-    text = str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -17,16 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import osmium
-import sqlalchemy as sa
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from sqlalchemy import Connection, Engine, Text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Connection, Engine
 
+from ingest._load import write_import
 from ingest._osm_read import AREA_KEYS, KEYS, Collector
-from layers import LAYERS
 from twin.errors import InvalidInput
-from twin.progress import console, table_progress
-from twin.write import Dataset, reserve_ids, write_dataset
+from twin.progress import console
+from twin.write import Dataset, reserve_ids
 
 __all__ = ["import_osm_file", "read_osm"]
 
@@ -39,18 +37,7 @@ def import_osm_file(engine: Engine, path: Path) -> dict[str, int]:
     """
     with _reading(path) as progress:
         dataset = read_osm(path, progress)
-    with engine.begin() as conn:
-        _refuse_reimport(conn, dataset, path)
-        try:
-            with table_progress(f"importing {path.name}", len(dataset.layers)) as report:
-                written = write_dataset(conn, with_ids(conn, dataset), report)
-        except InvalidInput as exc:
-            source = f"{path}: {exc.source}" if exc.source else str(path)
-            raise InvalidInput(exc.rule, source=source, where=exc.where,
-                               column=exc.column) from exc
-    for note in dataset.notes:
-        console.print(f"note: {note}", highlight=False, soft_wrap=True)
-    return written
+    return write_import(engine, dataset, str(path), assign_ids=with_ids)
 
 
 def read_osm(path: Path, progress: Callable[[int], None] | None = None) -> Dataset:
@@ -95,23 +82,6 @@ def with_ids(conn: Connection, dataset: Dataset) -> Dataset:
                              to_node=edges["to_node"].map(node_ids),
                              asset_id=edges["asset_id"].map(ids["roads"]))
     return Dataset(layers, nodes, edges, dataset.dependencies, list(dataset.notes))
-
-
-def _refuse_reimport(conn: Connection, dataset: Dataset, path: Path) -> None:
-    """InvalidInput if any feature of the file is in the twin already: each is imported once."""
-    found, first = 0, ""
-    for name, frame in dataset.layers.items():
-        table = LAYERS[name].table
-        refs = sa.literal(frame["source_ref"].tolist(), ARRAY(Text))
-        count, ref = conn.execute(
-            sa.select(sa.func.count(), sa.func.min(table.c.source_ref))
-            .where(table.c.source == "osm", table.c.source_ref == sa.any_(refs))).one()
-        found += count
-        first = first or (f"{name} {ref}" if count else "")
-    if found:
-        raise InvalidInput(
-            f"{found:,} of its features are already in the twin (first: {first}); "
-            "each OpenStreetMap feature is imported once", source=str(path))
 
 
 def _osm_file(path: Path) -> tuple[osmium.io.File, str]:

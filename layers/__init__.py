@@ -28,6 +28,7 @@ from layers.network import (
     network_edges,
     network_nodes,
 )
+from twin.errors import InvalidInput
 
 _MODULES = (admin, landscape, roads, trees, lighting, water, drainage, power, telecom, cameras)
 
@@ -37,11 +38,11 @@ TOPOLOGY_TABLES = (network_nodes, network_edges, dependencies)
 
 
 def get_layer(name: str) -> LayerSpec:
-    """The layer called ``name``, or a ValueError that lists the known ones."""
+    """The layer called ``name``, or InvalidInput that lists the known ones."""
     try:
         return LAYERS[name]
     except KeyError:
-        raise ValueError(f"unknown layer '{name}'; known layers: {', '.join(LAYERS)}") from None
+        raise InvalidInput(f"unknown layer '{name}'; known layers: {', '.join(LAYERS)}") from None
 
 
 __all__ = [

@@ -243,7 +243,8 @@ def test_the_cli_imports_and_tells_the_notes(database_url):
     # the same file again is refused in one line, and nothing changes
     again = run_twin("import", "epanet", str(_hanoi()), env=env, check=False)
     assert again.returncode == 1
-    assert again.stderr.splitlines()[0].startswith("error: Hanoi.inp: already imported")
+    assert again.stderr.splitlines()[0].startswith(
+        "error: Hanoi.inp: 66 of its features are already in the twin")
     assert _stats(database_url)["networks"]["water"] == {"nodes": 32, "edges": 34}
 
 

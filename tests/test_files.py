@@ -129,8 +129,8 @@ def test_a_mapping_renames_fields_through_the_cli(database_url, tmp_path):
     again = run_twin(*args, env={"TWIN_DATABASE_URL": database_url}, check=False)
     assert again.returncode == 1
     assert again.stderr.splitlines()[0] == (
-        "error: cay_xanh.shp: already imported: layer 'trees' holds 'cay_xanh.shp:1'; "
-        "nothing was written")
+        "error: cay_xanh.shp: 2 of its features are already in the twin (first: trees "
+        "'cay_xanh.shp:1'): each feature is imported once; nothing was written")
     engine = create_engine(database_url)
     trees = read_layer(engine, "trees").sort_values("source_ref")
     engine.dispose()
@@ -166,8 +166,8 @@ def test_ids_that_follow_the_layer_pattern_are_kept(engine, tmp_path):
 def test_importing_the_same_file_twice_is_refused(engine, tmp_path):
     path = _write(_trees(), tmp_path / "survey.gpkg")
     import_gis_file(engine, path, layer="trees")
-    with pytest.raises(InvalidInput, match=r"^survey\.gpkg: already imported: layer 'trees' holds "
-                                           r"'survey\.gpkg:1'"):
+    with pytest.raises(InvalidInput, match=r"^survey\.gpkg: 2 of its features are already in the "
+                                           r"twin \(first: trees 'survey\.gpkg:1'\)"):
         import_gis_file(engine, path, layer="trees")
     assert len(read_layer(engine, "trees")) == 2
 
@@ -193,7 +193,7 @@ REFUSALS = [
     ("trees", "lon,lat,height_m\n106.19,21.27,12\n106.19,21.27,tall\n", "EPSG:4326",
      "row 2: column 'height_m': 'tall' is not a number"),
     ("trees", "lon,lat,height_m\n106.19,21.27,-2\n", "EPSG:4326",
-     "row 1: column 'height_m': '-2' is negative"),
+     "row 1: column 'height_m': '-2.0' is negative"),
     ("trees", "lon,lat,condition\n106.19,21.27,excellent\n", "EPSG:4326",
      "row 1: column 'condition': 'excellent' is not one of good, fair, poor, failed"),
     ("cameras", "lon,lat,purpose\n106.19,21.27,\n106.19,21.27,parking\n", "EPSG:4326",

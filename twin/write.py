@@ -20,12 +20,10 @@ from geoalchemy2 import Geometry
 from sqlalchemy import Boolean, Connection, Date, Integer, Table
 from sqlalchemy.dialects.postgresql import JSONB
 
-from layers import EDGE_PREFIX, LAYERS, NODE_PREFIX, TOPOLOGY_TABLES, LayerSpec
-from twin.errors import InvalidInput
+from layers import EDGE_PREFIX, LAYERS, NODE_PREFIX, TOPOLOGY_TABLES, LayerSpec, get_layer
 from twin.progress import Report
 from twin.schema import STORAGE_SRID, metadata
-
-_MULTI = {"MultiPolygon": "Polygon", "MultiLineString": "LineString", "MultiPoint": "Point"}
+from twin.validate import check_columns, prepare_layer, to_storage_crs
 
 
 @dataclass
@@ -73,8 +71,7 @@ def write_layers(conn: Connection, frames: Mapping[str, gpd.GeoDataFrame],
     Frames may omit ``id`` (the database numbers new assets) and any nullable column. Referenced
     tables are written first. Wards are then assigned to the new rows that lack one.
     """
-    ready = {name: prepare_layer(LAYERS[name] if name in LAYERS else _unknown(name), frame)
-             for name, frame in frames.items()}
+    ready = {name: prepare_layer(get_layer(name), frame) for name, frame in frames.items()}
     written: dict[str, int] = {}
     for table in metadata.sorted_tables:
         if table.name in ready:
@@ -93,82 +90,14 @@ def write_topology(conn: Connection, nodes: gpd.GeoDataFrame | None = None,
     written = {}
     for table, frame in zip(TOPOLOGY_TABLES, (nodes, edges, dependencies), strict=True):
         if frame is not None and len(frame):
-            _check_columns(table, frame)
-            if "geom" in frame.columns or isinstance(frame, gpd.GeoDataFrame):
-                frame = _to_storage_crs(frame, table.name)
+            check_columns(table, frame)
+            if isinstance(frame, gpd.GeoDataFrame):
+                frame = to_storage_crs(frame, table.name)
             written[table.name] = copy_rows(conn, table, frame)
     for table in TOPOLOGY_TABLES[:2]:
         if table.name in written:
             _advance_sequence(conn, f"{table.name}_id_seq", table.name, "[A-Z]+")
     return written
-
-
-def _unknown(name: str) -> LayerSpec:
-    raise InvalidInput(f"unknown layer '{name}'; known layers: {', '.join(LAYERS)}")
-
-
-def prepare_layer(spec: LayerSpec, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The frame in the storage CRS with geometries of the layer's type, or InvalidInput."""
-    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
-        raise InvalidInput("has no geometry", where=f"layer '{spec.name}'")
-    frame = frame.rename_geometry("geom") if frame.geometry.name != "geom" else frame
-    _check_columns(spec.table, frame)
-    frame = _to_storage_crs(frame, spec.name)
-    frame = frame.set_geometry(_geometries_of_type(spec, frame.geometry))
-    if "id" in frame.columns:
-        ids = frame["id"]
-        if ids.isna().any():
-            raise InvalidInput("asset id is empty", where=f"row {ids[ids.isna()].index[0]}",
-                               column="id")
-        duplicated = ids[ids.duplicated()]
-        if len(duplicated):
-            raise InvalidInput(f"asset id '{duplicated.iloc[0]}' appears twice",
-                               where=f"row {duplicated.index[0]}", column="id")
-    return frame
-
-
-def _check_columns(table: Table, frame: pd.DataFrame) -> None:
-    known = set(table.columns.keys())
-    unknown = [c for c in frame.columns if c not in known]
-    if unknown:
-        raise InvalidInput(
-            f"unknown column for layer '{table.name}' (its columns: {', '.join(sorted(known))})",
-            column=unknown[0],
-        )
-
-
-def _to_storage_crs(frame: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
-    if frame.crs is None:
-        raise InvalidInput("has no CRS: name the CRS of its coordinates", where=f"layer '{name}'")
-    return frame if frame.crs.to_epsg() == STORAGE_SRID else frame.to_crs(STORAGE_SRID)
-
-
-def _geometries_of_type(spec: LayerSpec, geoms: gpd.GeoSeries) -> gpd.GeoSeries:
-    """Promote single to multi where the layer stores multi; refuse empty, wrong or broken ones."""
-    missing = geoms.isna() | geoms.is_empty
-    if missing.any():
-        raise InvalidInput("geometry is empty", where=f"row {geoms.index[missing][0]}",
-                           source=f"layer '{spec.name}'")
-    single = _MULTI.get(spec.geometry_type)
-    if single:
-        is_single = (geoms.geom_type == single).to_numpy()
-        if is_single.any():
-            values = geoms.to_numpy().copy()
-            collect = {"Polygon": shapely.MultiPolygon, "LineString": shapely.MultiLineString,
-                       "Point": shapely.MultiPoint}[single]
-            values[is_single] = [collect([g]) for g in values[is_single]]
-            geoms = gpd.GeoSeries(values, index=geoms.index, crs=geoms.crs)
-    wrong = geoms.geom_type != spec.geometry_type
-    if wrong.any():
-        raise InvalidInput(
-            f"geometry is a {geoms[wrong].iloc[0].geom_type}, layer '{spec.name}' holds "
-            f"{spec.geometry_type}s", where=f"row {geoms.index[wrong][0]}")
-    invalid = ~geoms.is_valid
-    if invalid.any():
-        bad = geoms[invalid]
-        raise InvalidInput(f"invalid geometry: {shapely.is_valid_reason(bad.iloc[0])}",
-                           where=f"row {bad.index[0]}", source=f"layer '{spec.name}'")
-    return geoms
 
 
 def copy_rows(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
