@@ -1,0 +1,19 @@
+"""The synthetic demo city of Bắc Giang: every layer and network of the twin, deterministic for a
+seed and scale, generated in the city's metric CRS (EPSG:9214) around twin.city.BAC_GIANG.
+
+``build_demo_city`` returns a :class:`twin.write.Dataset` and touches no database;
+``load_demo_city`` writes it in one transaction (see :mod:`ingest.demo.load`). At scale 1 the
+city covers about 22 km² with some 37,000 buildings and 13,000 luminaires; ``scale`` multiplies
+its area. Each stage draws from a random generator of its own (seed and stage name), so the city
+is the same on every run for the same seed and scale.
+
+The topology holds the five networks. Sources are the substations (power), the treatment plant
+(water), the central offices (telecom) and the outfalls (drainage: ``is_source`` marks where each
+manhole's water ends up). Node and edge ids are numbered across the networks in the order of
+``layers.NETWORKS``, as the twin's single node and edge sequences number them.
+"""
+
+from ingest.demo.city import STAGES, build_demo_city
+from ingest.demo.load import load_demo_city
+
+__all__ = ["STAGES", "build_demo_city", "load_demo_city"]
