@@ -28,7 +28,8 @@ _SEQUENCES = [f"{name}_id_seq" for name, spec in LAYERS.items() if spec.is_asset
 
 def load_demo_city(engine: Engine, *, scale: float = 1.0, seed: int = 7, replace: bool = False,
                    shared_data: Path | None = None) -> dict[str, int]:
-    """Build the demo city and write it; returns rows written per table.
+    """Build the demo city and write it, then tell the dataset's notes; returns rows written
+    per table.
 
     Raises InvalidInput, before building anything, if the twin holds data that is not the
     demo's and ``replace`` is false."""
@@ -42,7 +43,10 @@ def load_demo_city(engine: Engine, *, scale: float = 1.0, seed: int = 7, replace
             dataset = build_demo_city(scale, seed, shared_data, report=report)
         empty_twin(conn)
         with table_progress("Writing the demo city", len(dataset.layers)) as report_table:
-            return write_dataset(conn, dataset, report_table)
+            written = write_dataset(conn, dataset, report_table)
+    for note in dataset.notes:
+        console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
+    return written
 
 
 def foreign_data(conn: Connection) -> list[str]:
