@@ -13,7 +13,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 
 from layers import LAYERS
 from twin.errors import InvalidInput
-from twin.progress import console, table_progress
+from twin.progress import table_progress, tell_notes
 from twin.write import Dataset, write_dataset
 
 AssignIds = Callable[[Connection, Dataset], Dataset]
@@ -30,7 +30,7 @@ def write_import(engine: Engine, dataset: Dataset, name: str,
             refuse_reimport(conn, dataset, name)
             if assign_ids is not None:
                 dataset = assign_ids(conn, dataset)
-            with table_progress(f"importing {name}", len(dataset.layers)) as report:
+            with table_progress(f"importing {name}", dataset.table_count) as report:
                 written = write_dataset(conn, dataset, report)
     except InvalidInput as exc:
         raise exc if exc.source and exc.source.startswith(name) else exc.in_source(name) from None
@@ -38,8 +38,7 @@ def write_import(engine: Engine, dataset: Dataset, name: str,
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise InvalidInput(f"the database refused it, nothing was written: {reason}",
                            source=name) from None
-    for note in dataset.notes:
-        console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
+    tell_notes(dataset.notes)
     return written
 
 

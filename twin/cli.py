@@ -90,7 +90,8 @@ def db_url() -> None:
 # -- data in and out --------------------------------------------------------------------------
 @app.command()
 def demo(
-    scale: Annotated[float, typer.Option(min=0.01, max=10, help="City size; 1 = full city")] = 1.0,
+    scale: Annotated[float, typer.Option(min=0.01, max=5, help="City area; 1 = the full city "
+                                         "(~20 km², ~200,000 assets), 0.05 a small test city")] = 1.0,
     seed: Annotated[int, typer.Option(help="Random seed (the city is deterministic)")] = 7,
     replace: Annotated[bool, typer.Option(help="Replace a twin that holds non-demo data")] = False,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Build only")] = False,

@@ -1,8 +1,8 @@
-"""Rich progress bars for long work (imports, the demo city, simulations)."""
+"""Rich progress bars for long work (imports, the demo city, simulations), and notes told after."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
@@ -15,15 +15,24 @@ Report = Callable[[str, int], None]
 
 
 @contextmanager
-def table_progress(title: str, tables: int) -> Iterator[Report]:
-    """A bar over ``tables`` steps; the yielded report advances it with (table, rows)."""
+def step_progress(title: str, steps: int) -> Iterator[Callable[[str], None]]:
+    """A bar over ``steps`` steps; the yielded function advances it, showing the step's label."""
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[last]}"), TimeElapsedColumn(), console=console, transient=False,
+        TextColumn("{task.fields[last]}"), TimeElapsedColumn(), console=console,
     ) as bar:
-        task = bar.add_task(title, total=tables, last="")
+        task = bar.add_task(title, total=steps, last="")
+        yield lambda label: bar.update(task, advance=1, last=label)
 
-        def report(table: str, rows: int) -> None:
-            bar.update(task, advance=1, last=f"{table}: {rows:,} rows")
 
-        yield report
+@contextmanager
+def table_progress(title: str, tables: int) -> Iterator[Report]:
+    """A bar over ``tables`` tables; the yielded report advances it with (table, rows)."""
+    with step_progress(title, tables) as step:
+        yield lambda table, rows: step(f"{table}: {rows:,} rows")
+
+
+def tell_notes(notes: Iterable[str]) -> None:
+    """What the user should know about a finished job (what a source held that was left out)."""
+    for note in notes:
+        console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)

@@ -22,8 +22,8 @@ from layers import LayerSpec
 from twin.errors import InvalidInput
 from twin.schema import STORAGE_SRID
 
-_MULTI = {"MultiPolygon": shapely.MultiPolygon, "MultiLineString": shapely.MultiLineString,
-          "MultiPoint": shapely.MultiPoint}
+_MULTI = {"MultiPolygon": shapely.multipolygons, "MultiLineString": shapely.multilinestrings,
+          "MultiPoint": shapely.multipoints}
 _ONE_OF = re.compile(r"^(\w+) IN \((.*)\)$")
 _NOT_NEGATIVE = re.compile(r"^(\w+) >= 0$")
 
@@ -156,12 +156,12 @@ def _geometries_of_type(spec: LayerSpec, geoms: gpd.GeoSeries, unit: str) -> gpd
     if missing.any():
         raise InvalidInput("geometry is empty", source=where,
                            where=f"{unit} {geoms.index[missing.to_numpy()][0]}".strip())
-    multi = _MULTI.get(spec.geometry_type)
-    if multi is not None:
+    collect = _MULTI.get(spec.geometry_type)
+    if collect is not None:
         is_single = (geoms.geom_type == spec.geometry_type.removeprefix("Multi")).to_numpy()
         if is_single.any():
             values = geoms.to_numpy().copy()
-            values[is_single] = [multi([g]) for g in values[is_single]]
+            values[is_single] = collect(values[is_single], indices=np.arange(is_single.sum()))
             geoms = gpd.GeoSeries(values, index=geoms.index, crs=geoms.crs)
     wrong = (geoms.geom_type != spec.geometry_type).to_numpy()
     if wrong.any():

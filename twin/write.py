@@ -41,11 +41,18 @@ class Dataset:
     dependencies: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def table_count(self) -> int:
+        """How many tables a write of this dataset fills (the steps of its progress bar)."""
+        topology = (self.nodes, self.edges, self.dependencies)
+        return len(self.layers) + sum(1 for frame in topology if frame is not None and len(frame))
+
 
 def write_dataset(conn: Connection, dataset: Dataset, report: Report | None = None) -> dict[str, int]:
     """Write a whole dataset in the caller's transaction: all of it, or (on error) none of it."""
     written = write_layers(conn, dataset.layers, report)
-    written.update(write_topology(conn, dataset.nodes, dataset.edges, dataset.dependencies))
+    written.update(write_topology(conn, dataset.nodes, dataset.edges, dataset.dependencies,
+                                  report))
     return written
 
 
@@ -85,7 +92,8 @@ def write_layers(conn: Connection, frames: Mapping[str, gpd.GeoDataFrame],
 
 def write_topology(conn: Connection, nodes: gpd.GeoDataFrame | None = None,
                    edges: pd.DataFrame | None = None,
-                   dependencies: pd.DataFrame | None = None) -> dict[str, int]:
+                   dependencies: pd.DataFrame | None = None,
+                   report: Report | None = None) -> dict[str, int]:
     """COPY network nodes, edges and cross-network dependencies (columns as in layers.network)."""
     written = {}
     for table, frame in zip(TOPOLOGY_TABLES, (nodes, edges, dependencies), strict=True):
@@ -94,6 +102,8 @@ def write_topology(conn: Connection, nodes: gpd.GeoDataFrame | None = None,
             if isinstance(frame, gpd.GeoDataFrame):
                 frame = to_storage_crs(frame, table.name)
             written[table.name] = copy_rows(conn, table, frame)
+            if report:
+                report(table.name, written[table.name])
     for table in TOPOLOGY_TABLES[:2]:
         if table.name in written:
             _advance_sequence(conn, f"{table.name}_id_seq", table.name, "[A-Z]+")

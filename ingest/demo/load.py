@@ -8,17 +8,14 @@ as foreign data otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Connection, Engine, func, literal, select, union_all
 
 from ingest.demo.city import STAGES, build_demo_city
 from layers import LAYERS, TOPOLOGY_TABLES
 from twin.errors import InvalidInput
-from twin.progress import console, table_progress
+from twin.progress import step_progress, table_progress, tell_notes
 from twin.write import write_dataset
 
 DEMO = "demo"
@@ -39,13 +36,12 @@ def load_demo_city(engine: Engine, *, scale: float = 1.0, seed: int = 7, replace
             raise InvalidInput(
                 f"the twin holds data that is not the demo's ({', '.join(foreign)}): "
                 "pass --replace (replace=True from Python) to delete it and build the demo city")
-        with _stage_progress() as report:
+        with step_progress("Building the demo city", len(STAGES)) as report:
             dataset = build_demo_city(scale, seed, shared_data, report=report)
         empty_twin(conn)
-        with table_progress("Writing the demo city", len(dataset.layers)) as report_table:
+        with table_progress("Writing the demo city", dataset.table_count) as report_table:
             written = write_dataset(conn, dataset, report_table)
-    for note in dataset.notes:
-        console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
+    tell_notes(dataset.notes)
     return written
 
 
@@ -80,12 +76,3 @@ def empty_twin(conn: Connection) -> None:
     conn.exec_driver_sql(f"TRUNCATE {quoted} RESTART IDENTITY")
     for sequence in _SEQUENCES:
         conn.exec_driver_sql(f'ALTER SEQUENCE "{sequence}" RESTART')
-
-
-@contextmanager
-def _stage_progress() -> Iterator[Callable[[str], None]]:
-    """A bar over the build's stages; the yielded report advances it with a stage's name."""
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.fields[last]}"), TimeElapsedColumn(), console=console) as bar:
-        task = bar.add_task("Building the demo city", total=len(STAGES), last="")
-        yield lambda stage: bar.update(task, advance=1, last=stage)
