@@ -87,7 +87,7 @@ def _plant(net: TopologyBuilder, site: Site, streets: Streets, facilities: Facil
     outlet = net.add_nodes(pump_xy, "junction")
     net.add_edges(source, outlet, "pump", asset_id="WPU-000001")
     tank_xy = facilities.tank_xy
-    tank = net.add_nodes(tank_xy, "tank", asset_id="WT-000001")
+    tank = net.add_nodes(tank_xy, "tank", asset_id="WT-000001", is_source=True)
     ground = site.elevation(np.array([tank_xy, facilities.plant_xy]))
     pipes = pd.DataFrame({
         "geom": [shapely.LineString([pump_xy, street_xy]),
