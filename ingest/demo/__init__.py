@@ -8,8 +8,9 @@ its area. Each stage draws from a random generator of its own (seed and stage na
 is the same on every run for the same seed and scale.
 
 The topology holds the five networks. Sources are the substations (power), the treatment plant
-(water) and its elevated tank (a source while it holds water, as in EPANET), the central offices (telecom) and the outfalls (drainage: ``is_source`` marks where each
-manhole's water ends up). Node and edge ids are numbered across the networks in the order of
+and the elevated tank (water: a tank feeds the network while it holds water, as in EPANET), the
+central offices (telecom) and the outfalls (drainage: ``is_source`` marks where each manhole's
+water ends up). Node and edge ids are numbered across the networks in the order of
 ``layers.NETWORKS``, as the twin's single node and edge sequences number them.
 """
 
