@@ -78,7 +78,7 @@ def road_network(ways: list[RoadWay]) -> RoadNetwork:
     ids = [_node(ref) for ref in places]
     network.nodes = gpd.GeoDataFrame(
         {"id": ids, "network": "road",
-         "kind": ["end" if degree[i] == 1 else "junction" for i in ids], "is_source": False},
+         "kind": ["dead_end" if degree[i] == 1 else "junction" for i in ids], "is_source": False},
         geometry=gpd.points_from_xy([p[0] for p in places.values()],
                                     [p[1] for p in places.values()]),
         crs=4326).rename_geometry("geom")

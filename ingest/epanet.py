@@ -337,8 +337,9 @@ def _attributes(**values: Any) -> dict[str, Any] | None:
 
 
 # -- topology ---------------------------------------------------------------------------------
-_NODE_KINDS = {"Junction": ("junction", False), "Reservoir": ("reservoir", True),
-               "Tank": ("tank", True)}
+_NODE_KINDS = {"Junction": ("junction", "junction", False), "Reservoir": ("reservoir", "source", True),
+               "Tank": ("tank", "tank", True)}
+"""EPANET node type → (key word in source_ref, the twin's node kind, whether it is a source)."""
 
 
 def _node_key(node: Any) -> str:
@@ -350,7 +351,7 @@ def _nodes(wn: Any, points: Points, crs: CRS) -> gpd.GeoDataFrame:
     sources."""
     keys, rows = [], []
     for name, node in wn.nodes():
-        kind, is_source = _NODE_KINDS[node.node_type]
+        _, kind, is_source = _NODE_KINDS[node.node_type]
         keys.append(_node_key(node))
         rows.append({"network": NETWORK, "asset_id": keys[-1], "kind": kind,
                      "is_source": is_source, "geom": points[name]})

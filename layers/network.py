@@ -29,6 +29,15 @@ NETWORKS = ("power", "water", "drainage", "telecom", "road")
 NODE_PREFIX = {"power": "PN", "water": "WN", "drainage": "DN", "telecom": "TN", "road": "RN"}
 EDGE_PREFIX = {"power": "PE", "water": "WE", "drainage": "DE", "telecom": "TE", "road": "RE"}
 
+NODE_KINDS = (
+    "substation", "bus", "lighting_circuit", "consumer",          # power
+    "source", "junction", "tank", "hydrant",                      # water (junction: roads too)
+    "manhole", "outfall",                                         # drainage
+    "central_office", "cabinet", "splitter",                      # telecom (consumer: ONTs)
+    "dead_end",                                                   # roads
+)
+EDGE_KINDS = ("line", "cable", "switch", "transformer", "pipe", "valve", "pump", "fibre", "road")
+
 # One sequence numbers the nodes of every network (and one the edges); the prefix names the network.
 Sequence("network_nodes_id_seq", metadata=metadata)
 Sequence("network_edges_id_seq", metadata=metadata)
@@ -39,10 +48,11 @@ network_nodes = Table(
     Column("id", Text, primary_key=True, comment="node id: PN-, WN-, DN-, TN-, RN- and a number"),
     Column("network", Text, nullable=False),
     Column("asset_id", Text, comment="the asset this node is, when it is one"),
-    Column("kind", Text, comment="bus, junction, source, consumer, manhole, splitter, ..."),
+    Column("kind", Text, nullable=False, comment="what the node is: one of NODE_KINDS"),
     Column("is_source", Boolean, nullable=False, server_default="false"),
     geometry_column("POINT"),
     one_of("network", NETWORKS),
+    one_of("kind", NODE_KINDS),
     Index("ix_network_nodes_network", "network"),
     Index("ix_network_nodes_asset_id", "asset_id"),
     comment="Nodes of every network",
@@ -56,11 +66,11 @@ network_edges = Table(
     Column("from_node", Text, ForeignKey("network_nodes.id"), nullable=False),
     Column("to_node", Text, ForeignKey("network_nodes.id"), nullable=False),
     Column("asset_id", Text, comment="the asset that makes this link"),
-    Column("kind", Text, nullable=False,
-           comment="line, cable, pipe, valve, pump, switch, transformer, fibre, road"),
+    Column("kind", Text, nullable=False, comment="what makes the link: one of EDGE_KINDS"),
     Column("normally_connected", Boolean, nullable=False, server_default="true"),
     Column("length_m", Float, comment="length (m); 0 for devices"),
     one_of("network", NETWORKS),
+    one_of("kind", EDGE_KINDS),
     CheckConstraint("from_node <> to_node", name="not_a_loop"),
     Index("ix_network_edges_network", "network"),
     Index("ix_network_edges_asset_id", "asset_id"),

@@ -235,8 +235,8 @@ def test_roads_are_split_at_junctions_into_a_network(block):
     assert roads.loc["osm:way/102", "oneway"] and roads.loc["osm:way/103#2", "oneway"]
     nodes = dataset.nodes.set_index("id")
     assert nodes["kind"].to_dict() == {
-        "osm:node/1": "end", "osm:node/2": "junction", "osm:node/3": "junction",
-        "osm:node/4": "end", "osm:node/5": "end", "osm:node/6": "junction",
+        "osm:node/1": "dead_end", "osm:node/2": "junction", "osm:node/3": "junction",
+        "osm:node/4": "dead_end", "osm:node/5": "dead_end", "osm:node/6": "junction",
         "osm:node/7": "junction"}
     edges = dataset.edges.set_index("asset_id")
     assert edges.loc["osm:way/100#2", ["from_node", "to_node"]].tolist() == [

@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from layers import EDGE_PREFIX, LAYERS, NODE_PREFIX, TOPOLOGY_TABLES, LayerSpec, get_layer
 from twin.progress import Report
 from twin.schema import STORAGE_SRID, metadata
-from twin.validate import check_columns, prepare_layer, to_storage_crs
+from twin.validate import check_columns, check_values, prepare_layer, to_storage_crs
 
 
 @dataclass
@@ -99,6 +99,7 @@ def write_topology(conn: Connection, nodes: gpd.GeoDataFrame | None = None,
     for table, frame in zip(TOPOLOGY_TABLES, (nodes, edges, dependencies), strict=True):
         if frame is not None and len(frame):
             check_columns(table, frame)
+            check_values(frame, table)
             if isinstance(frame, gpd.GeoDataFrame):
                 frame = to_storage_crs(frame, table.name)
             written[table.name] = copy_rows(conn, table, frame)

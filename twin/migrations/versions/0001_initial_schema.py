@@ -284,9 +284,10 @@ def upgrade() -> None:
     sa.Column('id', sa.Text(), nullable=False, comment='node id: PN-, WN-, DN-, TN-, RN- and a number'),
     sa.Column('network', sa.Text(), nullable=False),
     sa.Column('asset_id', sa.Text(), nullable=True, comment='the asset this node is, when it is one'),
-    sa.Column('kind', sa.Text(), nullable=True, comment='bus, junction, source, consumer, manhole, splitter, ...'),
+    sa.Column('kind', sa.Text(), nullable=False, comment='what the node is: one of NODE_KINDS'),
     sa.Column('is_source', sa.Boolean(), server_default='false', nullable=False),
     sa.Column('geom', Geometry(geometry_type='POINT', srid=4326, dimension=2, spatial_index=False, from_text='ST_GeomFromEWKT', name='geometry', nullable=False), nullable=False),
+    sa.CheckConstraint("kind IN ('substation', 'bus', 'lighting_circuit', 'consumer', 'source', 'junction', 'tank', 'hydrant', 'manhole', 'outfall', 'central_office', 'cabinet', 'splitter', 'dead_end')", name=op.f('ck_network_nodes_kind_valid')),
     sa.CheckConstraint("network IN ('power', 'water', 'drainage', 'telecom', 'road')", name=op.f('ck_network_nodes_network_valid')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_network_nodes'))
     )
@@ -715,9 +716,10 @@ def upgrade() -> None:
     sa.Column('from_node', sa.Text(), nullable=False),
     sa.Column('to_node', sa.Text(), nullable=False),
     sa.Column('asset_id', sa.Text(), nullable=True, comment='the asset that makes this link'),
-    sa.Column('kind', sa.Text(), nullable=False, comment='line, cable, pipe, valve, pump, switch, transformer, fibre, road'),
+    sa.Column('kind', sa.Text(), nullable=False, comment='what makes the link: one of EDGE_KINDS'),
     sa.Column('normally_connected', sa.Boolean(), server_default='true', nullable=False),
     sa.Column('length_m', sa.Float(), nullable=True, comment='length (m); 0 for devices'),
+    sa.CheckConstraint("kind IN ('line', 'cable', 'switch', 'transformer', 'pipe', 'valve', 'pump', 'fibre', 'road')", name=op.f('ck_network_edges_kind_valid')),
     sa.CheckConstraint("network IN ('power', 'water', 'drainage', 'telecom', 'road')", name=op.f('ck_network_edges_network_valid')),
     sa.CheckConstraint('from_node <> to_node', name=op.f('ck_network_edges_not_a_loop')),
     sa.ForeignKeyConstraint(['from_node'], ['network_nodes.id'], name=op.f('fk_network_edges_from_node_network_nodes')),
