@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import socket
 import tempfile
 from pathlib import Path
 
@@ -126,3 +127,19 @@ def test_root_with_a_private_home_keeps_data_where_the_server_user_can_reach():
         if link.is_symlink():
             shutil.rmtree(link.resolve().parent, ignore_errors=True)
         shutil.rmtree(private, ignore_errors=True)
+
+
+def test_a_cluster_whose_port_was_taken_starts_on_another(fresh_home):
+    from twin.cluster import EmbeddedCluster
+
+    cluster = EmbeddedCluster(fresh_home)
+    cluster.start()
+    port = cluster.info().port
+    cluster.stop()
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", port))
+        squatter.listen()
+        cluster.start()
+        assert cluster.info().port != port
+        assert cluster.is_running()
+    cluster.stop()

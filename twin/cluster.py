@@ -139,11 +139,7 @@ class EmbeddedCluster:
         if not self.is_initialised():
             self._init()
         if not self.is_running():
-            info = self.info()
-            if _port_in_use(info.port):
-                info.port = _free_port()
-                self._save(info)
-            self._pg_ctl("start", "-l", str(self.log_file), "-o", f"-p {info.port}")
+            self._start_server()
             self._ensure_database()
         return self.url()
 
@@ -210,6 +206,21 @@ class EmbeddedCluster:
                 + " | ".join(detail[-3:] + log_tail)
             )
         return result
+
+    def _start_server(self, attempts: int = 3) -> None:
+        """Start on the saved port, or on a fresh one when another process holds it (or takes
+        it between our check and the server's bind: clusters started side by side)."""
+        info = self.info()
+        for attempt in range(1, attempts + 1):
+            if _port_in_use(info.port):
+                info.port = _free_port()
+                self._save(info)
+            started = self._pg_ctl("start", "-l", str(self.log_file), "-o", f"-p {info.port}",
+                                   check=attempt == attempts)
+            if started.returncode == 0:
+                return
+            info.port = _free_port()
+            self._save(info)
 
     def _make_data_dir(self) -> None:
         """``<home>/postgres``, or a folder the server user can reach, linked from there."""
