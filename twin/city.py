@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pyproj import Transformer
+
 STORAGE_CRS = "EPSG:4326"
 """Every geometry is stored in WGS 84 longitude/latitude (interchange CRS of GeoJSON and OGC API)."""
 
@@ -17,6 +19,14 @@ class CityProfile:
     """Projected CRS in metres for lengths, areas and generation (the city's survey CRS)."""
     district_code: str
     """GSO code of the city in the national administrative list."""
+    province_code: str
+    """GSO code of the city's province."""
+
+    def centre_metric(self) -> tuple[float, float]:
+        """The centre in the city's metric CRS (easting, northing in m)."""
+        to_metric = Transformer.from_crs(STORAGE_CRS, self.metric_crs, always_xy=True)
+        x, y = to_metric.transform(self.centre_lon, self.centre_lat)
+        return float(x), float(y)
 
 
 BAC_GIANG = CityProfile(
@@ -25,4 +35,5 @@ BAC_GIANG = CityProfile(
     centre_lat=21.273,
     metric_crs="EPSG:9214",  # VN-2000 / TM-3 107-00, with PROJ's official datum shift (EPSG:6960)
     district_code="213",
+    province_code="24",
 )
