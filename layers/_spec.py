@@ -1,4 +1,5 @@
-"""What the twin knows about a layer besides its table: id prefix, geometry, network role."""
+"""What the twin knows about a layer besides its columns: title and network role; its id prefix
+and geometry type are read from the table itself (``twin.schema.asset_table`` records them)."""
 
 from __future__ import annotations
 
@@ -6,16 +7,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import Table
 
+_OGC_TYPES = {"POINT": "Point", "LINESTRING": "LineString", "MULTIPOLYGON": "MultiPolygon"}
+
 
 @dataclass(frozen=True)
 class LayerSpec:
     """One infrastructure layer. ``name`` is its table, its API collection id and its stats key."""
 
     table: Table
-    prefix: str | None
-    """Asset id prefix (``LUM``); None for administrative areas, whose ids are GSO codes."""
-    geometry_type: str
-    """OGC geometry type of every row: Point, LineString or MultiPolygon."""
     title: str
     network: str | None = None
     """The network its assets belong to: power, water, drainage, telecom or road."""
@@ -23,6 +22,16 @@ class LayerSpec:
     @property
     def name(self) -> str:
         return self.table.name
+
+    @property
+    def prefix(self) -> str | None:
+        """Asset id prefix (``LUM``); None for areas whose ids are their own (GSO codes)."""
+        return self.table.info.get("prefix")
+
+    @property
+    def geometry_type(self) -> str:
+        """OGC geometry type of every row: Point, LineString or MultiPolygon."""
+        return _OGC_TYPES[self.table.c.geom.type.geometry_type]  # type: ignore[attr-defined]
 
     @property
     def is_asset(self) -> bool:

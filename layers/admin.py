@@ -28,6 +28,6 @@ wards = Table(
 )
 
 LAYERS = [
-    LayerSpec(districts, None, "MultiPolygon", "Districts"),
-    LayerSpec(wards, None, "MultiPolygon", "Wards and communes"),
+    LayerSpec(districts, "Districts"),
+    LayerSpec(wards, "Wards and communes"),
 ]

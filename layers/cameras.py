@@ -33,6 +33,6 @@ sensors = asset_table(
 )
 
 LAYERS = [
-    LayerSpec(cameras, "CAM", "Point", "Cameras"),
-    LayerSpec(sensors, "SEN", "Point", "Sensors"),
+    LayerSpec(cameras, "Cameras"),
+    LayerSpec(sensors, "Sensors"),
 ]

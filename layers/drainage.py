@@ -34,7 +34,7 @@ outfalls = asset_table(
 )
 
 LAYERS = [
-    LayerSpec(drainage_pipes, "DP", "LineString", "Drainage pipes", network="drainage"),
-    LayerSpec(manholes, "MH", "Point", "Manholes", network="drainage"),
-    LayerSpec(outfalls, "OUT", "Point", "Outfalls", network="drainage"),
+    LayerSpec(drainage_pipes, "Drainage pipes", network="drainage"),
+    LayerSpec(manholes, "Manholes", network="drainage"),
+    LayerSpec(outfalls, "Outfalls", network="drainage"),
 ]

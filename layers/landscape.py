@@ -17,4 +17,4 @@ water_areas = Table(
     comment="Rivers, lakes and ponds for the base map",
 )
 
-LAYERS = [LayerSpec(water_areas, None, "MultiPolygon", "Rivers and lakes")]
+LAYERS = [LayerSpec(water_areas, "Rivers and lakes")]

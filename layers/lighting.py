@@ -42,6 +42,6 @@ luminaires = asset_table(
 )
 
 LAYERS = [
-    LayerSpec(poles, "POL", "Point", "Poles"),
-    LayerSpec(luminaires, "LUM", "Point", "Luminaires"),
+    LayerSpec(poles, "Poles"),
+    LayerSpec(luminaires, "Luminaires"),
 ]

@@ -65,9 +65,9 @@ service_points = asset_table(
 )
 
 LAYERS = [
-    LayerSpec(substations, "SUB", "Point", "Substations", network="power"),
-    LayerSpec(power_lines, "PL", "LineString", "Power lines and cables", network="power"),
-    LayerSpec(transformers, "TR", "Point", "Transformers", network="power"),
-    LayerSpec(power_switches, "SW", "Point", "Power switches", network="power"),
-    LayerSpec(service_points, "SP", "Point", "Power service points", network="power"),
+    LayerSpec(substations, "Substations", network="power"),
+    LayerSpec(power_lines, "Power lines and cables", network="power"),
+    LayerSpec(transformers, "Transformers", network="power"),
+    LayerSpec(power_switches, "Power switches", network="power"),
+    LayerSpec(service_points, "Power service points", network="power"),
 ]

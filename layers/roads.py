@@ -37,6 +37,6 @@ buildings = asset_table(
 )
 
 LAYERS = [
-    LayerSpec(roads, "RD", "LineString", "Roads", network="road"),
-    LayerSpec(buildings, "BLD", "MultiPolygon", "Buildings"),
+    LayerSpec(roads, "Roads", network="road"),
+    LayerSpec(buildings, "Buildings"),
 ]

@@ -56,10 +56,10 @@ customer_terminals = asset_table(
 )
 
 LAYERS = [
-    LayerSpec(central_offices, "CO", "Point", "Central offices (OLT)", network="telecom"),
-    LayerSpec(telecom_cabinets, "CAB", "Point", "Telecom cabinets", network="telecom"),
-    LayerSpec(splitters, "SPL", "Point", "Optical splitters", network="telecom"),
-    LayerSpec(fibre_cables, "FC", "LineString", "Fibre cables", network="telecom"),
-    LayerSpec(ducts, "DU", "LineString", "Ducts", network="telecom"),
-    LayerSpec(customer_terminals, "ONT", "Point", "Customer terminals", network="telecom"),
+    LayerSpec(central_offices, "Central offices (OLT)", network="telecom"),
+    LayerSpec(telecom_cabinets, "Telecom cabinets", network="telecom"),
+    LayerSpec(splitters, "Optical splitters", network="telecom"),
+    LayerSpec(fibre_cables, "Fibre cables", network="telecom"),
+    LayerSpec(ducts, "Ducts", network="telecom"),
+    LayerSpec(customer_terminals, "Customer terminals", network="telecom"),
 ]

@@ -17,4 +17,4 @@ trees = asset_table(
     comment="Trees with height and crown for 3D and for light blocking",
 )
 
-LAYERS = [LayerSpec(trees, "TRE", "Point", "Trees")]
+LAYERS = [LayerSpec(trees, "Trees")]

@@ -89,13 +89,13 @@ water_pumps = asset_table(
 )
 
 LAYERS = [
-    LayerSpec(water_pipes, "WP", "LineString", "Water pipes", network="water"),
-    LayerSpec(water_valves, "WV", "Point", "Water valves", network="water"),
-    LayerSpec(hydrants, "HYD", "Point", "Hydrants", network="water"),
-    LayerSpec(water_junctions, "WJ", "Point", "Water junctions", network="water"),
-    LayerSpec(water_service_connections, "WSC", "Point", "Water service connections",
+    LayerSpec(water_pipes, "Water pipes", network="water"),
+    LayerSpec(water_valves, "Water valves", network="water"),
+    LayerSpec(hydrants, "Hydrants", network="water"),
+    LayerSpec(water_junctions, "Water junctions", network="water"),
+    LayerSpec(water_service_connections, "Water service connections",
               network="water"),
-    LayerSpec(water_sources, "WS", "Point", "Water sources", network="water"),
-    LayerSpec(water_tanks, "WT", "Point", "Water tanks", network="water"),
-    LayerSpec(water_pumps, "WPU", "Point", "Water pumps", network="water"),
+    LayerSpec(water_sources, "Water sources", network="water"),
+    LayerSpec(water_tanks, "Water tanks", network="water"),
+    LayerSpec(water_pumps, "Water pumps", network="water"),
 ]

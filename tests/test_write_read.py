@@ -106,3 +106,21 @@ def test_network_round_trip_and_graph(conn):
     assert network.sources == [nodes[0]]
     assert network.to_networkx().number_of_edges() == 1
     assert network.to_networkx(normal_state=False).number_of_edges() == 2
+
+
+def test_ids_past_a_million_keep_every_digit(conn):
+    last = conn.exec_driver_sql("SELECT last_value FROM trees_id_seq").scalar()
+    conn.exec_driver_sql("SELECT setval('trees_id_seq', 999999)")
+    try:
+        trees = gpd.GeoDataFrame({"species": ["a"]}, geometry=[Point(106, 21)], crs=4326)
+        write_layers(conn, {"trees": trees})
+        assert read_layer(conn, "trees").index.tolist() == ["TRE-1000000"]
+        assert reserve_ids(conn, "trees", 1) == ["TRE-1000001"]
+    finally:  # sequences ignore the rollback: give the other tests their numbering back
+        conn.exec_driver_sql(f"SELECT setval('trees_id_seq', {last})")
+
+
+@pytest.mark.parametrize("kind", ["water:x'); DROP TABLE trees; --", "wards", "nowhere"])
+def test_reserving_ids_of_an_unknown_kind_is_refused(conn, kind):
+    with pytest.raises(InvalidInput):
+        reserve_ids(conn, kind, 1)

@@ -54,11 +54,22 @@ def positive(column: str) -> CheckConstraint:
     return CheckConstraint(f"{column} >= 0", name=f"{column}_not_negative")
 
 
+ASSET_ID_FUNCTION = "twin_asset_id"
+"""SQL function (prefix, number) → asset id, created by the first migration; the same rule as
+:func:`asset_id`."""
+
+
+def asset_id(prefix: str, number: int) -> str:
+    """``LUM-000123``: the number zero-padded to six digits (longer numbers are kept whole)."""
+    return f"{prefix}-{number:06d}"
+
+
 def asset_table(name: str, prefix: str, geometry_kind: str, *extra: Any, comment: str) -> Table:
     """An asset table: id, geometry, ward, provenance, age, condition, attributes, then ``extra``.
 
     ``extra`` holds the layer's own columns and constraints. Heights and depths are in metres
     (column names end in ``_m``), angles in degrees (``_deg``), power in W/kW/kVA as named.
+    The id prefix is kept in the table's ``info``.
     """
     seq = Sequence(f"{name}_id_seq", metadata=metadata)
     return Table(
@@ -68,7 +79,7 @@ def asset_table(name: str, prefix: str, geometry_kind: str, *extra: Any, comment
             "id",
             Text,
             primary_key=True,
-            server_default=text(f"'{prefix}-' || lpad(nextval('{seq.name}')::text, 6, '0')"),
+            server_default=text(f"{ASSET_ID_FUNCTION}('{prefix}', nextval('{seq.name}'))"),
             comment=f"stable asset id shown to users, {prefix}-NNNNNN",
         ),
         geometry_column(geometry_kind),
@@ -84,6 +95,7 @@ def asset_table(name: str, prefix: str, geometry_kind: str, *extra: Any, comment
         Index(f"uq_{name}_source_ref", "source", "source_ref", unique=True,
               postgresql_where=text("source_ref IS NOT NULL")),
         comment=comment,
+        info={"prefix": prefix},
     )
 
 

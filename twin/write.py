@@ -17,12 +17,13 @@ import numpy as np
 import pandas as pd
 import shapely
 from geoalchemy2 import Geometry
-from sqlalchemy import Boolean, Connection, Date, Integer, Table
+from sqlalchemy import Boolean, Connection, Date, Integer, Table, text
 from sqlalchemy.dialects.postgresql import JSONB
 
 from layers import EDGE_PREFIX, LAYERS, NODE_PREFIX, TOPOLOGY_TABLES, LayerSpec, get_layer
+from twin.errors import InvalidInput
 from twin.progress import Report
-from twin.schema import STORAGE_SRID, metadata
+from twin.schema import STORAGE_SRID, asset_id, metadata
 from twin.validate import check_columns, check_values, prepare_layer, to_storage_crs
 
 
@@ -59,16 +60,21 @@ def write_dataset(conn: Connection, dataset: Dataset, report: Report | None = No
 def reserve_ids(conn: Connection, kind: str, count: int) -> list[str]:
     """``count`` fresh ids for a layer (``luminaires``) or a network's nodes or edges
     (``water:nodes``, ``water:edges``), for importers that must link rows before writing them."""
-    prefix: str | None
-    if ":" in kind:
-        network, what = kind.split(":")
+    network, _, what = kind.partition(":")
+    if what:
+        if network not in NODE_PREFIX or what not in ("nodes", "edges"):
+            raise InvalidInput(f"no ids of kind '{kind}': give a layer or NETWORK:nodes|edges")
         prefix = (NODE_PREFIX if what == "nodes" else EDGE_PREFIX)[network]
         sequence = f"network_{what}_id_seq"
     else:
-        prefix, sequence = LAYERS[kind].prefix, f"{kind}_id_seq"
-    numbers = conn.exec_driver_sql(
-        f"SELECT nextval('{sequence}') FROM generate_series(1, {int(count)})").scalars().all()
-    return [f"{prefix}-{n:06d}" for n in numbers]
+        spec = get_layer(kind)
+        if spec.prefix is None:
+            raise InvalidInput(f"layer '{kind}' has no numbered ids")
+        prefix, sequence = spec.prefix, f"{kind}_id_seq"
+    numbers = conn.execute(text("SELECT nextval(CAST(:sequence AS regclass)) "
+                                "FROM generate_series(1, :count)"),
+                           {"sequence": sequence, "count": int(count)}).scalars().all()
+    return [asset_id(prefix, n) for n in numbers]
 
 
 def write_layers(conn: Connection, frames: Mapping[str, gpd.GeoDataFrame],
