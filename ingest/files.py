@@ -59,8 +59,9 @@ FORMATS = {".gpkg": "GeoPackage", ".shp": "Shapefile", ".geojson": "GeoJSON", ".
            ".csv": "CSV"}
 COORDINATE_PAIRS = (("x", "y"), ("lon", "lat"), ("longitude", "latitude"), ("easting", "northing"))
 WKT_FIELDS = ("geometry", "wkt")
-OWNED = ("source", "source_ref")
-"""Columns the importer fills: a file's own values are replaced."""
+OWNED = ("source", "source_ref", "ward_code")
+"""Columns the twin fills (provenance, and the ward from the geometry): a file's own values are
+replaced."""
 
 SOURCE = "file"
 
@@ -99,7 +100,8 @@ def read_gis_file(path: str | Path, *, layer: str, crs: str | None = None,
         frame = _to_columns(frame, spec, mapping or {}, unit, notes)
         frame = converted_values(frame, spec.table, unit)
         ref = f"{path.name}:{file_layer}" if file_layer else path.name
-        frame = frame.assign(source=SOURCE, source_ref=[f"{ref}:{n}" for n in frame.index])
+        if "source_ref" in spec.table.c:
+            frame = frame.assign(source=SOURCE, source_ref=[f"{ref}:{n}" for n in frame.index])
         frame = prepare_layer(spec, frame, unit)
     except InvalidInput as exc:
         raise exc.in_source(path.name) from None
@@ -238,7 +240,8 @@ def _to_columns(frame: gpd.GeoDataFrame, spec: LayerSpec, mapping: dict[str, str
     owned = [c for c in OWNED if c in frame.columns]
     if owned:
         notes.append(f"the file's {' and '.join(repr(c) for c in owned)} values were replaced: "
-                     f"rows get source '{SOURCE}' and source_ref '<file name>:<feature number>'")
+                     f"the twin sets source ('{SOURCE}'), source_ref ('<file name>:<feature "
+                     "number>') and ward_code (the ward its geometry lies in) itself")
         frame = frame.drop(columns=owned)
     for column in required_columns(spec.table):
         if column not in frame.columns:

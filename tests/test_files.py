@@ -189,7 +189,7 @@ def _csv(tmp_path: Path, text: str, name: str = "data.csv") -> Path:
 REFUSALS = [
     # (layer, csv text, crs, expected message after "data.csv: ")
     ("trees", "lon,lat,species,colour\n106.19,21.27,Sao,red\n", "EPSG:4326",
-     "column 'colour': unknown column for layer 'trees' (its columns: id, ward_code, "),
+     "column 'colour': unknown column for layer 'trees' (its columns: id, install_year, "),
     ("trees", "lon,lat,height_m\n106.19,21.27,12\n106.19,21.27,tall\n", "EPSG:4326",
      "row 2: column 'height_m': 'tall' is not a number"),
     ("trees", "lon,lat,height_m\n106.19,21.27,-2\n", "EPSG:4326",

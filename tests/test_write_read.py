@@ -124,3 +124,20 @@ def test_ids_past_a_million_keep_every_digit(conn):
 def test_reserving_ids_of_an_unknown_kind_is_refused(conn, kind):
     with pytest.raises(InvalidInput):
         reserve_ids(conn, kind, 1)
+
+
+def test_an_empty_network_is_an_empty_graph(conn):
+    network = read_network(conn, "telecom")
+    assert network.sources == []
+    assert network.to_networkx().number_of_nodes() == 0
+
+
+def test_wards_written_after_the_assets_give_them_their_ward(conn):
+    trees = gpd.GeoDataFrame({"species": ["a", "b"], "install_year": [2001, None]},
+                             geometry=[Point(106.05, 21.05), Point(106.15, 21.05)], crs=4326)
+    write_layers(conn, {"trees": trees})
+    assert read_layer(conn, "trees")["ward_code"].isna().all()
+    write_layers(conn, {"wards": _wards()})
+    back = read_layer(conn, "trees")
+    assert back["ward_code"].tolist() == ["W1", "W2"]
+    assert back["install_year"].tolist()[0] == 2001 and str(back["install_year"].dtype) == "Int64"

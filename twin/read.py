@@ -15,7 +15,7 @@ import networkx as nx
 import pandas as pd
 import shapely
 from geoalchemy2 import Geometry
-from sqlalchemy import Connection, Engine, Select, and_, func, literal, select
+from sqlalchemy import Connection, Engine, Integer, Select, and_, func, literal, select
 
 from layers import NETWORKS, dependencies, get_layer, network_edges, network_nodes
 from twin.errors import InvalidInput
@@ -63,6 +63,9 @@ def read_layer(
     if conditions:
         query = query.where(and_(*conditions))
     frame = _fetch_frame(db, query.order_by(table.c.id))
+    for column in cols:  # whole numbers stay whole where some are missing
+        if isinstance(column.type, Integer):
+            frame[column.name] = frame[column.name].astype("Int64")
     geoms = shapely.from_wkb(frame.pop("geom").map(bytes).to_numpy())
     result = gpd.GeoDataFrame(frame, geometry=geoms, crs=STORAGE_SRID).set_index("id")
     result = result.rename_geometry("geom")
@@ -130,11 +133,13 @@ def read_network(db: Engine | Connection, network: str) -> Network:
     nodes = _fetch_frame(db, select(n.id, n.asset_id, n.kind, n.is_source,
                                     func.ST_AsBinary(n.geom).label("geom"))
                          .where(n.network == network).order_by(n.id))
-    geoms = shapely.from_wkb(nodes.pop("geom").map(bytes).to_numpy()) if len(nodes) else []
-    nodes = gpd.GeoDataFrame(nodes, geometry=geoms, crs=STORAGE_SRID).set_index("id")
+    geoms = shapely.from_wkb(nodes.pop("geom").map(bytes).to_numpy(dtype=object))
+    nodes = gpd.GeoDataFrame(nodes.astype({"is_source": bool}), geometry=geoms,
+                             crs=STORAGE_SRID).set_index("id")
     edges = _fetch_frame(db, select(e.id, e.from_node, e.to_node, e.asset_id, e.kind,
                                     e.normally_connected, e.length_m)
                          .where(e.network == network).order_by(e.id)).set_index("id")
+    edges = edges.astype({"normally_connected": bool, "length_m": float})
     deps = _fetch_frame(db, select(d.consumer_id, d.consumer_layer, d.provider_node, d.kind,
                                    d.backup_hours)
                         .join(network_nodes, network_nodes.c.id == d.provider_node)

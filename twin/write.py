@@ -92,7 +92,10 @@ def write_layers(conn: Connection, frames: Mapping[str, gpd.GeoDataFrame],
             if report:
                 report(table.name, written[table.name])
     advance_id_sequences(conn, [LAYERS[name] for name in ready])
-    assign_wards(conn, [LAYERS[name] for name in ready])
+    if "wards" in ready:  # new or changed wards: every asset's ward is worked out again
+        assign_wards(conn, list(LAYERS.values()), every_row=True)
+    else:
+        assign_wards(conn, [LAYERS[name] for name in ready])
     return written
 
 
@@ -169,9 +172,10 @@ def _advance_sequence(conn: Connection, sequence: str, table: str, prefix_patter
     )
 
 
-def assign_wards(conn: Connection, specs: list[LayerSpec]) -> None:
-    """Give every asset without a ward the ward that holds its point (a line's midpoint, a
-    polygon's point on surface), so that an asset on a boundary counts in exactly one ward."""
+def assign_wards(conn: Connection, specs: list[LayerSpec], every_row: bool = False) -> None:
+    """Give assets the ward that holds their point (a line's midpoint, a polygon's point on
+    surface; the lowest code where that point is on a boundary), so that each counts in exactly
+    one ward. Only rows without a ward, unless ``every_row``."""
     for spec in specs:
         if spec.prefix is None:
             continue
@@ -182,5 +186,5 @@ def assign_wards(conn: Connection, specs: list[LayerSpec]) -> None:
         conn.exec_driver_sql(
             f'UPDATE "{spec.name}" AS a SET ward_code = ('
             f"SELECT w.id FROM wards w WHERE ST_Intersects(w.geom, {anchor}) "
-            f"ORDER BY w.id LIMIT 1) WHERE a.ward_code IS NULL"
+            f"ORDER BY w.id LIMIT 1)" + ("" if every_row else " WHERE a.ward_code IS NULL")
         )
