@@ -6,8 +6,6 @@ References: the Hà Nội trunk network (Fujiwara & Khang 1990: 1 reservoir, 31 
 
 import json
 import re
-import tempfile
-import time
 from pathlib import Path
 
 import networkx as nx
@@ -47,19 +45,21 @@ def _names_by_asset(engine) -> dict[str, str]:
     return names
 
 
-def _wntr_model(path: Path) -> wntr.network.WaterNetworkModel:
+def _wntr_model(path: Path, folder: Path) -> wntr.network.WaterNetworkModel:
+    """WNTR's own reading of the model; Hanoi.inp is read from a copy in ``folder`` with its
+    [BACKDROP] quirk fixed."""
     if path.name != "Hanoi.inp":
         return wntr.network.WaterNetworkModel(str(path))
     text = path.read_text().replace("Ninguno", "NONE")  # the file's known [BACKDROP] quirk
-    copy = Path(tempfile.mkdtemp()) / "Hanoi.inp"
+    copy = folder / "Hanoi.inp"
     copy.write_text(text)
     return wntr.network.WaterNetworkModel(str(copy))
 
 
 @pytest.mark.parametrize("model", ["Hanoi", "Net3", "Net6"])
-def test_model_imports_as_wntr_reads_it(engine, model):
+def test_model_imports_as_wntr_reads_it(engine, model, tmp_path):
     path = _model_path(model)
-    wn = _wntr_model(path)
+    wn = _wntr_model(path, tmp_path)
     written = import_epanet_file(engine, path, crs=None)
 
     expected = {"water_junctions": wn.num_junctions, "water_sources": wn.num_reservoirs,
@@ -93,7 +93,7 @@ def test_model_imports_as_wntr_reads_it(engine, model):
         ["reservoir"] * wn.num_reservoirs + ["tank"] * wn.num_tanks)
 
 
-def test_hanoi_figures_and_placement(engine):
+def test_hanoi_figures_and_placement(engine, tmp_path):
     written = import_epanet_file(engine, _hanoi(), crs=None)
     assert written["water_pipes"] == 34 and written["water_junctions"] == 31
     pipes = read_layer(engine, "water_pipes")
@@ -116,7 +116,8 @@ def test_hanoi_figures_and_placement(engine):
         BAC_GIANG.centre_lon, BAC_GIANG.centre_lat)
     assert ((minx + maxx) / 2, (miny + maxy) / 2) == pytest.approx(centre, abs=0.01)
     # and keeps the drawing's size, in metres
-    xs, ys = zip(*(node.coordinates for _, node in _wntr_model(_hanoi()).nodes()), strict=True)
+    drawing = _wntr_model(_hanoi(), tmp_path)
+    xs, ys = zip(*(node.coordinates for _, node in drawing.nodes()), strict=True)
     assert (maxx - minx, maxy - miny) == pytest.approx((max(xs) - min(xs), max(ys) - min(ys)),
                                                        abs=0.01)
 
@@ -256,10 +257,6 @@ def test_a_wrong_crs_is_refused(tmp_path):
         read_epanet(NETWORKS / "Net6.inp", crs="EPSG:4326")
 
 
-def test_net6_import_time(engine):
-    start = time.perf_counter()
+def test_net6_imports_whole(engine):
     written = import_epanet_file(engine, NETWORKS / "Net6.inp", crs=None)
-    elapsed = time.perf_counter() - start
     assert written["network_nodes"] == 3356
-    print(f"Net6: {sum(written.values())} rows in {elapsed:.2f} s")
-    assert elapsed < 60
