@@ -48,6 +48,9 @@ def main() -> None:
     except sa.exc.DBAPIError as exc:
         say_error(f"the database refused the change: {exc.orig or exc}", "nothing was written")
         sys.exit(1)
+    except OSError as exc:  # a file or folder the command was given cannot be used
+        say_error(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
+        sys.exit(1)
 
 
 # -- the embedded cluster ---------------------------------------------------------------------
@@ -55,7 +58,7 @@ def _cluster() -> EmbeddedCluster:
     settings = Settings()
     if settings.database_url:
         fail("TWIN_DATABASE_URL is set: the twin uses that server, not its embedded cluster")
-    return EmbeddedCluster(settings.resolved_home())
+    return settings.cluster()
 
 
 @db_app.command("status")

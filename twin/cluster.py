@@ -47,14 +47,15 @@ class ClusterInfo:
     bindir: str
 
 
-def find_bindir() -> Path:
-    """The newest PostgreSQL server binaries that have PostGIS beside them.
-
-    ``TWIN_PG_BINDIR`` wins; then Debian's ``/usr/lib/postgresql/N/bin``; then ``initdb`` on PATH
-    (conda's postgresql package).
+def find_bindir(given: Path | None = None) -> Path:
+    """The PostgreSQL server binaries to run: ``given`` (the ``TWIN_PG_BINDIR`` setting), else the
+    newest Debian ``/usr/lib/postgresql/N/bin`` that has PostGIS beside it, else ``initdb`` on
+    PATH (conda's postgresql package) when no Debian server is installed.
     """
-    if env := os.environ.get("TWIN_PG_BINDIR"):
-        return Path(env)
+    if given is not None:
+        if not (given / "initdb").exists():
+            raise ClusterError(f"TWIN_PG_BINDIR={given} holds no initdb")
+        return given
     debian = sorted(
         glob.glob("/usr/lib/postgresql/*/bin/initdb"),
         key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0,
@@ -94,8 +95,10 @@ def _port_in_use(port: int) -> bool:
 class EmbeddedCluster:
     """Initialise, start, stop and describe the private cluster under ``home``."""
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, bindir: Path | None = None) -> None:
         self.home = home
+        self.bindir = bindir
+        """Server binaries to use at initialisation (None: found by :func:`find_bindir`)."""
         self.info_file = home / "cluster.json"
 
     @property
@@ -149,14 +152,14 @@ class EmbeddedCluster:
 
     # -- internals ---------------------------------------------------------------------------
     def _init(self) -> None:
-        bindir = find_bindir()
+        bindir = find_bindir(self.bindir)
         self.home.mkdir(parents=True, exist_ok=True)
         if self.data_dir.exists() and any(self.data_dir.iterdir()):
             raise ClusterError(f"{self.data_dir} exists but holds no cluster: move it away first")
         self._make_data_dir()
         info = ClusterInfo(port=_free_port(), password=secrets.token_urlsafe(24), bindir=str(bindir))
         pwfile = self.data_dir.parent / ".pwfile"
-        pwfile.write_text(info.password + "\n")
+        _write_private(pwfile, info.password + "\n")
         self.log_file.touch()
         user = _server_user()
         if user is not None:
@@ -175,20 +178,23 @@ class EmbeddedCluster:
         self._save(info)
 
     def _save(self, info: ClusterInfo) -> None:
-        self.info_file.write_text(json.dumps(asdict(info), indent=1))
-        self.info_file.chmod(0o600)
+        _write_private(self.info_file, json.dumps(asdict(info), indent=1))
 
     def _ensure_database(self) -> None:
         import psycopg
 
         info = self.info()
-        with psycopg.connect(
-            host="127.0.0.1", port=info.port, user=SUPERUSER, password=info.password,
-            dbname="postgres", autocommit=True,
-        ) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone()
-            if not exists:
-                conn.execute(f'CREATE DATABASE "{DATABASE}"')
+        try:
+            with psycopg.connect(
+                host="127.0.0.1", port=info.port, user=SUPERUSER, password=info.password,
+                dbname="postgres", autocommit=True,
+            ) as conn:
+                query = "SELECT 1 FROM pg_database WHERE datname = %s"
+                if not conn.execute(query, [DATABASE]).fetchone():
+                    conn.execute(f'CREATE DATABASE "{DATABASE}"')
+        except psycopg.Error as exc:
+            raise ClusterError(f"the embedded cluster in {self.data_dir} started but refuses "
+                               f"connections: {exc}") from exc
 
     def _pg_ctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         pg_ctl = str(Path(self.info().bindir) / "pg_ctl")
@@ -197,7 +203,11 @@ class EmbeddedCluster:
     def _run(self, cmd: list[str], what: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         user = _server_user()
         kwargs = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []} if user else {}
-        result = subprocess.run(cmd, capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]
+        try:
+            result = subprocess.run(cmd, capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]
+        except FileNotFoundError:
+            raise ClusterError(f"{cmd[0]} is missing (PostgreSQL upgraded or removed?): install "
+                               "it again, or set TWIN_PG_BINDIR to the server's binaries") from None
         if check and result.returncode != 0:
             detail = (result.stderr or result.stdout).strip().splitlines()
             log_tail = self.log_file.read_text().strip().splitlines()[-5:] if self.log_file.exists() else []
@@ -248,11 +258,22 @@ def _server_user() -> pwd.struct_passwd | None:
             return pwd.getpwnam(name)
         except KeyError:
             continue
-    subprocess.run(
+    made = subprocess.run(
         ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVICE_ACCOUNT],
-        check=True, capture_output=True,
+        capture_output=True, text=True,
     )
+    if made.returncode != 0:
+        raise ClusterError(f"running as root, the twin needs an unprivileged user for the "
+                           f"database server and could not create '{SERVICE_ACCOUNT}': "
+                           f"{made.stderr.strip()}")
     return pwd.getpwnam(SERVICE_ACCOUNT)
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read, from its first byte (it holds the password)."""
+    path.unlink(missing_ok=True)
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+        handle.write(text)
 
 
 def _reachable(folder: Path, user: pwd.struct_passwd) -> bool:

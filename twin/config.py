@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from twin.cluster import EmbeddedCluster
+
 
 class Settings(BaseSettings):
     """Where the twin keeps its data and which database it uses.
@@ -19,12 +21,19 @@ class Settings(BaseSettings):
 
     database_url: str | None = Field(default=None, description="An existing PostgreSQL server")
     home: Path = Field(default=Path(".twin"), description="Folder the twin owns (embedded cluster)")
+    pg_bindir: Path | None = Field(
+        default=None, description="PostgreSQL server binaries for the embedded cluster"
+    )
     shared_data: Path | None = Field(
         default=None, description="Folder of optional real reference data (ward names, limits)"
     )
 
     def resolved_home(self) -> Path:
         return self.home.expanduser().resolve()
+
+    def cluster(self) -> EmbeddedCluster:
+        """The embedded cluster these settings describe."""
+        return EmbeddedCluster(self.resolved_home(), self.pg_bindir)
 
     def shared_data_dir(self) -> Path | None:
         """The reference data folder, if present: the setting, else ``../shared/data`` of the repo."""

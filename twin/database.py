@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
-from twin.cluster import EmbeddedCluster
 from twin.config import Settings
 
 if TYPE_CHECKING:
@@ -37,7 +36,7 @@ def database_url(settings: Settings, start: bool = True) -> str:
     """The URL of the twin's database: the configured server, or the embedded cluster's."""
     if settings.database_url:
         return normalise_url(settings.database_url)
-    cluster = EmbeddedCluster(settings.resolved_home())
+    cluster = settings.cluster()
     return cluster.start() if start else cluster.url()
 
 
