@@ -19,12 +19,13 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from ingest.demo import build_demo_city, load_demo_city
-from ingest.demo._geometry import CITY_CRS, city_centre
+from ingest.demo._geometry import CITY_CRS
 from ingest.demo.lighting import DIMMING_PROFILES, PHOTOMETRIES, SPACING_PER_HEIGHT
 from ingest.demo.load import foreign_data
 from ingest.demo.wards import UNITS_FILE, ward_names
 from layers import EDGE_PREFIX, LAYERS, NETWORKS, NODE_PREFIX
 from tests.conftest import admin_sql, make_database
+from twin.city import BAC_GIANG
 from twin.database import create_engine
 from twin.errors import InvalidInput
 from twin.read import read_layer, read_network
@@ -166,11 +167,11 @@ def test_the_same_seed_and_scale_give_the_same_city(city: Dataset):
 
 
 def test_the_city_lies_at_bac_giang_with_the_river_to_the_south_west(city: Dataset):
-    centre = shapely.Point(city_centre())
+    centre = shapely.Point(BAC_GIANG.centre_metric())
     river = city.layers["water_areas"]
     assert river.crs == CITY_CRS and list(river["name"]) == ["Sông Thương"]
     river_shape = river.geometry.iloc[0]
-    towards = np.array(river_shape.representative_point().coords[0]) - city_centre()
+    towards = np.array(river_shape.representative_point().coords[0]) - centre.coords[0]
     assert towards[0] < 0 and towards[1] < 0
     for name in ASSETS:
         geoms = city.layers[name].geometry

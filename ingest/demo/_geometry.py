@@ -13,7 +13,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
 
 from twin.city import BAC_GIANG
 from twin.schema import CONDITIONS
@@ -30,12 +29,6 @@ OFFSETS = {
 }
 """Where each network runs relative to the street centreline (dx, dy in m): utilities share the
 street's topology but lie side by side in the road reserve, never more than 4.3 m off the axis."""
-
-
-def city_centre() -> np.ndarray:
-    """The city centre (twin.city.BAC_GIANG) in EPSG:9214 metres, shape (2,)."""
-    to_metric = Transformer.from_crs("EPSG:4326", CITY_CRS, always_xy=True)
-    return np.array(to_metric.transform(BAC_GIANG.centre_lon, BAC_GIANG.centre_lat))
 
 
 def rng_for(seed: int, stage: str) -> np.random.Generator:
@@ -147,3 +140,11 @@ def frame(ids: np.ndarray, geoms: np.ndarray | Sequence[shapely.Geometry],
     """A layer frame in EPSG:9214: ``id``, the columns given, ``geom``."""
     data = pd.DataFrame({"id": ids, **columns})
     return gpd.GeoDataFrame(data, geometry=np.asarray(geoms), crs=CITY_CRS).rename_geometry("geom")
+
+
+def frame_of_rows(rows: pd.DataFrame) -> gpd.GeoDataFrame:
+    """A layer frame in EPSG:9214 from plain rows with ``id`` and ``geom`` (shapely geometries)
+    columns: ``id``, the other columns in their order, ``geom``."""
+    columns = [c for c in rows.columns if c not in ("id", "geom")]
+    return frame(rows["id"].to_numpy(), rows["geom"].to_numpy(),
+                 **{c: rows[c].to_numpy() for c in columns})

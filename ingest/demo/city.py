@@ -9,7 +9,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ingest.demo._geometry import asset_ids, city_centre, rng_for
+from ingest.demo._geometry import asset_ids, rng_for
 from ingest.demo._topology import Part, number
 from ingest.demo.buildings import build_buildings
 from ingest.demo.devices import build_cameras, build_sensors, sensor_sites
@@ -24,6 +24,7 @@ from ingest.demo.trees import build_trees
 from ingest.demo.wards import build_wards, ward_codes
 from ingest.demo.water import build_water
 from layers import LAYERS
+from twin.city import BAC_GIANG
 from twin.write import Dataset
 
 STAGES = ("streets", "buildings", "power", "water", "drainage", "telecom", "lighting", "trees",
@@ -36,7 +37,7 @@ def build_demo_city(scale: float = 1.0, seed: int = 7, shared_data: Path | None 
     """The demo city as a Dataset (layers in EPSG:9214). ``shared_data`` is the optional
     reference data folder (real ward names); ``report`` is called with each stage as it ends."""
     done = report or (lambda stage: None)
-    site = build_site(city_centre(), scale, rng_for(seed, "site"))
+    site = build_site(np.array(BAC_GIANG.centre_metric()), scale, rng_for(seed, "site"))
     streets = build_streets(site, rng_for(seed, "streets"))
     facilities = place_facilities(site, streets, scale)
     done("streets")

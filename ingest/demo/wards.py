@@ -25,7 +25,6 @@ from ingest.demo.site import Site
 from twin.city import BAC_GIANG
 
 UNITS_FILE = Path("bacgiang_admin_units_gso") / "bac_giang_admin_units.json"
-PROVINCE_CODE = "24"
 DISTRICT_NAME = "Thành phố Bắc Giang"
 KM2_PER_WARD = 1.3
 GOLDEN_ANGLE = np.pi * (3 - np.sqrt(5))
@@ -63,7 +62,7 @@ def build_wards(site: Site, shared_data: Path | None) -> tuple[gpd.GeoDataFrame,
     wards = wards.sort_values("id", ignore_index=True)
     district = frame(np.array([BAC_GIANG.district_code]),
                      [_multipolygon(shapely.union_all(shapes))], name=[DISTRICT_NAME],
-                     province_code=PROVINCE_CODE)
+                     province_code=BAC_GIANG.province_code)
     return district, wards
 
 
