@@ -24,6 +24,7 @@ from ingest.demo._geometry import (
     choice,
     conditions,
     frame,
+    frame_of_rows,
     points,
     stations,
     translate,
@@ -90,7 +91,7 @@ def build_power(site: Site, streets: Streets, facilities: Facilities, buildings:
     net.add_edges(lines.pop("from_node"), lines.pop("to_node"),
                   np.where(lines["construction"] == "overhead", "line", "cable"),
                   asset_id=lines["id"].to_numpy(), length_m=shapely.length(lines["geom"]))
-    layers = {"substations": substations, "power_lines": _frame(lines), "transformers":
+    layers = {"substations": substations, "power_lines": frame_of_rows(lines), "transformers":
               transformers, "power_switches": switches, "service_points": service}
     return Power(Part(layers, net.build()), lv_node, circuit_of[lv.root],
                  _poles(lines, rng))
@@ -158,7 +159,7 @@ def _mv_edges(net: TopologyBuilder, streets: Streets, feeders: _Feeders, mv_node
                   connected=(switches["normal_state"] == "closed").to_numpy())
     switches["install_year"] = years(rng, len(switches), 2000, 2024)
     switches["condition"] = conditions(rng, len(switches))
-    return pd.concat([lines, tie_lines], ignore_index=True), _frame(switches)
+    return pd.concat([lines, tie_lines], ignore_index=True), frame_of_rows(switches)
 
 
 def _series_switches(net: TopologyBuilder, streets: Streets, at: np.ndarray, edge: np.ndarray,
@@ -277,10 +278,3 @@ def _poles(lines: pd.DataFrame, rng: np.random.Generator) -> gpd.GeoDataFrame:
     return frame(np.full(n, None), points(at.xy), height_m=np.where(mv[at.line], 14.0, 8.5),
                  material="concrete", purpose="power", install_year=years(rng, n, 1995, 2024),
                  condition=conditions(rng, n), source="demo")
-
-
-def _frame(rows: pd.DataFrame) -> gpd.GeoDataFrame:
-    """Rows with a ``geom`` column as a layer frame, ``id`` first."""
-    columns = ["id"] + [c for c in rows.columns if c not in ("id", "geom")]
-    return frame(rows["id"].to_numpy(), rows["geom"].to_numpy(),
-                 **{c: rows[c].to_numpy() for c in columns[1:]})

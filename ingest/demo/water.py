@@ -21,6 +21,7 @@ from ingest.demo._geometry import (
     choice,
     conditions,
     frame,
+    frame_of_rows,
     left_normal,
     point_and_tangent,
     points,
@@ -61,7 +62,7 @@ def build_water(site: Site, streets: Streets, facilities: Facilities, buildings:
                          minlength=len(streets.nodes))
     layers = {
         **plant,
-        "water_pipes": _frame(pipes.drop(columns=["from_node", "to_node", "edge"])),
+        "water_pipes": frame_of_rows(pipes.drop(columns=["from_node", "to_node", "edge"])),
         "water_valves": _valve_frame(valves, pipes, rng),
         "water_junctions": frame(junction_ids, points(streets.nodes + OFFSETS["water"]),
                                  elevation_m=site.elevation(streets.nodes),
@@ -221,9 +222,3 @@ def _connections(net: TopologyBuilder, buildings: Buildings, junction: np.ndarra
                  building_id=buildings.frame["id"].to_numpy(),
                  install_year=years(rng, n, 1995, 2024), condition=conditions(rng, n),
                  source="demo")
-
-
-def _frame(rows: pd.DataFrame) -> gpd.GeoDataFrame:
-    columns = [c for c in rows.columns if c not in ("id", "geom")]
-    return frame(rows["id"].to_numpy(), rows["geom"].to_numpy(),
-                 **{c: rows[c].to_numpy() for c in columns})
