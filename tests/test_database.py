@@ -137,6 +137,7 @@ def test_a_cluster_whose_port_was_taken_starts_on_another(fresh_home):
     port = cluster.info().port
     cluster.stop()
     with socket.socket() as squatter:
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # past the old TIME_WAIT
         squatter.bind(("127.0.0.1", port))
         squatter.listen()
         cluster.start()
