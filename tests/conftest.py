@@ -76,7 +76,7 @@ def admin_sql(server_url: str, *statements: str) -> None:
 @pytest.fixture(scope="session")
 def template_url(server_url: str) -> Iterator[str]:
     """A database migrated to head, the template of every fresh test database."""
-    name = f"{TEMPLATE}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    name = f"{TEMPLATE}_{uuid.uuid4().hex[:10]}"  # unique: sessions may share a server
     admin_sql(server_url, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
     url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
     engine = create_engine(url)
@@ -129,9 +129,12 @@ def conn(shared_engine: Engine) -> Iterator[sa.Connection]:
 
 def run_twin(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
              check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run the ``twin`` command as a user would, in a subprocess."""
+    """Run the ``twin`` command as a user would, in a subprocess, on the twin that ``env``
+    names (TWIN_HOME or TWIN_DATABASE_URL): never on the developer's own ``.twin``."""
+    if not env or not {"TWIN_HOME", "TWIN_DATABASE_URL"} & set(env):
+        raise ValueError("run_twin needs env with TWIN_HOME or TWIN_DATABASE_URL")
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("TWIN_")}
-    full_env.update(env or {})
+    full_env.update(env)
     result = subprocess.run([sys.executable, "-m", "twin.cli", *args], capture_output=True,
                             text=True, env=full_env, cwd=cwd or REPO, timeout=600)
     if check and result.returncode != 0:

@@ -5,6 +5,7 @@ import os
 import shutil
 import socket
 import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
@@ -62,7 +63,7 @@ def test_embedded_cluster_lifecycle(fresh_home):
 
 
 def test_existing_server_by_url_gets_postgis_and_schema(server_url):
-    name = "twin_test_by_url"
+    name = f"twin_test_by_url_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
     with admin.connect() as c:
         c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
