@@ -44,14 +44,19 @@ def prepare_layer(spec: LayerSpec, frame: gpd.GeoDataFrame, unit: str = "row") -
     frame = to_storage_crs(frame, spec.name)
     frame = frame.set_geometry(_geometries_of_type(spec, frame.geometry, unit))
     refuse_outside_world(frame.geometry, given, unit)
-    if "id" in frame.columns:
-        ids = frame["id"]
-        _refuse_first(ids.isna(), unit, "id", "asset id is empty")
-        duplicated = ids.duplicated()
-        if duplicated.any():
-            _refuse_first(duplicated, unit, "id", f"asset id '{ids[duplicated].iloc[0]}' appears twice")
+    check_ids(frame, unit)
     check_values(frame, spec.table, unit)
     return frame
+
+
+def check_ids(frame: pd.DataFrame, unit: str = "row") -> None:
+    """Ids, where the frame brings them, present and unique."""
+    if "id" in frame.columns:
+        ids = frame["id"]
+        _refuse_first(ids.isna(), unit, "id", "id is empty")
+        duplicated = ids.duplicated()
+        if duplicated.any():
+            _refuse_first(duplicated, unit, "id", f"id '{ids[duplicated].iloc[0]}' appears twice")
 
 
 def check_columns(table: Table, frame: pd.DataFrame) -> None:

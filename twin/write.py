@@ -24,7 +24,7 @@ from layers import EDGE_PREFIX, LAYERS, NODE_PREFIX, TOPOLOGY_TABLES, LayerSpec,
 from twin.errors import InvalidInput
 from twin.progress import Report
 from twin.schema import STORAGE_SRID, asset_id, metadata
-from twin.validate import check_columns, check_values, prepare_layer, to_storage_crs
+from twin.validate import check_columns, check_ids, check_values, prepare_layer, to_storage_crs
 
 
 @dataclass
@@ -108,6 +108,7 @@ def write_topology(conn: Connection, nodes: gpd.GeoDataFrame | None = None,
     for table, frame in zip(TOPOLOGY_TABLES, (nodes, edges, dependencies), strict=True):
         if frame is not None and len(frame):
             check_columns(table, frame)
+            check_ids(frame)
             check_values(frame, table)
             if isinstance(frame, gpd.GeoDataFrame):
                 frame = to_storage_crs(frame, table.name)
