@@ -21,7 +21,7 @@ from ingest.demo.site import build_site
 from ingest.demo.streets import build_streets
 from ingest.demo.telecom import build_telecom
 from ingest.demo.trees import build_trees
-from ingest.demo.wards import build_wards, ward_codes
+from ingest.demo.wards import build_wards
 from ingest.demo.water import build_water
 from layers import LAYERS
 from twin.city import BAC_GIANG
@@ -76,12 +76,14 @@ def build_demo_city(scale: float = 1.0, seed: int = 7, shared_data: Path | None 
 
 
 def _dataset(parts: list[Part], wards: gpd.GeoDataFrame) -> Dataset:
-    """The parts' layers (asset layers given their wards), the numbered topology of all
-    networks and the dependencies between them."""
+    """The parts' layers in LAYERS order, the numbered topology of all networks and the
+    dependencies between them. Assets have no ``ward_code``: the twin gives them their wards when
+    the dataset is written (twin.write.assign_wards), by the one rule every source follows."""
     numbered = number([p.topology for p in parts if p.topology is not None])
     layers = {name: frame for p in parts for name, frame in p.layers.items()}
     return Dataset(
-        layers=_with_wards(layers, wards), nodes=numbered.nodes, edges=numbered.edges,
+        layers={name: layers[name] for name in LAYERS if name in layers},
+        nodes=numbered.nodes, edges=numbered.edges,
         dependencies=numbered.dependencies([p.dependencies for p in parts
                                             if p.dependencies is not None]),
         notes=[_ward_note(wards)])
@@ -91,15 +93,6 @@ def _poles(lighting: gpd.GeoDataFrame, power: gpd.GeoDataFrame) -> gpd.GeoDataFr
     """Lighting poles (numbered first: luminaires refer to them), then the power poles."""
     power = power.assign(id=asset_ids("POL", len(power), len(lighting) + 1))
     return pd.concat([lighting, power], ignore_index=True)
-
-
-def _with_wards(layers: dict[str, gpd.GeoDataFrame],
-                wards: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
-    """Every asset layer with the ``ward_code`` of the ward holding it, in LAYERS order."""
-    return {name: (layers[name].assign(ward_code=ward_codes(layers[name].geometry.to_numpy(),
-                                                            wards))
-                   if LAYERS[name].is_asset else layers[name])
-            for name in LAYERS if name in layers}
 
 
 def _ward_note(wards: gpd.GeoDataFrame) -> str:

@@ -96,17 +96,3 @@ def _multipolygon(geometry: shapely.Geometry) -> shapely.MultiPolygon:
     """The polygons of ``geometry`` as one MultiPolygon (clipping may leave lines or points)."""
     parts = shapely.get_parts(geometry)
     return shapely.MultiPolygon(list(parts[shapely.get_type_id(parts) == 3]))
-
-
-def ward_codes(geoms: np.ndarray, wards: gpd.GeoDataFrame) -> np.ndarray:
-    """The ward holding each geometry's anchor, as twin.write assigns them: the point itself,
-    a line's midpoint, a polygon's point on surface; the lowest code where wards overlap."""
-    kind = shapely.get_type_id(geoms)
-    anchor = np.where(kind == 0, geoms, shapely.point_on_surface(geoms))
-    lines = (kind == 1) | (kind == 5)
-    anchor[lines] = shapely.line_interpolate_point(geoms[lines], 0.5, normalized=True)
-    found, ward = shapely.STRtree(wards.geometry.to_numpy()).query(anchor, predicate="intersects")
-    first = pd.Series(ward).groupby(found).min()
-    codes = np.full(len(geoms), None, dtype=object)
-    codes[first.index.to_numpy()] = wards["id"].to_numpy()[first.to_numpy()]
-    return codes
