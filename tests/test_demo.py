@@ -275,6 +275,7 @@ def test_load_refuses_foreign_data_then_replaces_it_and_rebuilds_a_demo_twin(eng
 @pytest.mark.slow
 def test_the_full_city_has_ten_thousand_lights_among_a_hundred_thousand_assets():
     city = build_demo_city(1.0, SEED)
+    assert city.layers["districts"].area.iloc[0] / 1e6 == pytest.approx(19.9, abs=0.05)  # km²
     assert len(city.layers["luminaires"]) >= 10_000
     assert sum(len(city.layers[name]) for name in ASSETS) >= 100_000
     assert all(len(city.layers[name]) for name in LAYERS)

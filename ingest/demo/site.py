@@ -1,7 +1,7 @@
 """The city's site: its limit, the Thương river along its south-west side, the land left to build
 on, and the ground's elevation. Everything in EPSG:9214 metres around twin.city.BAC_GIANG.
 
-At scale 1 the limit is an irregular oval of about 22 km² (5.8 × 4.8 km), the urban core of
+At scale 1 the limit is an irregular oval of about 20 km² (5.8 × 4.9 km), the urban core of
 Bắc Giang; its area grows with ``scale``. The river (about 120 m wide, narrower on tiny cities)
 runs north-west to south-east at some 60-70 % of the way from the centre to the limit, and the
 limit stops at its far bank: the city lies on the north-east bank, as the old city core does.
@@ -56,7 +56,7 @@ class Site:
 
 
 def build_site(centre: np.ndarray, scale: float, rng: np.random.Generator) -> Site:
-    """The limit, river and land of a city of ``scale`` (1: about 22 km²) around ``centre``."""
+    """The limit, river and land of a city of ``scale`` (1: about 20 km²) around ``centre``."""
     a, b = 2900.0 * np.sqrt(scale), 2400.0 * np.sqrt(scale)
     theta = np.linspace(0, 2 * np.pi, 145)[:-1]
     phases = rng.uniform(0, 2 * np.pi, 2)
