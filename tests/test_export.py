@@ -24,7 +24,7 @@ from twin.write import write_layers
 SQUARE = Polygon([(106.19, 21.27), (106.20, 21.27), (106.20, 21.28), (106.19, 21.28)])
 HOLED = Polygon([(106.21, 21.27), (106.23, 21.27), (106.23, 21.29), (106.21, 21.29)],
                 [[(106.215, 21.275), (106.22, 21.275), (106.22, 21.28), (106.215, 21.28)]])
-PROVENANCE = ["source", "source_ref"]  # given anew by each import
+PROVENANCE = ["source", "source_ref", "ward_code"]  # the twin sets these itself on each import
 
 
 @pytest.fixture
