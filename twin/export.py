@@ -4,7 +4,8 @@ Every column of the layer is written, the asset id as a column ``id``; ``attribu
 written as JSON text (GeoJSON readers see it as a nested object), dates as ISO text. The file is
 written beside its destination and moved into place once complete, so a failed export leaves no
 half-written file and an existing one is replaced only by a whole one. What is exported imports
-back with ``twin import file`` (ids kept, ``source``/``source_ref`` given to the import).
+back with ``twin import file`` (ids kept; ``source``, ``source_ref`` and ``ward_code`` set
+anew by the import).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import pyogrio
 from sqlalchemy import Boolean, Date, Engine
 from sqlalchemy.dialects.postgresql import JSONB
 
-from layers import LAYERS
+from layers import LAYERS, get_layer
 from twin.errors import InvalidInput
 from twin.read import read_layer
 
@@ -35,8 +36,7 @@ def export_layer(engine: Engine, layer: str, path: str | Path) -> int:
     if driver is None:
         raise InvalidInput(f"cannot export to '{path.suffix}' files: give a .gpkg, .geojson or "
                            ".json file", source=str(path))
-    if layer not in LAYERS:
-        raise InvalidInput(f"unknown layer '{layer}'; known layers: {', '.join(LAYERS)}")
+    get_layer(layer)
     if not path.parent.is_dir():
         raise InvalidInput(f"no folder {path.parent} to write into", source=str(path))
     frame = for_file(read_layer(engine, layer), layer)
