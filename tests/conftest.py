@@ -118,6 +118,50 @@ def shared_engine(server_url: str, template_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+DEMO_SCALE, DEMO_SEED = 0.05, 7
+"""The small demo city the tests share: some 11,000 assets, every layer and network present."""
+
+
+@pytest.fixture(scope="session")
+def demo_template_url(server_url: str, template_url: str) -> Iterator[str]:
+    """A database holding the small demo city, built once per test worker; the template of
+    ``demo_database_url`` and ``demo_engine`` (kept free of connections, never written to)."""
+    from ingest.demo import load_demo_city
+
+    url = make_database(server_url, template_url)
+    engine = create_engine(url)
+    load_demo_city(engine, scale=DEMO_SCALE, seed=DEMO_SEED,
+                   shared_data=SHARED_DATA if SHARED_DATA.exists() else None)
+    engine.dispose()
+    yield url
+    admin_sql(server_url, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def demo_engine(server_url: str, demo_template_url: str) -> Iterator[Engine]:
+    """The small demo city, shared by the session's tests: read it, or write inside ``demo_conn``."""
+    engine = create_engine(make_database(server_url, demo_template_url))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def demo_conn(demo_engine: Engine) -> Iterator[sa.Connection]:
+    """A connection on the small demo city in a transaction that is rolled back after the test."""
+    with demo_engine.connect() as connection:
+        transaction = connection.begin()
+        yield connection
+        transaction.rollback()
+
+
+@pytest.fixture
+def demo_database_url(server_url: str, demo_template_url: str) -> Iterator[str]:
+    """A fresh copy of the small demo city for one test that commits."""
+    url = make_database(server_url, demo_template_url)
+    yield url
+    admin_sql(server_url, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
+
 @pytest.fixture
 def conn(shared_engine: Engine) -> Iterator[sa.Connection]:
     """A connection in a transaction that is rolled back after the test."""

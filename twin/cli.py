@@ -12,6 +12,7 @@ import sqlalchemy as sa
 import typer
 
 from twin.cluster import ClusterError, EmbeddedCluster
+from twin.commands import lighting, live, network_simulation, web
 from twin.config import Settings
 from twin.database import DatabaseError, open_twin
 from twin.errors import TwinError
@@ -21,8 +22,15 @@ app = typer.Typer(help="Urban Twin: the city's infrastructure in PostGIS.", no_a
                   pretty_exceptions_enable=False)
 db_app = typer.Typer(help="The embedded PostgreSQL + PostGIS cluster.", no_args_is_help=True)
 import_app = typer.Typer(help="Import data into the twin (all or nothing).", no_args_is_help=True)
+simulate_app = typer.Typer(help="What happens if: outage, isolation, criticality, street lighting.",
+                           no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
+app.add_typer(simulate_app, name="simulate")
+simulate_app.add_typer(network_simulation.app)
+simulate_app.add_typer(lighting.app)
+app.add_typer(live.app)
+app.add_typer(web.app)
 
 
 def say_error(message: str, detail: str | None = None) -> None:

@@ -1,0 +1,5 @@
+"""twin simulate lighting."""
+
+import typer
+
+app = typer.Typer()

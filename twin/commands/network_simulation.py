@@ -1,0 +1,5 @@
+"""twin simulate outage | isolate | criticality."""
+
+import typer
+
+app = typer.Typer()

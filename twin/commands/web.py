@@ -1,0 +1,5 @@
+"""twin serve and twin export-html."""
+
+import typer
+
+app = typer.Typer()
