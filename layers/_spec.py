@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Table
 
+from layers._style import LayerStyle
+
 _OGC_TYPES = {"POINT": "Point", "LINESTRING": "LineString", "MULTIPOLYGON": "MultiPolygon"}
 
 
@@ -18,6 +20,8 @@ class LayerSpec:
     title: str
     network: str | None = None
     """The network its assets belong to: power, water, drainage, telecom or road."""
+    style: LayerStyle | None = None
+    """How the 3D map and pydeck draw it (``layers._style``)."""
 
     @property
     def name(self) -> str:

@@ -3,6 +3,7 @@
 from sqlalchemy import Column, ForeignKey, Index, Table, Text
 
 from layers._spec import LayerSpec
+from layers._style import area
 from twin.schema import geometry_column, metadata
 
 districts = Table(
@@ -28,6 +29,8 @@ wards = Table(
 )
 
 LAYERS = [
-    LayerSpec(districts, "Districts"),
-    LayerSpec(wards, "Wards and communes"),
+    LayerSpec(districts, "Districts", style=area(
+        (0, 0, 0, 0), line_color=(90, 90, 110, 255), base_map=True, visible=False, min_zoom=10)),
+    LayerSpec(wards, "Wards and communes", style=area(
+        (0, 0, 0, 0), line_color=(120, 120, 150, 255), base_map=True, visible=False, min_zoom=10)),
 ]

@@ -6,6 +6,7 @@ Their power and telecom feeds are rows of ``dependencies``.
 from sqlalchemy import Column, Float, Text
 
 from layers._spec import LayerSpec
+from layers._style import point
 from twin.schema import asset_table, metres, one_of, positive
 
 cameras = asset_table(
@@ -33,6 +34,9 @@ sensors = asset_table(
 )
 
 LAYERS = [
-    LayerSpec(cameras, "Cameras"),
-    LayerSpec(sensors, "Sensors"),
+    LayerSpec(cameras, "Cameras", style=point(
+        (40, 200, 255, 255), radius_m=2.0, height_attribute="height_m", default_height_m=6.0,
+        view_cone=True)),
+    LayerSpec(sensors, "Sensors", style=point(
+        (0, 220, 160, 255), radius_m=1.5, height_attribute="height_m", default_height_m=3.0)),
 ]

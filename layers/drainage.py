@@ -3,6 +3,7 @@
 from sqlalchemy import Column, Float, Text
 
 from layers._spec import LayerSpec
+from layers._style import line, point
 from twin.schema import asset_table, metres, positive
 
 drainage_pipes = asset_table(
@@ -34,7 +35,10 @@ outfalls = asset_table(
 )
 
 LAYERS = [
-    LayerSpec(drainage_pipes, "Drainage pipes", network="drainage"),
-    LayerSpec(manholes, "Manholes", network="drainage"),
-    LayerSpec(outfalls, "Outfalls", network="drainage"),
+    LayerSpec(drainage_pipes, "Drainage pipes", network="drainage", style=line(
+        (150, 100, 60, 255), width_m=1.2, depth_attribute="depth_start_m",
+        depth_end_attribute="depth_end_m")),
+    LayerSpec(manholes, "Manholes", network="drainage", style=point(
+        (120, 80, 50, 255), radius_m=0.8, visible=False, min_zoom=15)),
+    LayerSpec(outfalls, "Outfalls", network="drainage", style=point((90, 60, 40, 255), radius_m=3.0)),
 ]

@@ -3,6 +3,7 @@
 from sqlalchemy import Column, Table, Text
 
 from layers._spec import LayerSpec
+from layers._style import area
 from twin.schema import geometry_column, metadata
 
 water_areas = Table(
@@ -17,4 +18,5 @@ water_areas = Table(
     comment="Rivers, lakes and ponds for the base map",
 )
 
-LAYERS = [LayerSpec(water_areas, "Rivers and lakes")]
+LAYERS = [LayerSpec(water_areas, "Rivers and lakes", style=area(
+    (120, 170, 220, 200), base_map=True, min_zoom=10))]

@@ -7,6 +7,7 @@ cross-network link; ``road_id`` names the road it is meant to light.
 from sqlalchemy import Column, Float, ForeignKey, Text
 
 from layers._spec import LayerSpec
+from layers._style import column, point
 from twin.schema import asset_table, metres, one_of, positive
 
 POLE_PURPOSES = ("lighting", "power", "telecom", "shared")
@@ -42,6 +43,9 @@ luminaires = asset_table(
 )
 
 LAYERS = [
-    LayerSpec(poles, "Poles"),
-    LayerSpec(luminaires, "Luminaires"),
+    LayerSpec(poles, "Poles", style=column(
+        (150, 150, 160, 255), radius_m=0.4, height_m=8.0, height_attribute="height_m", min_zoom=15)),
+    LayerSpec(luminaires, "Luminaires", style=point(
+        (255, 210, 80, 255), radius_m=1.5, height_attribute="mounting_height_m",
+        default_height_m=8.0)),
 ]

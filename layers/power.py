@@ -8,6 +8,7 @@ and ``is_tie``: closing it transfers load between feeders.
 from sqlalchemy import Boolean, Column, Float, Integer, Text
 
 from layers._spec import LayerSpec
+from layers._style import column, line, point
 from twin.schema import asset_table, metres, one_of, positive
 
 VOLTAGE_LEVELS = ("HV", "MV", "LV")
@@ -65,9 +66,17 @@ service_points = asset_table(
 )
 
 LAYERS = [
-    LayerSpec(substations, "Substations", network="power"),
-    LayerSpec(power_lines, "Power lines and cables", network="power"),
-    LayerSpec(transformers, "Transformers", network="power"),
-    LayerSpec(power_switches, "Power switches", network="power"),
-    LayerSpec(service_points, "Power service points", network="power"),
+    LayerSpec(substations, "Substations", network="power", style=column(
+        (220, 60, 60, 255), radius_m=12.0, height_m=6.0, min_zoom=12)),
+    LayerSpec(power_lines, "Power lines and cables", network="power", style=line(
+        (240, 140, 30, 255), width_m=0.8, color_by="voltage_level",
+        palette=(("MV", (240, 100, 30, 255)), ("LV", (250, 180, 60, 255))),
+        default_height_m=8.0, depth_attribute="depth_m")),
+    LayerSpec(transformers, "Transformers", network="power", style=column(
+        (230, 90, 40, 255), radius_m=1.5, height_m=3.0)),
+    LayerSpec(power_switches, "Power switches", network="power", style=point(
+        (250, 230, 60, 255), radius_m=1.5, color_by="normal_state",
+        palette=(("open", (255, 255, 255, 255)),))),
+    LayerSpec(service_points, "Power service points", network="power", style=point(
+        (250, 160, 90, 200), radius_m=0.6, visible=False, min_zoom=15)),
 ]

@@ -4,6 +4,7 @@ to customer terminals, over fibre cables laid in ducts or on poles."""
 from sqlalchemy import Column, Float, Integer, Text
 
 from layers._spec import LayerSpec
+from layers._style import column, line, point
 from twin.schema import asset_table, metres, positive
 
 central_offices = asset_table(
@@ -56,10 +57,16 @@ customer_terminals = asset_table(
 )
 
 LAYERS = [
-    LayerSpec(central_offices, "Central offices (OLT)", network="telecom"),
-    LayerSpec(telecom_cabinets, "Telecom cabinets", network="telecom"),
-    LayerSpec(splitters, "Optical splitters", network="telecom"),
-    LayerSpec(fibre_cables, "Fibre cables", network="telecom"),
-    LayerSpec(ducts, "Ducts", network="telecom"),
-    LayerSpec(customer_terminals, "Customer terminals", network="telecom"),
+    LayerSpec(central_offices, "Central offices (OLT)", network="telecom", style=column(
+        (160, 80, 220, 255), radius_m=10.0, height_m=8.0, min_zoom=12)),
+    LayerSpec(telecom_cabinets, "Telecom cabinets", network="telecom", style=column(
+        (170, 110, 230, 255), radius_m=0.8, height_m=1.5)),
+    LayerSpec(splitters, "Optical splitters", network="telecom", style=point(
+        (190, 140, 240, 255), radius_m=0.6, visible=False, min_zoom=15)),
+    LayerSpec(fibre_cables, "Fibre cables", network="telecom", style=line(
+        (180, 90, 240, 255), width_m=0.5, default_height_m=6.0, depth_attribute="depth_m")),
+    LayerSpec(ducts, "Ducts", network="telecom", style=line(
+        (130, 130, 130, 255), width_m=0.6, depth_attribute="depth_m", visible=False)),
+    LayerSpec(customer_terminals, "Customer terminals", network="telecom", style=point(
+        (210, 170, 250, 200), radius_m=0.5, visible=False, min_zoom=15)),
 ]

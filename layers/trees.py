@@ -3,6 +3,7 @@
 from sqlalchemy import Column, Date, Text
 
 from layers._spec import LayerSpec
+from layers._style import column
 from twin.schema import asset_table, metres, positive
 
 trees = asset_table(
@@ -17,4 +18,6 @@ trees = asset_table(
     comment="Trees with height and crown for 3D and for light blocking",
 )
 
-LAYERS = [LayerSpec(trees, "Trees")]
+LAYERS = [LayerSpec(trees, "Trees", style=column(
+    (60, 150, 70, 230), radius_m=2.0, height_m=8.0, radius_attribute="crown_diameter_m",
+    height_attribute="height_m", min_zoom=15))]

@@ -7,6 +7,7 @@ and WNTR; pipes are edges between junctions. Depth is of the pipe crown below gr
 from sqlalchemy import Column, Float, ForeignKey, Integer, Text
 
 from layers._spec import LayerSpec
+from layers._style import column, line, point
 from twin.schema import asset_table, metres, one_of, positive
 
 DEVICE_STATES = ("open", "closed")
@@ -89,13 +90,23 @@ water_pumps = asset_table(
 )
 
 LAYERS = [
-    LayerSpec(water_pipes, "Water pipes", network="water"),
-    LayerSpec(water_valves, "Water valves", network="water"),
-    LayerSpec(hydrants, "Hydrants", network="water"),
-    LayerSpec(water_junctions, "Water junctions", network="water"),
+    LayerSpec(water_pipes, "Water pipes", network="water", style=line(
+        (40, 110, 230, 255), width_m=1.0, depth_attribute="depth_m")),
+    LayerSpec(water_valves, "Water valves", network="water", style=point(
+        (20, 60, 180, 255), radius_m=1.0, depth_attribute="depth_m", color_by="normal_state",
+        palette=(("closed", (255, 255, 255, 255)),))),
+    LayerSpec(hydrants, "Hydrants", network="water", style=column(
+        (230, 40, 40, 255), radius_m=0.3, height_m=0.8, min_zoom=15)),
+    LayerSpec(water_junctions, "Water junctions", network="water", style=point(
+        (80, 140, 230, 255), radius_m=0.5, depth_attribute="depth_m", visible=False, min_zoom=15)),
     LayerSpec(water_service_connections, "Water service connections",
-              network="water"),
-    LayerSpec(water_sources, "Water sources", network="water"),
-    LayerSpec(water_tanks, "Water tanks", network="water"),
-    LayerSpec(water_pumps, "Water pumps", network="water"),
+              network="water", style=point((100, 170, 240, 200), radius_m=0.5, visible=False,
+                                           min_zoom=15)),
+    LayerSpec(water_sources, "Water sources", network="water", style=column(
+        (30, 80, 200, 255), radius_m=15.0, height_m=5.0, min_zoom=12)),
+    LayerSpec(water_tanks, "Water tanks", network="water", style=column(
+        (70, 130, 220, 255), radius_m=8.0, height_m=10.0, radius_attribute="diameter_m",
+        height_attribute="max_level_m", min_zoom=12)),
+    LayerSpec(water_pumps, "Water pumps", network="water", style=column(
+        (30, 60, 160, 255), radius_m=2.0, height_m=2.0)),
 ]

@@ -1,5 +1,34 @@
 """twin serve and twin export-html."""
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
 app = typer.Typer()
+
+
+@app.command("export-html")
+def export_html_command(
+    path: Annotated[Path, typer.Argument(help=".html file to write")],
+    layer: Annotated[list[str] | None, typer.Option(
+        "--layer", help="Layer to draw (repeat); default: those the map shows on opening")] = None,
+    bbox: Annotated[str | None, typer.Option(
+        help="min lon,min lat,max lon,max lat (EPSG:4326); default: the whole twin")] = None,
+    underground: Annotated[bool, typer.Option(help="Draw pipes and cables at their depths")] = False,
+) -> None:
+    """Write a standalone 3D map (pydeck) of the twin that opens offline."""
+    from twin.config import Settings
+    from twin.database import open_twin
+    from twin.errors import InvalidInput
+    from twin.progress import console
+    from web.export_html import export_html
+
+    box = None
+    if bbox is not None:
+        try:
+            box = [float(v) for v in bbox.split(",")]
+        except ValueError:
+            raise InvalidInput(f"--bbox must be four numbers separated by commas; got '{bbox}'") from None
+    written = export_html(open_twin(Settings()), path, layer, bbox=box, underground=underground)
+    console.print(f"wrote {written} ({written.stat().st_size / 1e6:.1f} MB)")
