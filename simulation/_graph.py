@@ -1,0 +1,148 @@
+"""Graph routines on integer-indexed networks: reach from sources, components, and one depth-first
+pass that yields every articulation point and bridge with the weight it cuts off.
+
+Nodes are ``0..n-1``; edges are parallel arrays ``u``, ``v``. Everything here is pure numpy/scipy
+over those arrays, built once per query (O(n + m)); nothing keeps Python objects per node.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse.csgraph import breadth_first_order, connected_components
+
+
+def adjacency(n: int, u: np.ndarray, v: np.ndarray) -> csr_matrix:
+    """Undirected 0/1 adjacency (n × n) of the edges ``u``–``v`` (duplicates merged)."""
+    data = np.ones(len(u), dtype=np.int8)
+    matrix = coo_matrix((data, (u, v)), shape=(n, n)).tocsr()
+    return matrix
+
+
+def reached_from(n: int, u: np.ndarray, v: np.ndarray, sources: np.ndarray) -> np.ndarray:
+    """Which of the ``n`` nodes are joined to any of ``sources`` by the edges ``u``–``v``."""
+    reached = np.zeros(n, dtype=bool)
+    if len(sources) == 0:
+        return reached
+    # one virtual node (n) joined to every source: one breadth-first search covers them all
+    uu = np.concatenate([u, np.full(len(sources), n)])
+    vv = np.concatenate([v, sources])
+    order = breadth_first_order(adjacency(n + 1, uu, vv), n, directed=False,
+                                return_predecessors=False)
+    reached[order[order < n]] = True
+    return reached
+
+
+def bfs_forest(n: int, u: np.ndarray, v: np.ndarray, sources: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Breadth-first forest from ``sources``: (order of the reached nodes, parent of each node
+    (-1 at roots and unreached), root source of each node (-1 unreached))."""
+    parent = np.full(n, -1)
+    root = np.full(n, -1)
+    if len(sources) == 0:
+        return np.zeros(0, dtype=int), parent, root
+    uu = np.concatenate([u, np.full(len(sources), n)])
+    vv = np.concatenate([v, sources])
+    order, pred = breadth_first_order(adjacency(n + 1, uu, vv), n, directed=False,
+                                      return_predecessors=True)
+    order = order[1:]
+    parent[order] = np.where(pred[order] == n, -1, pred[order])
+    ancestor = np.where(parent >= 0, parent, np.arange(n))
+    while True:  # pointer doubling: log(depth) vectorised steps to every node's root
+        further = ancestor[ancestor]
+        if np.array_equal(further, ancestor):
+            break
+        ancestor = further
+    root[order] = ancestor[order]
+    return order, parent, root
+
+
+def components(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Connected component label of each node."""
+    return connected_components(adjacency(n, u, v), directed=False)[1]
+
+
+@dataclass(frozen=True)
+class LowpointTree:
+    """A depth-first forest with Tarjan's low points, indexed by node.
+
+    ``disc``: discovery rank (-1 unvisited); ``parent``/``parent_edge``: tree parent and the edge
+    to it (-1 at roots); ``low``: lowest rank reachable from the subtree by one back edge;
+    ``size``: nodes in the subtree; ``preorder``: nodes by rank.
+    """
+
+    disc: np.ndarray
+    parent: np.ndarray
+    parent_edge: np.ndarray
+    low: np.ndarray
+    size: np.ndarray
+    preorder: np.ndarray
+
+    def subtree_sums(self, weight: np.ndarray) -> np.ndarray:
+        """Sum of ``weight`` (per node, shape (n,) or (n, k)) over each node's subtree."""
+        ordered = weight[self.preorder]
+        prefix = np.concatenate([np.zeros((1, *weight.shape[1:])), np.cumsum(ordered, axis=0)])
+        sums = np.zeros(weight.shape)
+        visited = self.disc >= 0
+        start = self.disc[visited]
+        sums[visited] = prefix[start + self.size[visited]] - prefix[start]
+        return sums
+
+    def separated_children(self) -> np.ndarray:
+        """Nodes whose subtree is cut off from the rest when their parent is removed
+        (low point not above the parent): the pieces an articulation point splits off."""
+        child = np.flatnonzero((self.parent >= 0))
+        return child[self.low[child] >= self.disc[self.parent[child]]]
+
+    def bridge_children(self) -> np.ndarray:
+        """Nodes whose tree edge to their parent is a bridge."""
+        child = np.flatnonzero((self.parent >= 0))
+        return child[self.low[child] > self.disc[self.parent[child]]]
+
+
+def lowpoint_tree(n: int, u: np.ndarray, v: np.ndarray, roots: np.ndarray) -> LowpointTree:
+    """Iterative Tarjan depth-first search from ``roots`` (in that order) over edges ``u``–``v``;
+    parallel edges count as a cycle (the parent edge is skipped by id, not by node). O(n + m)."""
+    m = len(u)
+    ends = np.concatenate([u, v])
+    others = np.concatenate([v, u])
+    edge_of = np.concatenate([np.arange(m), np.arange(m)])
+    order = np.argsort(ends, kind="stable")
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(ends, minlength=n))]).tolist()
+    nbr, eid = others[order].tolist(), edge_of[order].tolist()
+    disc, low, size = [-1] * n, [0] * n, [1] * n
+    parent, parent_edge = [-1] * n, [-1] * n
+    preorder: list[int] = []
+    for root in np.asarray(roots).tolist():
+        if disc[root] >= 0:
+            continue
+        disc[root] = low[root] = len(preorder)
+        preorder.append(root)
+        nodes, cursor = [root], [indptr[root]]
+        while nodes:
+            node, i = nodes[-1], cursor[-1]
+            if i < indptr[node + 1]:
+                cursor[-1] = i + 1
+                other, edge = nbr[i], eid[i]
+                if edge == parent_edge[node]:
+                    continue
+                if disc[other] < 0:
+                    disc[other] = low[other] = len(preorder)
+                    preorder.append(other)
+                    parent[other], parent_edge[other] = node, edge
+                    nodes.append(other)
+                    cursor.append(indptr[other])
+                elif disc[other] < low[node]:
+                    low[node] = disc[other]
+            else:
+                nodes.pop()
+                cursor.pop()
+                up = parent[node]
+                if up >= 0:
+                    if low[node] < low[up]:
+                        low[up] = low[node]
+                    size[up] += size[node]
+    return LowpointTree(np.array(disc), np.array(parent), np.array(parent_edge), np.array(low),
+                        np.array(size), np.array(preorder, dtype=int))

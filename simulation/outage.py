@@ -1,0 +1,246 @@
+"""Outage of one or more elements and its cascade across networks, on a timeline (minutes).
+
+At minute 0 the named elements fail: a water break is isolated at once by closing the valves
+around its segment (WNTR's valve segments); a power, telecom, drainage or road element simply
+stops carrying service. Each network then loses what no longer reaches a source (roads: what no
+longer reaches the largest connected part). A consumer of a lost node (``dependencies``) fails
+after its battery: a luminaire or pump at once, a camera after 2 h, a cabinet after 4 h...;
+a consumer that is itself a network element (a pump, a cabinet, an office) then fails in its
+network, and so on until nothing changes. Restoration over ties and the switches that isolate a
+power fault are given as actions; the timeline is the outage before any of them.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from sqlalchemy import Connection, Engine
+
+from simulation.compiled import CompiledNetwork, NetworkState
+from simulation.restoration import restore
+from simulation.results import OutageResult
+from simulation.segments import Segments, isolation_plan, segments_of
+from simulation.state import ScenarioChanges, StartState
+from twin.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from simulation.snapshot import Element, Snapshot
+
+LOSS = {"power": "no power", "water": "no water", "telecom": "no signal",
+        "drainage": "no way to an outfall", "road": "no access"}
+
+
+@dataclass
+class _Event:
+    minute: float
+    asset_id: str
+    cause: str
+    element: Element | None = None
+
+
+@dataclass
+class _Cascade:
+    """One outage's mutable bookkeeping: each network's current state and when each node, edge
+    and dependent asset lost service, and why."""
+
+    snapshot: Snapshot
+    start: StartState
+    isolate: frozenset[str]
+    states: dict[str, NetworkState] = field(default_factory=dict)
+    base: dict[str, np.ndarray] = field(default_factory=dict)
+    base_edges: dict[str, np.ndarray] = field(default_factory=dict)
+    node_minute: dict[str, np.ndarray] = field(default_factory=dict)
+    edge_minute: dict[str, np.ndarray] = field(default_factory=dict)
+    node_cause: dict[str, np.ndarray] = field(default_factory=dict)
+    edge_cause: dict[str, np.ndarray] = field(default_factory=dict)
+    consumers: dict[str, tuple[float, str, str]] = field(default_factory=dict)
+    actions: list[dict[str, Any]] = field(default_factory=list)
+    unisolable: list[str] = field(default_factory=list)
+    shut_in: dict[str, tuple[np.ndarray, list[int]]] = field(default_factory=dict)
+    """Per network, the nodes isolated and the barrier edges operated to isolate them."""
+    segments: dict[str, Segments] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        s = self.start
+        for name, net in self.snapshot.networks.items():
+            state = net.state(s.opened, s.closed, s.failed)
+            self.states[name] = state
+            self.base[name] = net.supplied(state)
+            self.base_edges[name] = ~net.edges_without_service(state, self.base[name])
+            self.node_minute[name] = np.full(net.n, np.nan)
+            self.edge_minute[name] = np.full(net.m, np.nan)
+            self.node_cause[name] = np.full(net.n, None, dtype=object)
+            self.edge_cause[name] = np.full(net.m, None, dtype=object)
+
+    # -- failing ---------------------------------------------------------------------------------
+    def fail(self, minute: float, element: Element, cause: str) -> set[str]:
+        """Fail ``element`` in every network it belongs to; returns the networks touched."""
+        touched = set()
+        for name in set(element.nodes) | set(element.edges):
+            net = self.snapshot.networks[name]
+            nodes, edges = element.nodes.get(name, []), element.edges.get(name, [])
+            self._mark(name, nodes, edges, minute, cause)
+            opened: list[int] = []
+            if name in self.isolate:
+                plan = isolation_plan(self.segments_of(name), self.states[name], nodes, edges)
+                if not plan.isolable:
+                    self.unisolable.append(element.asset_id)
+                inside = np.flatnonzero(plan.nodes)
+                self._mark(name, inside, np.flatnonzero(plan.edges), minute,
+                           f"isolated with {element.asset_id}")
+                nodes, edges = list(inside), list(np.flatnonzero(plan.edges))
+                opened = plan.operate.tolist()
+                self.note_plan(name, element.asset_id, plan.operate, plan.nodes)
+            self.states[name] = self.states[name].with_failures(nodes, edges, opened)
+            touched.add(name)
+        return touched
+
+    def segments_of(self, name: str) -> Segments:
+        if name not in self.segments:
+            net = self.snapshot.networks[name]
+            self.segments[name] = segments_of(net, net.state(self.start.opened,
+                                                             self.start.closed,
+                                                             self.start.failed))
+        return self.segments[name]
+
+    def note_plan(self, name: str, asset_id: str, operate: np.ndarray,
+                  nodes: np.ndarray) -> None:
+        net = self.snapshot.networks[name]
+        verb = "close" if name == "water" else "open"
+        for edge in operate.tolist():
+            self.actions.append({"action": verb, "asset_id": _edge_name(net, edge),
+                                 "layer": self._layer(net.edge_asset[edge]), "network": name,
+                                 "why": f"isolates {asset_id}"})
+        inside, operated = self.shut_in.get(name, (np.zeros(net.n, bool), []))
+        self.shut_in[name] = (inside | nodes, operated + operate.tolist())
+
+    def _mark(self, name: str, nodes: Sequence[int] | np.ndarray,
+              edges: Sequence[int] | np.ndarray, minute: float, cause: str) -> None:
+        for minutes, causes, which in ((self.node_minute[name], self.node_cause[name], nodes),
+                                       (self.edge_minute[name], self.edge_cause[name], edges)):
+            which = np.asarray(which, dtype=int)
+            fresh = which[np.isnan(minutes[which])]
+            minutes[fresh] = minute
+            causes[fresh] = cause
+
+    def settle(self, name: str, minute: float) -> np.ndarray:
+        """Recompute ``name`` after failures at ``minute``; the nodes it newly lost."""
+        net = self.snapshot.networks[name]
+        state = self.states[name]
+        supplied = net.supplied(state)
+        lost = self.base[name] & ~supplied & np.isnan(self.node_minute[name])
+        self._mark(name, np.flatnonzero(lost), [], minute, LOSS[name])
+        edges = self.base_edges[name] & net.edges_without_service(state, supplied)
+        self._mark(name, [], np.flatnonzero(edges), minute, LOSS[name])
+        return np.flatnonzero(lost)
+
+    def _layer(self, asset_id: str | None) -> str:
+        return self.snapshot.layer_of(asset_id) if asset_id else "network_edges"
+
+
+def _edge_name(net: CompiledNetwork, edge: int) -> str:
+    return str(net.edge_asset[edge] or net.edge_ids[edge])
+
+
+def simulate_outage(snapshot: Snapshot, asset_ids: Sequence[str], *,
+                    changes: ScenarioChanges | None = None,
+                    isolate: Sequence[str] = ("water",)) -> OutageResult:
+    """The outage of ``asset_ids`` (asset or topology ids) and its cascade; breaks in the
+    networks ``isolate`` are shut in by their valves or switches at minute 0."""
+    if not asset_ids:
+        raise InvalidInput("name at least one asset to fail")
+    elements = snapshot.resolve(asset_ids)
+    cascade = _Cascade(snapshot, snapshot.start.changed(changes), frozenset(isolate))
+    queue: list[tuple[float, int, _Event]] = []
+    for k, element in enumerate(elements):
+        queue.append((0.0, k, _Event(0.0, element.asset_id, "failed", element)))
+    heapq.heapify(queue)
+    counter = len(queue)
+    while queue:
+        minute = queue[0][0]
+        touched: set[str] = set()
+        while queue and queue[0][0] == minute:
+            event = heapq.heappop(queue)[2]
+            touched |= _apply(cascade, event)
+        for name in sorted(touched):
+            lost = cascade.settle(name, minute)
+            for event in _dependants(cascade, name, lost, minute):
+                counter += 1
+                heapq.heappush(queue, (event.minute, counter, event))
+    restoration = _restore(cascade, elements)
+    return OutageResult.build(snapshot, cascade, [e.asset_id for e in elements], restoration)
+
+
+def _apply(cascade: _Cascade, event: _Event) -> set[str]:
+    """Fail the event's asset (unless it already failed earlier); the networks touched."""
+    if event.element is not None and (event.element.nodes or event.element.edges):
+        if event.asset_id in cascade.consumers:
+            return set()
+        if event.cause != "failed":
+            cascade.consumers[event.asset_id] = (event.minute, event.element.layer, event.cause)
+        return cascade.fail(event.minute, event.element, event.cause)
+    if event.asset_id not in cascade.consumers:
+        layer = event.element.layer if event.element else cascade.snapshot.layer_of(
+            event.asset_id)
+        cascade.consumers[event.asset_id] = (event.minute, layer, event.cause)
+    return set()
+
+
+def _dependants(cascade: _Cascade, network: str, lost: np.ndarray,
+                minute: float) -> list[_Event]:
+    """Events for the assets fed by the nodes ``network`` lost at ``minute``: each fails when
+    its battery runs out."""
+    deps = cascade.snapshot.dependencies
+    rows = deps[(deps["network"] == network) & deps["provider"].isin(lost)]
+    events = []
+    for consumer, hours in zip(rows["consumer_id"].tolist(), rows["backup_hours"].tolist(),
+                               strict=True):
+        if consumer in cascade.consumers:
+            continue
+        cause = LOSS[network] + (f" (battery {hours:g} h ran out)" if hours > 0 else "")
+        element = cascade.snapshot.resolve([consumer])[0]
+        events.append(_Event(minute + 60.0 * hours, consumer, cause, element))
+    return events
+
+
+def _restore(cascade: _Cascade, elements: list[Element]) -> dict[str, Any]:
+    """Isolate the minute-0 power faults with their switches and close ties to pick up what lies
+    beyond them, within capacity; water ties (normally closed valves) likewise."""
+    found: dict[str, Any] = {"closed": [], "refused": [], "restored": {}}
+    for name in ("power", "water"):
+        net = cascade.snapshot.networks[name]
+        nodes = [n for e in elements for n in e.nodes.get(name, [])]
+        edges = [x for e in elements for x in e.edges.get(name, [])]
+        if not nodes and not edges:
+            continue
+        state = cascade.states[name]
+        if name in cascade.isolate:
+            inside, operated = cascade.shut_in[name]
+            keep_open = np.array(operated, dtype=int)
+        else:
+            plan = isolation_plan(cascade.segments_of(name), state, nodes, edges)
+            cascade.note_plan(name, ", ".join(e.asset_id for e in elements), plan.operate,
+                              plan.nodes)
+            state = state.with_failures(np.flatnonzero(plan.nodes), [], plan.operate)
+            inside, keep_open = plan.nodes, plan.operate
+        result = restore(net, state, inside, keep_open)
+        for edge in result.closed:
+            cascade.actions.append({"action": "close" if name == "power" else "open",
+                                    "asset_id": _edge_name(net, edge),
+                                    "layer": cascade._layer(net.edge_asset[edge]),
+                                    "network": name, "why": result.reasons[edge]})
+        found["refused"] += [{**r, "network": name} for r in result.refused]
+        found["restored"][name] = result.restored
+    return found
+
+
+def run_outage(db: Engine | Connection, asset_ids: Sequence[str], live: bool = True
+               ) -> OutageResult:
+    """Load a snapshot and run one outage (contract B's convenience wrapper)."""
+    from simulation.snapshot import load_snapshot
+
+    return load_snapshot(db, live=live).outage(asset_ids)

@@ -1,0 +1,190 @@
+"""The twin's networks compiled once, with the live device states: every simulation query runs on
+a snapshot, in memory, without touching the database (contract B).
+
+    snap = load_snapshot(db, live=True)
+    snap.outage(["TR-000012"]).to_json()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine
+
+from layers import LAYERS, NETWORKS
+from simulation.compiled import CompiledNetwork, compile_network
+from simulation.state import ScenarioChanges, StartState, live_start_state
+from twin.errors import InvalidInput
+from twin.read import read_layer, read_network
+
+if TYPE_CHECKING:
+    from simulation.criticality import CriticalityResult
+    from simulation.isolation import IsolationResult
+    from simulation.outage import OutageResult
+    from simulation.segments import Segments
+    from simulation.trace import TraceResult
+
+LAYER_OF_PREFIX = {spec.prefix: name for name, spec in LAYERS.items() if spec.prefix}
+POWER_FACTOR = 0.9
+"""kW per kVA of load, as the demo city sizes its transformers."""
+
+
+@dataclass(frozen=True)
+class Element:
+    """Where an asset (or a topology id) sits: node and edge numbers per network."""
+
+    asset_id: str
+    layer: str
+    nodes: dict[str, list[int]]
+    edges: dict[str, list[int]]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Every network compiled (``networks``), the cross-network ``dependencies`` (consumer_id,
+    consumer_layer, network, provider (node number), backup_hours), the luminaires' roads and
+    the start state (live device states)."""
+
+    networks: dict[str, CompiledNetwork]
+    dependencies: pd.DataFrame
+    luminaire_road: pd.Series
+    start: StartState = field(default_factory=StartState)
+
+    # -- ids ------------------------------------------------------------------------------------
+    def layer_of(self, asset_id: str) -> str:
+        """The layer an asset id belongs to (by its prefix); topology ids name their table."""
+        prefix = asset_id.rsplit("-", 1)[0]
+        if prefix in LAYER_OF_PREFIX:
+            return LAYER_OF_PREFIX[prefix]
+        for network in self.networks.values():
+            if asset_id in network.node_index:
+                return "network_nodes"
+            if asset_id in network.edge_index:
+                return "network_edges"
+        raise InvalidInput(f"unknown asset id '{asset_id}'")
+
+    def resolve(self, ids: Sequence[str]) -> list[Element]:
+        """Each id as an :class:`Element`; ids that are neither an asset of a network element
+        nor a dependent asset nor a topology id are refused, all named in one error."""
+        found, unknown = [], []
+        for asset_id in dict.fromkeys(ids):
+            element = self._element(asset_id)
+            if element is None:
+                unknown.append(asset_id)
+            else:
+                found.append(element)
+        if unknown:
+            raise InvalidInput(f"unknown asset id{'s' if len(unknown) > 1 else ''}: "
+                               f"{', '.join(repr(u) for u in unknown)} (no network element or "
+                               "dependent asset has that id)")
+        return found
+
+    def _element(self, asset_id: str) -> Element | None:
+        nodes: dict[str, list[int]] = {}
+        edges: dict[str, list[int]] = {}
+        for name, network in self.networks.items():
+            if asset_id in network.node_index:
+                nodes[name] = [network.node_index[asset_id]]
+            elif asset_id in network.edge_index:
+                edges[name] = [network.edge_index[asset_id]]
+            else:
+                if asset_id in network.asset_nodes:
+                    nodes[name] = network.asset_nodes[asset_id]
+                if asset_id in network.asset_edges:
+                    edges[name] = network.asset_edges[asset_id]
+        if not nodes and not edges and asset_id not in self._consumers:
+            return None
+        return Element(asset_id, self.layer_of(asset_id), nodes, edges)
+
+    @cached_property
+    def _consumers(self) -> frozenset[str]:
+        return frozenset(self.dependencies["consumer_id"].tolist())
+
+    def road_length_m(self, roads: Iterable[str]) -> float:
+        """Summed length (m) of the road assets ``roads``, from the road network's edges."""
+        net = self.networks["road"]
+        return float(sum(net.length_m[net.asset_edges[r]].sum() for r in set(roads)
+                         if r in net.asset_edges))
+
+    def network(self, name: str) -> CompiledNetwork:
+        if name not in self.networks:
+            raise InvalidInput(f"unknown network '{name}'; networks: {', '.join(self.networks)}")
+        return self.networks[name]
+
+    # -- queries (contract B) -------------------------------------------------------------------
+    def outage(self, asset_ids: Sequence[str], *,
+               changes: ScenarioChanges | None = None) -> OutageResult:
+        """What fails, when and for whom if ``asset_ids`` fail (see :mod:`simulation.outage`)."""
+        from simulation.outage import simulate_outage
+
+        return simulate_outage(self, asset_ids, changes=changes)
+
+    def isolate(self, asset_id: str, *, changes: ScenarioChanges | None = None
+                ) -> IsolationResult:
+        """The devices to operate to isolate ``asset_id``, what that leaves without service, and
+        the ties that restore the rest (see :mod:`simulation.isolation`)."""
+        from simulation.isolation import simulate_isolation
+
+        return simulate_isolation(self, asset_id, changes=changes)
+
+    def criticality(self, network: str) -> CriticalityResult:
+        """What each element of ``network`` takes down alone, ranked (one pass)."""
+        from simulation.criticality import network_criticality
+
+        return network_criticality(self, network)
+
+    def valve_segments(self, network: str = "water") -> Segments:
+        """The segments that valves (water) or switches (power) bound."""
+        from simulation.segments import isolation_segments
+
+        return isolation_segments(self, network)
+
+    def trace(self, network: str, start: str, direction: str = "downstream") -> TraceResult:
+        """Connected, upstream, downstream or subnetwork trace from ``start``."""
+        from simulation.trace import trace
+
+        return trace(self, network, start, direction)
+
+
+def load_snapshot(db: Engine | Connection, live: bool = True) -> Snapshot:
+    """Read every network and the figures the simulations weigh (customers, demand, capacities,
+    the luminaires' roads) once; with ``live`` start from the reported device states."""
+    if isinstance(db, Engine):
+        with db.connect() as conn:
+            return load_snapshot(conn, live=live)
+    customers = pd.concat([
+        read_layer(db, "service_points", columns=["customers"])["customers"],
+        read_layer(db, "water_service_connections", columns=["customers"])["customers"],
+        read_layer(db, "customer_terminals", columns=["households"])["households"],
+    ]).astype(float)
+    demand = read_layer(db, "service_points", columns=["demand_kw"])["demand_kw"].astype(float)
+    capacity = _capacities_kva(db)
+    networks, dependencies = {}, []
+    for name in NETWORKS:
+        network = read_network(db, name)
+        compiled = compile_network(network, customers, demand, capacity)
+        networks[name] = compiled
+        deps = network.dependencies
+        dependencies.append(pd.DataFrame({
+            "consumer_id": deps["consumer_id"], "consumer_layer": deps["consumer_layer"],
+            "network": name, "provider": deps["provider_node"].map(compiled.node_index),
+            "backup_hours": deps["backup_hours"].astype(float)}))
+    lamps = read_layer(db, "luminaires", columns=["road_id"])["road_id"].dropna()
+    start = live_start_state(db) if live else StartState()
+    return Snapshot(networks, pd.concat(dependencies, ignore_index=True), lamps, start)
+
+
+def _capacities_kva(db: Connection) -> pd.Series:
+    """Rated capacity (kVA) per asset: substations, transformers, and lines (√3 · kV · A)."""
+    lines = read_layer(db, "power_lines", columns=["voltage_kv", "rated_current_a"])
+    line_kva = np.sqrt(3) * lines["voltage_kv"].astype(float) * lines["rated_current_a"].astype(
+        float)
+    return pd.concat([
+        read_layer(db, "substations", columns=["capacity_kva"])["capacity_kva"].astype(float),
+        read_layer(db, "transformers", columns=["capacity_kva"])["capacity_kva"].astype(float),
+        line_kva]).dropna()
