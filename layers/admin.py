@@ -32,5 +32,5 @@ LAYERS = [
     LayerSpec(districts, "Districts", style=area(
         (0, 0, 0, 0), line_color=(90, 90, 110, 255), base_map=True, visible=False, min_zoom=10)),
     LayerSpec(wards, "Wards and communes", style=area(
-        (0, 0, 0, 0), line_color=(120, 120, 150, 255), base_map=True, visible=False, min_zoom=10)),
+        (0, 0, 0, 0), line_color=(120, 120, 150, 255), base_map=True, min_zoom=10)),
 ]

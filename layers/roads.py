@@ -40,7 +40,7 @@ buildings = asset_table(
 LAYERS = [
     LayerSpec(roads, "Roads", network="road", style=line(
         (110, 110, 120, 255), width_m=6.0, width_attribute="width_m", base_map=True,
-        visible=False, min_zoom=13)),
+        min_zoom=13)),
     LayerSpec(buildings, "Buildings", style=area(
         (200, 195, 185, 230), height_attribute="height_m", default_height_m=6.0, color_by="use",
         palette=(("residential", (215, 205, 190, 230)), ("commercial", (160, 185, 215, 230)),

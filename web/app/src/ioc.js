@@ -1,0 +1,82 @@
+// The operations centre: KPI tiles (/api/kpis), the incident list with acknowledge and resolve,
+// incidents on the map.
+import { NotAvailable, getJSON, postJSON } from "./api.js";
+import { t } from "./i18n.js";
+
+function escape(value) {
+  return String(value ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function naNote(error) {
+  return `<p class="na">${error instanceof NotAvailable ? t("not_available") : t("failed")}: ${escape(error.message)}</p>`;
+}
+
+function tile(label, value) {
+  if (value !== null && typeof value === "object") {
+    const rows = Object.entries(value).map(([k, v]) => `${escape(k)}: ${escape(typeof v === "object" ? JSON.stringify(v) : v)}`);
+    return `<div class="tile" style="grid-column: span 2">${escape(label.replaceAll("_", " "))}<br><small>${rows.join("<br>")}</small></div>`;
+  }
+  const shown = typeof value === "number" ? value.toLocaleString(undefined, { maximumFractionDigits: 1 }) : value;
+  return `<div class="tile"><b>${escape(shown)}</b>${escape(label.replaceAll("_", " "))}</div>`;
+}
+
+export async function showKpis() {
+  const element = document.getElementById("kpis");
+  try {
+    const kpis = await getJSON("/api/kpis");
+    element.innerHTML = Object.entries(kpis).map(([k, v]) => tile(k, v)).join("");
+  } catch (error) {
+    element.innerHTML = naNote(error);
+  }
+}
+
+function incidentsOf(answer) {
+  return Array.isArray(answer) ? answer : answer?.incidents || answer?.features?.map((f) => ({ ...f.properties, geometry: f.geometry })) || [];
+}
+
+// Where an incident is: its own position or geometry (lon/lat), if it has one.
+export function incidentPosition(incident) {
+  if (Array.isArray(incident.position)) return incident.position;
+  if (incident.geometry?.type === "Point") return incident.geometry.coordinates;
+  if (incident.lon != null && incident.lat != null) return [incident.lon, incident.lat];
+  return null;
+}
+
+// Refresh the incident list; returns the open incidents (for the map and live colours).
+export async function showIncidents(app) {
+  const list = document.getElementById("incident-list");
+  let incidents;
+  try {
+    incidents = incidentsOf(await getJSON("/api/incidents")).filter((i) => i.status !== "resolved");
+  } catch (error) {
+    list.innerHTML = `<li>${naNote(error)}</li>`;
+    return [];
+  }
+  if (!incidents.length) list.innerHTML = `<li class="note">${t("no_incidents")}</li>`;
+  else list.innerHTML = incidents.map((i) => `<li data-id="${escape(i.id)}">
+      <b>${escape(i.kind ?? i.type ?? "incident")}</b> ${escape(i.asset_id ?? "")} <small>${escape(i.status ?? "")}
+      ${escape(i.ward_code ?? i.ward ?? "")} ${escape(String(i.raised_at ?? i.created_at ?? "").replace("T", " ").slice(0, 16))}</small>
+      <br>${escape(i.description ?? i.note ?? "")}
+      <br><button data-act="acknowledge">${t("acknowledge")}</button> <button data-act="resolve">${t("resolve")}</button>
+    </li>`).join("");
+  for (const item of list.querySelectorAll("li[data-id]")) {
+    const incident = incidents.find((i) => String(i.id) === item.dataset.id);
+    item.onclick = (event) => {
+      const act = event.target.dataset?.act;
+      if (act) return act_on(incident, act, app);
+      const where = incidentPosition(incident);
+      if (where) app.map.flyTo({ center: where, zoom: 17 });
+      if (incident.asset_id) app.openAsset(incident.asset_id);
+    };
+  }
+  return incidents;
+}
+
+async function act_on(incident, act, app) {
+  try {
+    await postJSON(`/api/incidents/${encodeURIComponent(incident.id)}/${act}`, { who: "ioc-operator" });
+  } catch (error) {
+    app.say(`${act}: ${error instanceof NotAvailable ? t("not_available") : error.message}`, true);
+  }
+  await app.refreshIncidents();
+}
