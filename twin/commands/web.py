@@ -8,6 +8,20 @@ import typer
 app = typer.Typer()
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0: every interface)")]
+    = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes (tiles scale "
+                                         "with them; the live stream works in each)")] = 1,
+) -> None:
+    """Serve the twin: the 3D map, OGC API Features and Tiles, the app API (Ctrl-C stops)."""
+    from web.server import serve_twin
+
+    serve_twin(host, port, workers)
+
+
 @app.command("export-html")
 def export_html_command(
     path: Annotated[Path, typer.Argument(help=".html file to write")],

@@ -1,0 +1,71 @@
+"""``create_app(settings)``: the web server of the twin.
+
+The engine is opened in the lifespan (embedded cluster started, schema migrated) and reaches
+handlers as an ``Annotated`` dependency (``web.deps``). Routers: OGC API Features and Tiles, the
+app API (assets, live state and stream, incidents, KPIs, simulations), the styles, the browser
+app at ``/`` (``web/app/dist``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from twin.config import Settings
+from twin.database import open_twin
+from web import styles
+from web.errors import NotAvailable, install_error_handlers
+from web.frontend import DIST
+from web.live_stream import LiveHub
+from web.routes import assets, features, incidents, kpis, live, simulate, tiles
+from web.snapshots import SnapshotCache
+
+
+def live_ingest_router() -> APIRouter:
+    """LIVE's HTTP ingest (``ingest.live.http.router``), or a stand-in whose every route answers
+    503 saying it is not in this build."""
+    try:
+        from ingest.live.http import router
+    except ImportError as exc:
+        missing = f"not available in this build: HTTP ingest of live data (ingest.live.http: {exc})"
+        router = APIRouter(tags=["Live state"])
+
+        @router.api_route("/{path:path}", methods=["POST", "PUT"], include_in_schema=False)
+        def not_built(path: str) -> None:
+            raise NotAvailable(missing)
+
+    return router  # type: ignore[no-any-return]
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The app over the twin that ``settings`` name; nothing connects until it starts."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = open_twin(settings)
+        app.state.engine = engine
+        app.state.snapshots = SnapshotCache(engine)
+        app.state.live_hub = LiveHub(
+            engine.url.set(drivername="postgresql").render_as_string(hide_password=False))
+        try:
+            yield
+        finally:
+            await app.state.live_hub.close()
+            engine.dispose()
+
+    app = FastAPI(title="Urban Twin", version="0.1.0", lifespan=lifespan,
+                  description="The city's infrastructure: OGC API Features and Tiles, live "
+                              "state, incidents, KPIs and simulations.")
+    app.openapi_version = "3.0.3"
+    app.state.settings = settings
+    install_error_handlers(app)
+    for router in (features.router, tiles.router, assets.router, live.router, incidents.router,
+                   kpis.router, simulate.router, styles.router):
+        app.include_router(router)
+    app.include_router(live_ingest_router(), prefix="/api/live")
+    if DIST.is_dir():
+        app.mount("/", StaticFiles(directory=DIST), name="browser-app")
+    return app

@@ -1,0 +1,45 @@
+"""What handlers receive as ``Annotated`` dependencies: the engine the lifespan opened, a
+connection for one request, the settings and the request's base URL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Connection, Engine
+
+from twin.config import Settings
+from web.snapshots import SnapshotCache
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine  # type: ignore[no-any-return]
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def get_connection(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
+    """A pooled connection for the request; reads only, so nothing is committed."""
+    with engine.connect() as conn:
+        yield conn
+
+
+def get_base_url(request: Request) -> str:
+    """The server's own URL without the trailing slash, as links in documents need it."""
+    return str(request.base_url).rstrip("/")
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+ConnectionDep = Annotated[Connection, Depends(get_connection)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+BaseUrlDep = Annotated[str, Depends(get_base_url)]
+
+
+def get_snapshots(request: Request) -> SnapshotCache:
+    return request.app.state.snapshots  # type: ignore[no-any-return]
+
+
+SnapshotsDep = Annotated[SnapshotCache, Depends(get_snapshots)]

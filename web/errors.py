@@ -1,0 +1,41 @@
+"""How the web answers faults: one JSON ``{"detail": "..."}`` that names the offending value.
+
+Unknown collection, feature or asset: 404. Bad input: 422. A part of the twin this build does
+not have: 503. Anything else: 500 with a plain message (no stack trace leaves the server).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from twin.errors import InvalidInput, TwinError
+from web.collections import NotFound
+
+log = logging.getLogger("web")
+
+
+class NotAvailable(TwinError):
+    """A route whose back end is not in this build; answered with 503 and the reason."""
+
+
+def _answer(status: int):  # type: ignore[no-untyped-def]
+    async def handler(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=status)
+
+    return handler
+
+
+async def _internal(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("internal error on %s %s", request.method, request.url.path)
+    return JSONResponse({"detail": "internal error: see the server's log"}, status_code=500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(NotFound, _answer(404))
+    app.add_exception_handler(InvalidInput, _answer(422))
+    app.add_exception_handler(NotAvailable, _answer(503))
+    app.add_exception_handler(TwinError, _answer(422))
+    app.add_exception_handler(Exception, _internal)

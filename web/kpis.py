@@ -1,0 +1,91 @@
+"""The operations centre's KPI tiles, from what the twin holds now: lamps working, camera
+uptime, customers without power or water (the outage simulation over the assets reported
+failed), households with fibre, and open incidents by ward."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, select
+
+from layers import LAYERS
+from twin.errors import InvalidInput
+from twin.live import DeviceStates, current_device_states, incidents, live_current
+from web.errors import NotAvailable
+
+OFFLINE_STATES = ("offline", "failed", "out_of_service")
+
+
+def lamp_figures(conn: Connection, states: DeviceStates) -> dict[str, int]:
+    """Luminaires in all, failed (reported failed or without voltage), off, and working."""
+    total = conn.execute(select(func.count()).select_from(LAYERS["luminaires"].table)).scalar_one()
+    failed = sum(1 for a in states.failed if a.startswith("LUM-"))
+    off = sum(1 for a, level in states.dimmed.items()
+              if a.startswith("LUM-") and level == 0 and a not in states.failed)
+    return {"total": int(total), "failed": failed, "off": off, "working": int(total) - failed}
+
+
+def camera_figures(conn: Connection, states: DeviceStates) -> dict[str, Any]:
+    """Cameras in all, offline now (latest state offline/failed, or no voltage), uptime (%)."""
+    cameras = LAYERS["cameras"].table
+    total = int(conn.execute(select(func.count()).select_from(cameras)).scalar_one())
+    reported_down = set(conn.execute(select(live_current.c.asset_id).where(and_(
+        live_current.c.asset_id.like("CAM-%"), live_current.c.property == "state",
+        live_current.c.value_text.in_(OFFLINE_STATES)))).scalars())
+    offline = len(reported_down | {a for a in states.failed if a.startswith("CAM-")})
+    uptime = round(100 * (total - offline) / total, 1) if total else None
+    return {"total": total, "offline": offline, "uptime_percent": uptime}
+
+
+def customers_without_service(snapshot: Any, states: DeviceStates) -> dict[str, Any]:
+    """Customers cut off by the assets reported failed, per network (power, water, telecom), as
+    the outage simulation finds them."""
+    known = []
+    for asset_id in sorted(states.failed):
+        try:
+            snapshot.resolve([asset_id])
+        except InvalidInput:
+            continue  # failed, but no network element (a luminaire's own fault)
+        known.append(asset_id)
+    if not known:
+        return {"power": 0, "water": 0, "telecom": 0, "failed_assets": 0}
+    by_network = snapshot.outage(known).customers_by_network
+    return {"power": by_network.get("power", 0), "water": by_network.get("water", 0),
+            "telecom": by_network.get("telecom", 0), "failed_assets": len(known)}
+
+
+def households_with_fibre(conn: Connection) -> int:
+    terminals = LAYERS["customer_terminals"].table
+    return int(conn.execute(select(func.coalesce(func.sum(terminals.c.households), 0)))
+               .scalar_one())
+
+
+def open_incidents_by_ward(conn: Connection) -> list[dict[str, Any]]:
+    """Open or acknowledged incidents counted by the ward their place lies in (``ward_code``
+    None for incidents without a place), most first."""
+    wards = LAYERS["wards"].table
+    query = (select(wards.c.id, wards.c.name, func.count(incidents.c.id).label("open"))
+             .select_from(incidents.outerjoin(wards, func.ST_Intersects(wards.c.geom,
+                                                                        incidents.c.geom)))
+             .where(incidents.c.status != "resolved")
+             .group_by(wards.c.id, wards.c.name).order_by(func.count(incidents.c.id).desc()))
+    return [{"ward_code": code, "ward_name": name, "open": int(n)}
+            for code, name, n in conn.execute(query)]
+
+
+def read_kpis(conn: Connection, snapshot: Any) -> dict[str, Any]:
+    """Every KPI tile; ``customers_without_service`` says why when the simulation is absent."""
+    states = current_device_states(conn)
+    try:
+        customers: dict[str, Any] = customers_without_service(snapshot(), states)
+    except NotAvailable as exc:
+        customers = {"error": str(exc)}
+    by_ward = open_incidents_by_ward(conn)
+    return {
+        "lamps": lamp_figures(conn, states),
+        "cameras": camera_figures(conn, states),
+        "customers_without_service": customers,
+        "households_with_fibre": households_with_fibre(conn),
+        "open_incidents": sum(w["open"] for w in by_ward),
+        "open_incidents_by_ward": by_ward,
+    }

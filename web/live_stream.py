@@ -1,0 +1,97 @@
+"""The live stream's source: one ``LISTEN twin_live`` connection per server process, fanned out
+to every open Server-Sent Events stream.
+
+The listener starts with the first subscriber and reconnects after a dropped connection (a
+subscriber then misses what was sent meanwhile: the browser reloads the state from
+``/api/state``). Each NOTIFY payload (JSON, see docs/live.md) becomes one event named after its
+``kind`` (``state``, ``incident``, ``readings`` ...).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from dataclasses import dataclass
+
+import psycopg
+
+from web.errors import NotAvailable
+
+log = logging.getLogger("web.live")
+CHANNEL = "twin_live"
+QUEUE_SIZE = 1000
+"""Events kept for a slow subscriber; past that the oldest are dropped."""
+RECONNECT_S = 2.0
+LISTEN_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class LiveEvent:
+    kind: str
+    data: str
+    """The NOTIFY payload as sent (JSON text)."""
+
+
+def event_of(payload: str) -> LiveEvent:
+    """The event a NOTIFY payload makes: its ``kind`` names it (``message`` when it has none)."""
+    try:
+        kind = json.loads(payload).get("kind")
+    except (ValueError, AttributeError):
+        kind = None
+    return LiveEvent(kind if isinstance(kind, str) and kind else "message", payload)
+
+
+class LiveHub:
+    """Subscribers get an asyncio queue of ``LiveEvent``; the listener fills every queue."""
+
+    def __init__(self, conninfo: str) -> None:
+        self._conninfo = conninfo
+        self._queues: set[asyncio.Queue[LiveEvent]] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._listening = asyncio.Event()
+
+    async def subscribe(self) -> asyncio.Queue[LiveEvent]:
+        """A new queue; returns once the listener is listening, so no later NOTIFY is missed."""
+        queue: asyncio.Queue[LiveEvent] = asyncio.Queue(QUEUE_SIZE)
+        self._queues.add(queue)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._listen())
+        try:
+            await asyncio.wait_for(self._listening.wait(), LISTEN_TIMEOUT_S)
+        except TimeoutError:
+            self._queues.discard(queue)
+            raise NotAvailable(f"the live stream cannot LISTEN on '{CHANNEL}': the database "
+                               "does not answer") from None
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue[LiveEvent]) -> None:
+        self._queues.discard(queue)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def _publish(self, event: LiveEvent) -> None:
+        for queue in self._queues:
+            if queue.full():
+                queue.get_nowait()
+            queue.put_nowait(event)
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                        self._conninfo, autocommit=True) as conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    self._listening.set()
+                    async for notification in conn.notifies():
+                        self._publish(event_of(notification.payload))
+            except psycopg.Error as exc:
+                self._listening.clear()
+                log.warning("live stream: LISTEN %s lost (%s); retrying in %s s", CHANNEL, exc,
+                            RECONNECT_S)
+                await asyncio.sleep(RECONNECT_S)

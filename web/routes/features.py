@@ -1,0 +1,92 @@
+"""OGC API Features: landing page, conformance, collections, items and single items (GeoJSON,
+EPSG:4326). Handlers parse, delegate to ``web.features`` and answer."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from web import features, ogc
+from web.collections import NotFound, collections, get_collection
+from web.deps import BaseUrlDep, ConnectionDep
+from web.frontend import index_page, wants_html
+from web.params import items_query
+
+router = APIRouter(tags=["OGC API Features"])
+
+
+@router.get("/", summary="Landing page (JSON), or the browser app for browsers",
+            response_model=None)
+def landing(request: Request, base: BaseUrlDep) -> dict[str, Any] | Response:
+    if wants_html(request):
+        return index_page()
+    return ogc.landing_page(base)
+
+
+@router.get("/conformance", summary="Conformance classes")
+def conformance() -> dict[str, Any]:
+    return {"conformsTo": ogc.CONFORMANCE}
+
+
+@router.get("/collections", summary="Every layer and the network topology")
+def list_collections(conn: ConnectionDep, base: BaseUrlDep) -> dict[str, Any]:
+    extents = features.read_extents(conn)
+    documents = [ogc.collection_document(base, c, extents.get(c.id))
+                 for c in collections().values()]
+    return ogc.collections_document(base, documents)
+
+
+@router.get("/collections/{collection_id}", summary="One collection")
+def describe_collection(collection_id: str, conn: ConnectionDep, base: BaseUrlDep
+                        ) -> dict[str, Any]:
+    collection = get_collection(collection_id)
+    return ogc.collection_document(base, collection, features.read_extents(conn)[collection.id])
+
+
+@router.get("/collections/{collection_id}/schema", summary="JSON Schema of the features",
+            response_class=JSONResponse)
+def schema(collection_id: str, base: BaseUrlDep) -> JSONResponse:
+    document = ogc.feature_schema(base, get_collection(collection_id))
+    return JSONResponse(document, media_type=ogc.SCHEMA)
+
+
+@router.get("/collections/{collection_id}/items",
+            summary="Features: bbox (lon/lat), limit (≤ 10,000), offset and property filters "
+                    "such as ?lamp_type=LED", response_class=Response)
+def items(collection_id: str, request: Request, conn: ConnectionDep, base: BaseUrlDep
+          ) -> Response:
+    collection = get_collection(collection_id)
+    query = items_query(collection, request.query_params)
+    page = features.read_items(conn, collection, query)
+    href = f"{base}/collections/{collection.id}/items"
+    params = {k: v for k, v in request.query_params.items() if k not in ("offset", "f")}
+    links = [ogc.link(f"{href}?{urlencode({**params, 'offset': query.offset})}", "self",
+                      ogc.GEOJSON, "This page"),
+             ogc.link(f"{base}/collections/{collection.id}", "collection", title="The collection")]
+    if query.offset + page.returned < page.matched:
+        links.append(ogc.link(f"{href}?{urlencode({**params, 'offset': query.offset + query.limit})}",
+                              "next", ogc.GEOJSON, "Next page"))
+    if query.offset > 0:
+        previous = {**params, "offset": max(query.offset - query.limit, 0)}
+        links.append(ogc.link(f"{href}?{urlencode(previous)}", "prev", ogc.GEOJSON,
+                              "Previous page"))
+    head = ogc.json_text({"type": "FeatureCollection", "numberMatched": page.matched,
+                          "numberReturned": page.returned, "links": links})
+    body = head[:-1] + ', "features": ' + page.features + "}"
+    return Response(body, media_type=ogc.GEOJSON)
+
+
+@router.get("/collections/{collection_id}/items/{item_id}", summary="One feature",
+            response_class=Response)
+def item(collection_id: str, item_id: str, conn: ConnectionDep, base: BaseUrlDep) -> Response:
+    collection = get_collection(collection_id)
+    feature = features.read_item(conn, collection, item_id)
+    if feature is None:
+        raise NotFound(f"collection '{collection.id}' has no feature '{item_id}'")
+    links = [ogc.link(f"{base}/collections/{collection.id}/items/{item_id}", "self", ogc.GEOJSON),
+             ogc.link(f"{base}/collections/{collection.id}", "collection")]
+    body = feature[:-1] + ', "links": ' + ogc.json_text(links) + "}"
+    return Response(body, media_type=ogc.GEOJSON)

@@ -1,0 +1,71 @@
+"""OGC API Tiles and TileJSON over ``web.tiles``: tileset lists, tilesets (also TileJSON 3),
+the WebMercatorQuad tile matrix set, and the tiles themselves (MVT, gzip when asked).
+
+Freshness: every tile carries a strong ``ETag`` of its content and ``Cache-Control: no-cache``,
+so a client revalidates each time and gets ``304 Not Modified`` until the data change.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Path
+from fastapi.responses import Response
+
+from web import features, ogc, tiles
+from web.collections import NotFound, get_collection
+from web.deps import BaseUrlDep, ConnectionDep
+
+router = APIRouter(tags=["OGC API Tiles"])
+
+
+def _check_tms(tms: str) -> None:
+    if tms != ogc.TMS_ID:
+        raise NotFound(f"unknown tile matrix set '{tms}'; this server has {ogc.TMS_ID}")
+
+
+@router.get("/tileMatrixSets", summary="Tile matrix sets")
+def tile_matrix_sets(base: BaseUrlDep) -> dict[str, Any]:
+    return ogc.tile_matrix_sets(base)
+
+
+@router.get("/tileMatrixSets/{tms}", summary="A tile matrix set's definition")
+def tile_matrix_set(tms: str) -> dict[str, Any]:
+    _check_tms(tms)
+    return ogc.tile_matrix_set()
+
+
+@router.get("/collections/{collection_id}/tiles", summary="A collection's vector tilesets")
+def tilesets(collection_id: str, base: BaseUrlDep) -> dict[str, Any]:
+    return ogc.tilesets_document(base, get_collection(collection_id))
+
+
+@router.get("/collections/{collection_id}/tiles/{tms}",
+            summary="A tileset: OGC API Tiles metadata and TileJSON 3 in one document")
+def tileset(collection_id: str, tms: str, conn: ConnectionDep, base: BaseUrlDep
+            ) -> dict[str, Any]:
+    collection = get_collection(collection_id)
+    _check_tms(tms)
+    return ogc.tileset_document(base, collection, features.read_extents(conn)[collection.id])
+
+
+@router.get("/collections/{collection_id}/tiles/{tms}/{z}/{x}/{y}",
+            summary="A vector tile (MVT) in XYZ numbering: zoom, column, row",
+            response_class=Response,
+            responses={200: {"content": {ogc.MVT: {}}}, 304: {"description": "Not modified"}})
+def tile(
+    collection_id: str, tms: str, conn: ConnectionDep,
+    z: Annotated[int, Path(ge=0, le=tiles.MAX_ZOOM)], x: int, y: int,
+    accept_encoding: Annotated[str, Header()] = "",
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    collection = get_collection(collection_id)
+    _check_tms(tms)
+    data = tiles.read_tile(conn, collection, tiles.check_tile(z, x, y))
+    headers = {"ETag": tiles.etag(data), "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+    if if_none_match is not None and headers["ETag"] in if_none_match:
+        return Response(status_code=304, headers=headers)
+    if "gzip" in accept_encoding and data:
+        data = tiles.compress(data)
+        headers["Content-Encoding"] = "gzip"
+    return Response(data, media_type=ogc.MVT, headers=headers)

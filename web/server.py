@@ -1,0 +1,46 @@
+"""Running the app under uvicorn, for ``twin serve`` and ``twin demo``."""
+
+from __future__ import annotations
+
+import errno
+import socket
+
+import uvicorn
+from fastapi import FastAPI
+
+from twin.config import Settings
+from twin.database import open_twin
+from twin.errors import TwinError
+from twin.progress import console
+from web.app import create_app
+
+
+def app_from_environment() -> FastAPI:
+    """The app for the settings of the environment (``TWIN_*``): uvicorn's factory when it runs
+    several worker processes."""
+    return create_app(Settings())
+
+
+def check_port_free(host: str, port: int) -> None:
+    """TwinError naming the port when another program listens on it."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            reason = "is in use" if exc.errno == errno.EADDRINUSE else f"cannot be used: {exc}"
+            raise TwinError(f"{host}:{port} {reason}; choose another with --port") from None
+
+
+def serve_twin(host: str, port: int, workers: int = 1) -> None:
+    """Start the twin's database (migrated) once, then serve until Ctrl-C."""
+    check_port_free(host, port)
+    open_twin(Settings()).dispose()
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
+    console.print(f"serving the twin at [bold]http://{shown}:{port}/[/] "
+                  f"(API docs: /docs; Ctrl-C stops)")
+    if workers == 1:
+        uvicorn.run(create_app(Settings()), host=host, port=port, log_level="warning")
+    else:
+        uvicorn.run("web.server:app_from_environment", factory=True, host=host, port=port,
+                    workers=workers, log_level="warning")
