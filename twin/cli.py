@@ -106,17 +106,26 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed (the city is deterministic)")] = 7,
     replace: Annotated[bool, typer.Option(help="Replace a twin that holds non-demo data")] = False,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Build only")] = False,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve the map on")] = 8000,
 ) -> None:
-    """Build the synthetic demo city of Bắc Giang (deterministic for a seed and scale)."""
+    """Build the synthetic demo city of Bắc Giang (deterministic for a seed and scale), then
+    serve the 3D map and APIs at http://localhost:PORT/ (unless --no-serve)."""
     from ingest.demo import load_demo_city
 
+    if not no_serve:
+        from web.server import check_port_free
+
+        check_port_free("127.0.0.1", port)  # before building, not after
     settings = Settings()
     engine = open_twin(settings)
     written = load_demo_city(engine, scale=scale, seed=seed, replace=replace,
                              shared_data=settings.shared_data_dir())
     console.print(f"demo city built: {sum(written.values()):,} rows in {len(written)} tables")
+    engine.dispose()
     if not no_serve:
-        console.print("not serving: the web app is not part of this release yet (--no-serve)")
+        from web.server import serve_twin
+
+        serve_twin("127.0.0.1", port)
 
 
 @import_app.command("osm")
