@@ -20,10 +20,11 @@ if TYPE_CHECKING:
 ROLES = ("failed", "affected", "operate")
 
 
-def feature_collection(db: Engine | Connection, roles: Mapping[str, tuple[str, str]]
-                       ) -> dict[str, Any]:
-    """GeoJSON (EPSG:4326) of assets: ``roles`` maps asset id → (layer, role). Topology-only
-    ids (no asset) are left out: they have no geometry of their own."""
+def feature_collection(db: Engine | Connection, roles: Mapping[str, tuple[str, str]],
+                       extra: Mapping[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """GeoJSON (EPSG:4326) of assets: ``roles`` maps asset id → (layer, role), ``extra`` asset
+    id → more properties. Topology-only ids (no asset) are left out: they have no geometry of
+    their own."""
     by_layer: dict[str, list[str]] = {}
     for asset_id, (layer, _) in roles.items():
         if layer not in ("network_nodes", "network_edges"):
@@ -36,7 +37,8 @@ def feature_collection(db: Engine | Connection, roles: Mapping[str, tuple[str, s
             features.append({"type": "Feature", "id": asset_id,
                              "geometry": _json_geometry(geometry),
                              "properties": {"layer": layer, "asset_id": asset_id,
-                                            "role": roles[asset_id][1]}})
+                                            "role": roles[asset_id][1],
+                                            **(extra or {}).get(asset_id, {})}})
     return {"type": "FeatureCollection", "features": features}
 
 
