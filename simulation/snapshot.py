@@ -7,7 +7,7 @@ a snapshot, in memory, without touching the database (contract B).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -30,8 +30,7 @@ if TYPE_CHECKING:
     from simulation.trace import TraceResult
 
 LAYER_OF_PREFIX = {spec.prefix: name for name, spec in LAYERS.items() if spec.prefix}
-POWER_FACTOR = 0.9
-"""kW per kVA of load, as the demo city sizes its transformers."""
+SNAPSHOT_STEPS = 2 + len(NETWORKS)
 
 
 @dataclass(frozen=True)
@@ -151,12 +150,15 @@ class Snapshot:
         return trace(self, network, start, direction)
 
 
-def load_snapshot(db: Engine | Connection, live: bool = True) -> Snapshot:
+def load_snapshot(db: Engine | Connection, live: bool = True,
+                  step: Callable[[str], None] | None = None) -> Snapshot:
     """Read every network and the figures the simulations weigh (customers, demand, capacities,
-    the luminaires' roads) once; with ``live`` start from the reported device states."""
+    the luminaires' roads) once; with ``live`` start from the reported device states. ``step``
+    is called as each part is read (for progress bars: ``SNAPSHOT_STEPS`` calls)."""
     if isinstance(db, Engine):
         with db.connect() as conn:
-            return load_snapshot(conn, live=live)
+            return load_snapshot(conn, live=live, step=step)
+    say = step or (lambda _: None)
     customers = pd.concat([
         read_layer(db, "service_points", columns=["customers"])["customers"],
         read_layer(db, "water_service_connections", columns=["customers"])["customers"],
@@ -164,6 +166,7 @@ def load_snapshot(db: Engine | Connection, live: bool = True) -> Snapshot:
     ]).astype(float)
     demand = read_layer(db, "service_points", columns=["demand_kw"])["demand_kw"].astype(float)
     capacity = _capacities_kva(db)
+    say("customers and capacities")
     networks, dependencies = {}, []
     for name in NETWORKS:
         network = read_network(db, name)
@@ -174,8 +177,10 @@ def load_snapshot(db: Engine | Connection, live: bool = True) -> Snapshot:
             "consumer_id": deps["consumer_id"], "consumer_layer": deps["consumer_layer"],
             "network": name, "provider": deps["provider_node"].map(compiled.node_index),
             "backup_hours": deps["backup_hours"].astype(float)}))
+        say(f"{name} network")
     lamps = read_layer(db, "luminaires", columns=["road_id"])["road_id"].dropna()
     start = live_start_state(db) if live else StartState()
+    say("live state")
     return Snapshot(networks, pd.concat(dependencies, ignore_index=True), lamps, start)
 
 
