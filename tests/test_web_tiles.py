@@ -1,0 +1,129 @@
+"""Vector tiles, tilesets and TileJSON over the small demo city; freshness after a change."""
+
+from __future__ import annotations
+
+import gzip
+
+import mapbox_vector_tile
+import morecantile
+import pytest
+import sqlalchemy as sa
+
+from tests.web_fixtures import client_for, web_client  # noqa: F401
+from twin.database import create_engine
+from twin.read import read_layer
+
+TMS = morecantile.tms.get("WebMercatorQuad")
+
+
+def tile_url(layer: str, lon: float, lat: float, zoom: int) -> str:
+    tile = TMS.tile(lon, lat, zoom)
+    return f"/collections/{layer}/tiles/WebMercatorQuad/{tile.z}/{tile.x}/{tile.y}"
+
+
+def decode(data: bytes) -> dict:
+    return mapbox_vector_tile.decode(data)  # type: ignore[no-any-return]
+
+
+def test_a_tile_holds_the_features_in_it_with_ids_and_plain_columns(web_client, demo_engine):
+    lamps = read_layer(demo_engine, "luminaires")
+    lamp = lamps.iloc[len(lamps) // 2]
+    answer = web_client.get(tile_url("luminaires", lamp.geom.x, lamp.geom.y, 16))
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+    layers = decode(answer.content)
+    assert list(layers) == ["luminaires"]
+    features = {f["properties"]["id"]: f["properties"] for f in layers["luminaires"]["features"]}
+    assert features[lamp.name]["lamp_type"] == lamp["lamp_type"]
+    assert features[lamp.name]["mounting_height_m"] == pytest.approx(lamp["mounting_height_m"])
+    assert "attributes" not in features[lamp.name]
+    bounds = TMS.bounds(TMS.tile(lamp.geom.x, lamp.geom.y, 16))
+    buffer = (bounds.right - bounds.left) * 64 / 4096  # the tile's buffer, in degrees here
+
+    def within(margin: float) -> set[str]:
+        return set(lamps.cx[bounds.left - margin:bounds.right + margin,
+                            bounds.bottom - margin:bounds.top + margin].index)
+
+    assert within(0.9 * buffer) <= set(features) <= within(1.1 * buffer)
+
+
+def test_lines_polygons_dates_and_topology_tile(web_client, demo_engine):
+    tree = read_layer(demo_engine, "trees").iloc[0]
+    for layer in ("trees", "roads", "buildings", "network_edges", "water_pipes"):
+        answer = web_client.get(tile_url(layer, tree.geom.x, tree.geom.y, 13))
+        assert answer.status_code == 200, answer.text
+        assert list(decode(answer.content)) == [layer]
+    trees = decode(web_client.get(tile_url("trees", tree.geom.x, tree.geom.y, 13)).content)
+    planted = {f["properties"]["id"]: f["properties"].get("planted_date")
+               for f in trees["trees"]["features"]}
+    assert planted[tree.name] == (str(tree["planted_date"]) if tree["planted_date"] else None)
+
+
+def test_gzip_etag_and_not_modified(web_client, demo_engine):
+    lamp = read_layer(demo_engine, "luminaires").iloc[0]
+    url = tile_url("luminaires", lamp.geom.x, lamp.geom.y, 14)
+    plain = web_client.get(url, headers={"Accept-Encoding": "identity"})
+    zipped = web_client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in plain.headers
+    assert zipped.headers["content-encoding"] == "gzip" and zipped.content == plain.content
+    assert plain.headers["cache-control"] == "no-cache" and plain.headers["etag"]
+    again = web_client.get(url, headers={"If-None-Match": plain.headers["etag"]})
+    assert again.status_code == 304 and not again.content
+    assert len(gzip.compress(plain.content)) < len(plain.content)
+
+
+def test_an_empty_tile_is_empty(web_client):
+    answer = web_client.get(tile_url("luminaires", -70.0, -40.0, 14))
+    assert answer.status_code == 200 and answer.content == b""
+
+
+def test_a_tile_is_fresh_after_the_data_change(demo_database_url):
+    with client_for(demo_database_url) as client:
+        engine = create_engine(demo_database_url)
+        lamp = read_layer(engine, "luminaires").iloc[0]
+        url = tile_url("luminaires", lamp.geom.x, lamp.geom.y, 16)
+        before = client.get(url)
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE luminaires SET lamp_type = 'HPS' WHERE id = :id"),
+                         {"id": lamp.name})
+        engine.dispose()
+        after = client.get(url, headers={"If-None-Match": before.headers["etag"]})
+        assert after.status_code == 200 and after.headers["etag"] != before.headers["etag"]
+        lamps = {f["properties"]["id"]: f["properties"]
+                 for f in decode(after.content)["luminaires"]["features"]}
+        assert lamps[lamp.name]["lamp_type"] == "HPS"
+
+
+def test_tilesets_tilejson_and_tile_matrix_set(web_client, demo_engine):
+    tilesets = web_client.get("/collections/roads/tiles").json()["tilesets"]
+    assert tilesets[0]["dataType"] == "vector"
+    self_link = next(link["href"] for link in tilesets[0]["links"] if link["rel"] == "self")
+    tileset = web_client.get(self_link).json()
+    assert tileset["tilejson"] == "3.0.0"
+    assert tileset["tiles"][0].endswith("/collections/roads/tiles/WebMercatorQuad/{z}/{x}/{y}")
+    layer = tileset["vector_layers"][0]
+    assert layer["id"] == "roads" and layer["fields"]["width_m"] == "Number"
+    assert "attributes" not in layer["fields"]
+    west, south, east, north = read_layer(demo_engine, "roads").total_bounds
+    assert tileset["bounds"] == pytest.approx([west, south, east, north])
+    item = next(link for link in tileset["links"] if link["rel"] == "item")
+    assert item["type"] == "application/vnd.mapbox-vector-tile"
+    assert {"{tileMatrix}", "{tileRow}", "{tileCol}"} <= {
+        part for part in item["href"].split("/") if part.startswith("{")}
+    tms = web_client.get("/tileMatrixSets/WebMercatorQuad").json()
+    assert tms["id"] == "WebMercatorQuad" and len(tms["tileMatrices"]) == len(tms["tileMatrix"])
+
+
+@pytest.mark.parametrize(("url", "status", "named"), [
+    ("/collections/luminaires/tiles/WebMercatorQuad/14/16384/0", 422, "14/16384/0"),
+    ("/collections/luminaires/tiles/WebMercatorQuad/23/0/0", 422, "23"),
+    ("/collections/luminaires/tiles/WebMercatorQuad/-1/0/0", 422, "-1"),
+    ("/collections/luminaires/tiles/WebMercatorQuad/14/x/0", 422, "'x'"),
+    ("/collections/luminaires/tiles/WorldCRS84Quad/1/0/0", 404, "'WorldCRS84Quad'"),
+    ("/collections/lamps/tiles/WebMercatorQuad/1/0/0", 404, "'lamps'"),
+    ("/collections/lamps/tiles", 404, "'lamps'"),
+])
+def test_bad_tile_requests(web_client, url, status, named):
+    answer = web_client.get(url)
+    assert answer.status_code == status
+    assert named in str(answer.json()["detail"])
