@@ -59,11 +59,6 @@ def bfs_forest(n: int, u: np.ndarray, v: np.ndarray, sources: np.ndarray
     return order, parent, root
 
 
-def components(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Connected component label of each node."""
-    return connected_components(adjacency(n, u, v), directed=False)[1]
-
-
 @dataclass(frozen=True)
 class LowpointTree:
     """A depth-first forest with Tarjan's low points, indexed by node.
@@ -146,3 +141,45 @@ def lowpoint_tree(n: int, u: np.ndarray, v: np.ndarray, roots: np.ndarray) -> Lo
                     size[up] += size[node]
     return LowpointTree(np.array(disc), np.array(parent), np.array(parent_edge), np.array(low),
                         np.array(size), np.array(preorder, dtype=int))
+
+
+class Adjacency:
+    """Both directions of every edge of one network, sorted by node once, so that each query
+    (a mask of the edges that carry service) becomes a CSR graph without sorting again."""
+
+    def __init__(self, n: int, u: np.ndarray, v: np.ndarray) -> None:
+        m = len(u)
+        ends = np.concatenate([u, v])
+        order = np.argsort(ends, kind="stable")
+        self.n = n
+        self.rows = ends[order]
+        self.cols = np.concatenate([v, u])[order]
+        self.edge = np.concatenate([np.arange(m), np.arange(m)])[order]
+
+    def graph(self, live: np.ndarray, sources: np.ndarray | None = None) -> csr_matrix:
+        """The (n + 1) × (n + 1) symmetric graph of the ``live`` edges; node n (virtual) has
+        arcs to ``sources``."""
+        keep = live[self.edge]
+        rows = self.rows[keep]
+        extra = np.zeros(0, dtype=np.int64) if sources is None else np.asarray(sources)
+        counts = np.bincount(rows, minlength=self.n + 1)
+        counts[self.n] = len(extra)
+        indptr = np.concatenate([[0], np.cumsum(counts)])
+        indices = np.concatenate([self.cols[keep], extra])
+        return csr_matrix((np.ones(len(indices)), indices, indptr),
+                          shape=(self.n + 1, self.n + 1))
+
+    def reach(self, live: np.ndarray, sources: np.ndarray) -> np.ndarray:
+        """Which nodes the ``live`` edges join to any of ``sources``."""
+        reached = np.zeros(self.n, dtype=bool)
+        if len(sources) == 0:
+            return reached
+        order = breadth_first_order(self.graph(live, sources), self.n, directed=True,
+                                    return_predecessors=False)
+        reached[order[order < self.n]] = True
+        return reached
+
+    def components(self, live: np.ndarray) -> np.ndarray:
+        """Component label of each node over the ``live`` edges."""
+        labels = connected_components(self.graph(live), directed=True, connection="strong")[1]
+        return labels[: self.n]

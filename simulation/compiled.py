@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from simulation._graph import components, reached_from
+from simulation._graph import Adjacency
 from twin.read import Network
 
 OPEN_CONDUCTS = frozenset({"valve", "pipe", "pump"})
@@ -70,6 +71,33 @@ class CompiledNetwork:
     asset_nodes: dict[str, list[int]] = field(repr=False)
     asset_edges: dict[str, list[int]] = field(repr=False)
 
+    @cached_property
+    def carries_open(self) -> np.ndarray:
+        """Edges that carry service when open (valves, pipes, pumps)."""
+        return np.isin(self.edge_kind, list(OPEN_CONDUCTS))
+
+    @cached_property
+    def barrier_kind(self) -> np.ndarray:
+        """Edges whose kind bounds isolation segments (``BARRIERS``)."""
+        return np.isin(self.edge_kind, list(BARRIERS[self.name]))
+
+    @cached_property
+    def tie_kind(self) -> np.ndarray:
+        """Edges that may be closed to restore service: switches and valves."""
+        return np.isin(self.edge_kind, ["switch", "valve"])
+
+    @cached_property
+    def adjacency(self) -> Adjacency:
+        return Adjacency(self.n, self.u, self.v)
+
+    @cached_property
+    def node_has_asset(self) -> np.ndarray:
+        return np.array([a is not None for a in self.node_asset.tolist()], dtype=bool)
+
+    @cached_property
+    def edge_has_asset(self) -> np.ndarray:
+        return np.array([a is not None for a in self.edge_asset.tolist()], dtype=bool)
+
     @property
     def n(self) -> int:
         return len(self.node_ids)
@@ -84,7 +112,7 @@ class CompiledNetwork:
         ``opened`` valve carries water, an ``opened`` switch carries no power (and the reverse
         for ``closed``). Ids of other networks are ignored."""
         conducts = self.normally_connected.copy()
-        carries_open = np.isin(self.edge_kind, list(OPEN_CONDUCTS))
+        carries_open = self.carries_open
         for ids, value in ((opened, True), (closed, False)):
             edges = [e for a in ids for e in self.asset_edges.get(a, ())]
             conducts[edges] = np.where(carries_open[edges], value, not value)
@@ -106,8 +134,8 @@ class CompiledNetwork:
         live = self.live_edges(state)
         sources = np.flatnonzero(self.is_source & ~state.failed_nodes)
         if self.is_source.any():
-            return reached_from(self.n, self.u[live], self.v[live], sources)
-        labels = components(self.n, self.u[live], self.v[live])
+            return self.adjacency.reach(live, sources)
+        labels = self.adjacency.components(live)
         labels = np.where(state.failed_nodes, -1, labels)
         if not (labels >= 0).any():
             return np.zeros(self.n, dtype=bool)

@@ -23,12 +23,12 @@ from sqlalchemy import Connection, Engine
 from simulation.compiled import CompiledNetwork, NetworkState
 from simulation.restoration import restore
 from simulation.results import OutageResult
-from simulation.segments import Segments, isolation_plan, segments_of
+from simulation.segments import isolation_plan
 from simulation.state import ScenarioChanges, StartState
 from twin.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from simulation.snapshot import Element, Snapshot
+    from simulation.snapshot import Base, Element, Snapshot
 
 LOSS = {"power": "no power", "water": "no water", "telecom": "no signal",
         "drainage": "no way to an outfall", "road": "no access"}
@@ -43,6 +43,22 @@ class _Event:
 
 
 @dataclass
+class Track:
+    """When each node and edge of one network lost service (minutes, NaN: never) and why (an
+    index into the cascade's ``causes``)."""
+
+    node_minute: np.ndarray
+    edge_minute: np.ndarray
+    node_cause: np.ndarray
+    edge_cause: np.ndarray
+
+    @classmethod
+    def empty(cls, net: CompiledNetwork) -> Track:
+        return cls(np.full(net.n, np.nan), np.full(net.m, np.nan),
+                   np.full(net.n, -1, dtype=np.int32), np.full(net.m, -1, dtype=np.int32))
+
+
+@dataclass
 class _Cascade:
     """One outage's mutable bookkeeping: each network's current state and when each node, edge
     and dependent asset lost service, and why."""
@@ -51,30 +67,23 @@ class _Cascade:
     start: StartState
     isolate: frozenset[str]
     states: dict[str, NetworkState] = field(default_factory=dict)
-    base: dict[str, np.ndarray] = field(default_factory=dict)
-    base_edges: dict[str, np.ndarray] = field(default_factory=dict)
-    node_minute: dict[str, np.ndarray] = field(default_factory=dict)
-    edge_minute: dict[str, np.ndarray] = field(default_factory=dict)
-    node_cause: dict[str, np.ndarray] = field(default_factory=dict)
-    edge_cause: dict[str, np.ndarray] = field(default_factory=dict)
+    base: dict[str, Base] = field(default_factory=dict)
+    supplied: dict[str, np.ndarray] = field(default_factory=dict)
+    tracks: dict[str, Track] = field(default_factory=dict)
+    """The networks touched so far, each with its :class:`Track`."""
+    causes: list[str] = field(default_factory=list)
     consumers: dict[str, tuple[float, str, str]] = field(default_factory=dict)
     actions: list[dict[str, Any]] = field(default_factory=list)
     unisolable: list[str] = field(default_factory=list)
     shut_in: dict[str, tuple[np.ndarray, list[int]]] = field(default_factory=dict)
     """Per network, the nodes isolated and the barrier edges operated to isolate them."""
-    segments: dict[str, Segments] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        s = self.start
-        for name, net in self.snapshot.networks.items():
-            state = net.state(s.opened, s.closed, s.failed)
-            self.states[name] = state
-            self.base[name] = net.supplied(state)
-            self.base_edges[name] = ~net.edges_without_service(state, self.base[name])
-            self.node_minute[name] = np.full(net.n, np.nan)
-            self.edge_minute[name] = np.full(net.m, np.nan)
-            self.node_cause[name] = np.full(net.n, None, dtype=object)
-            self.edge_cause[name] = np.full(net.m, None, dtype=object)
+        for name in self.snapshot.networks:
+            base = self.snapshot.base(name, self.start)
+            self.base[name] = base
+            self.states[name] = base.state
+            self.supplied[name] = base.supplied
 
     # -- failing ---------------------------------------------------------------------------------
     def fail(self, minute: float, element: Element, cause: str) -> set[str]:
@@ -86,7 +95,7 @@ class _Cascade:
             self._mark(name, nodes, edges, minute, cause)
             opened: list[int] = []
             if name in self.isolate:
-                plan = isolation_plan(self.segments_of(name), self.states[name], nodes, edges)
+                plan = isolation_plan(self.base[name].segments, self.states[name], nodes, edges)
                 if not plan.isolable:
                     self.unisolable.append(element.asset_id)
                 inside = np.flatnonzero(plan.nodes)
@@ -98,14 +107,6 @@ class _Cascade:
             self.states[name] = self.states[name].with_failures(nodes, edges, opened)
             touched.add(name)
         return touched
-
-    def segments_of(self, name: str) -> Segments:
-        if name not in self.segments:
-            net = self.snapshot.networks[name]
-            self.segments[name] = segments_of(net, net.state(self.start.opened,
-                                                             self.start.closed,
-                                                             self.start.failed))
-        return self.segments[name]
 
     def note_plan(self, name: str, asset_id: str, operate: np.ndarray,
                   nodes: np.ndarray) -> None:
@@ -120,21 +121,28 @@ class _Cascade:
 
     def _mark(self, name: str, nodes: Sequence[int] | np.ndarray,
               edges: Sequence[int] | np.ndarray, minute: float, cause: str) -> None:
-        for minutes, causes, which in ((self.node_minute[name], self.node_cause[name], nodes),
-                                       (self.edge_minute[name], self.edge_cause[name], edges)):
+        if name not in self.tracks:
+            self.tracks[name] = Track.empty(self.snapshot.networks[name])
+        track = self.tracks[name]
+        if cause not in self.causes:
+            self.causes.append(cause)
+        for minutes, causes, which in ((track.node_minute, track.node_cause, nodes),
+                                       (track.edge_minute, track.edge_cause, edges)):
             which = np.asarray(which, dtype=int)
             fresh = which[np.isnan(minutes[which])]
             minutes[fresh] = minute
-            causes[fresh] = cause
+            causes[fresh] = self.causes.index(cause)
 
     def settle(self, name: str, minute: float) -> np.ndarray:
         """Recompute ``name`` after failures at ``minute``; the nodes it newly lost."""
         net = self.snapshot.networks[name]
         state = self.states[name]
         supplied = net.supplied(state)
-        lost = self.base[name] & ~supplied & np.isnan(self.node_minute[name])
+        self.supplied[name] = supplied
+        base = self.base[name]
+        lost = base.supplied & ~supplied & np.isnan(self.tracks[name].node_minute)
         self._mark(name, np.flatnonzero(lost), [], minute, LOSS[name])
-        edges = self.base_edges[name] & net.edges_without_service(state, supplied)
+        edges = base.with_service & net.edges_without_service(state, supplied)
         self._mark(name, [], np.flatnonzero(edges), minute, LOSS[name])
         return np.flatnonzero(lost)
 
@@ -194,11 +202,10 @@ def _dependants(cascade: _Cascade, network: str, lost: np.ndarray,
                 minute: float) -> list[_Event]:
     """Events for the assets fed by the nodes ``network`` lost at ``minute``: each fails when
     its battery runs out."""
-    deps = cascade.snapshot.dependencies
-    rows = deps[(deps["network"] == network) & deps["provider"].isin(lost)]
+    provider, consumers, backup = cascade.snapshot.dependants(network)
     events = []
-    for consumer, hours in zip(rows["consumer_id"].tolist(), rows["backup_hours"].tolist(),
-                               strict=True):
+    for k in np.flatnonzero(np.isin(provider, lost)).tolist():
+        consumer, hours = consumers[k], float(backup[k])
         if consumer in cascade.consumers:
             continue
         cause = LOSS[network] + (f" (battery {hours:g} h ran out)" if hours > 0 else "")
@@ -222,7 +229,7 @@ def _restore(cascade: _Cascade, elements: list[Element]) -> dict[str, Any]:
             inside, operated = cascade.shut_in[name]
             keep_open = np.array(operated, dtype=int)
         else:
-            plan = isolation_plan(cascade.segments_of(name), state, nodes, edges)
+            plan = isolation_plan(cascade.base[name].segments, state, nodes, edges)
             cascade.note_plan(name, ", ".join(e.asset_id for e in elements), plan.operate,
                               plan.nodes)
             state = state.with_failures(np.flatnonzero(plan.nodes), [], plan.operate)

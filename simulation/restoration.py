@@ -17,13 +17,12 @@ from typing import Any
 import numpy as np
 from scipy.sparse.csgraph import shortest_path
 
-from simulation._graph import adjacency, bfs_forest, components
+from simulation._graph import adjacency, bfs_forest
 from simulation.compiled import CompiledNetwork, NetworkState
 
 DIVERSITY = 0.5
 """Peak load per unit of the service points' summed demand."""
 POWER_FACTOR = 0.9
-TIE_KINDS = ("switch", "valve")
 
 
 @dataclass(frozen=True)
@@ -41,17 +40,16 @@ def restore(net: CompiledNetwork, state: NetworkState, exclude: np.ndarray,
             keep_open: np.ndarray) -> Restoration:
     """Close ties in ``state`` to pick up nodes without service, never nodes ``exclude`` (the
     isolated segments) and never edges ``keep_open`` (the barriers just opened to isolate)."""
-    before = net.supplied(state)
+    before = supplied = net.supplied(state)
     conducts = state.conducts.copy()
     closed: list[int] = []
     reasons: dict[int, str] = {}
     refused: dict[int, str] = {}
-    tie = np.isin(net.edge_kind, TIE_KINDS) & ~state.failed_edges & ~state.failed_nodes[net.u] \
+    tie = net.tie_kind & ~state.failed_edges & ~state.failed_nodes[net.u] \
         & ~state.failed_nodes[net.v]
     tie[keep_open] = False
     while True:
         current = NetworkState(conducts, state.failed_nodes, state.failed_edges)
-        supplied = net.supplied(current)
         dead = ~supplied & ~exclude & ~state.failed_nodes
         candidates = np.flatnonzero(tie & ~conducts & (supplied[net.u] != supplied[net.v])
                                     & (dead[net.u] | dead[net.v]))
@@ -65,8 +63,8 @@ def restore(net: CompiledNetwork, state: NetworkState, exclude: np.ndarray,
         closed.append(int(edge))
         reasons[int(edge)] = reason
         refused.pop(int(edge), None)
-    after = net.supplied(NetworkState(conducts, state.failed_nodes, state.failed_edges))
-    return Restoration(closed, after & ~before, [
+        supplied = net.supplied(NetworkState(conducts, state.failed_nodes, state.failed_edges))
+    return Restoration(closed, supplied & ~before, [
         {"asset_id": net.edge_asset[e] or net.edge_ids[e], "reason": r}
         for e, r in sorted(refused.items())], reasons)
 
@@ -77,7 +75,7 @@ def _best_tie(net: CompiledNetwork, state: NetworkState, supplied: np.ndarray, d
     none fits); the others that do not fit are noted in ``refused``."""
     live = net.live_edges(state)
     inside = live & dead[net.u] & dead[net.v]
-    part = components(net.n, net.u[inside], net.v[inside])
+    part = net.adjacency.components(inside)
     part_load = np.bincount(part[dead], weights=net.demand_kw[dead], minlength=net.n)
     feeding = _Feeding(net, state, live)
     best: tuple[float, int, str] | None = None

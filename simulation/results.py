@@ -83,19 +83,21 @@ class OutageResult:
         dead: dict[str, frozenset[str]] = {}
         lost_roads: set[str] = set()
         for name, net in snapshot.networks.items():
-            minutes, causes = cascade.node_minute[name], cascade.node_cause[name]
-            lost = ~np.isnan(minutes)
-            customers[name] = int(net.customers[lost & cascade.base[name]].sum())
-            dead[name] = frozenset(net.node_ids[~net.supplied(cascade.states[name])].tolist())
-            for assets, mins, why in ((net.node_asset, minutes, causes),
-                                      (net.edge_asset, cascade.edge_minute[name],
-                                       cascade.edge_cause[name])):
-                for k in np.flatnonzero(~np.isnan(mins) & (assets != None)):  # noqa: E711
+            dead[name] = frozenset(net.node_ids[~cascade.supplied[name]].tolist())
+            track = cascade.tracks.get(name)
+            customers[name] = 0 if track is None else int(
+                net.customers[~np.isnan(track.node_minute) & cascade.base[name].supplied].sum())
+            if track is None:
+                continue
+            for assets, has, mins, why in (
+                    (net.node_asset, net.node_has_asset, track.node_minute, track.node_cause),
+                    (net.edge_asset, net.edge_has_asset, track.edge_minute, track.edge_cause)):
+                for k in np.flatnonzero(~np.isnan(mins) & has).tolist():
                     timeline.append({"minute": _minute(mins[k]),
                                      "layer": snapshot.layer_of(assets[k]),
-                                     "asset_id": assets[k], "cause": why[k]})
+                                     "asset_id": assets[k], "cause": cascade.causes[why[k]]})
             if name == "road":
-                edges = ~np.isnan(cascade.edge_minute[name]) & (net.edge_asset != None)  # noqa: E711
+                edges = ~np.isnan(track.edge_minute) & net.edge_has_asset
                 lost_roads.update(net.edge_asset[edges].tolist())
         for asset_id, (minute, layer, cause) in cascade.consumers.items():
             timeline.append({"minute": _minute(minute), "layer": layer, "asset_id": asset_id,
@@ -109,7 +111,7 @@ class OutageResult:
         restored: dict[str, list[str]] = {}
         for name, mask in restoration["restored"].items():
             net = snapshot.networks[name]
-            for asset in net.node_asset[mask & (net.node_asset != None)].tolist():  # noqa: E711
+            for asset in net.node_asset[mask & net.node_has_asset].tolist():
                 restored.setdefault(snapshot.layer_of(asset), []).append(asset)
         return cls(
             failed=failed, affected={k: sorted(v) for k, v in sorted(affected.items())},

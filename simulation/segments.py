@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from simulation._graph import components
-from simulation.compiled import BARRIERS, CompiledNetwork, NetworkState
+from simulation.compiled import CompiledNetwork, NetworkState
 
 if TYPE_CHECKING:
     from simulation.snapshot import Snapshot
@@ -60,18 +59,17 @@ class Segments:
 def segments_of(network: CompiledNetwork, state: NetworkState) -> Segments:
     """The segments of ``network``: components without its operable barriers (those of
     ``BARRIERS`` not failed in ``state``)."""
-    barrier = np.isin(network.edge_kind, BARRIERS[network.name]) & ~state.failed_edges
+    barrier = network.barrier_kind & ~state.failed_edges
     inside = ~barrier
-    node_label = components(network.n, network.u[inside], network.v[inside])
+    node_label = network.adjacency.components(inside)
     edge_label = np.where(barrier, -1, node_label[network.u])
     return Segments(network, node_label, edge_label, barrier)
 
 
 def isolation_segments(snapshot: Snapshot, network: str = "water") -> Segments:
     """The segments of ``network`` in the snapshot's start state."""
-    net = snapshot.network(network)
-    start = snapshot.start
-    return segments_of(net, net.state(start.opened, start.closed, start.failed))
+    snapshot.network(network)
+    return snapshot.base(network, snapshot.start).segments
 
 
 @dataclass(frozen=True)
@@ -102,7 +100,7 @@ def _leads_to_source(net: CompiledNetwork, inside: np.ndarray, bounding: np.ndar
     """For each barrier edge ``bounding``, whether its far side reaches a source over any edge
     (whatever its state: a tie may close) without passing through the nodes ``inside``."""
     outside = ~inside[net.u] & ~inside[net.v]
-    labels = components(net.n, net.u[outside], net.v[outside])
+    labels = net.adjacency.components(outside)
     fed = np.zeros(net.n, dtype=bool)
     fed[labels[net.is_source]] = True
     far = np.where(inside[net.u[bounding]], net.v[bounding], net.u[bounding])

@@ -17,7 +17,8 @@ import pandas as pd
 from sqlalchemy import Connection, Engine
 
 from layers import LAYERS, NETWORKS
-from simulation.compiled import CompiledNetwork, compile_network
+from simulation.compiled import CompiledNetwork, NetworkState, compile_network
+from simulation.segments import Segments, segments_of
 from simulation.state import ScenarioChanges, StartState, live_start_state
 from twin.errors import InvalidInput
 from twin.read import read_layer, read_network
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
     from simulation.criticality import CriticalityResult
     from simulation.isolation import IsolationResult
     from simulation.outage import OutageResult
-    from simulation.segments import Segments
     from simulation.trace import TraceResult
 
 LAYER_OF_PREFIX = {spec.prefix: name for name, spec in LAYERS.items() if spec.prefix}
@@ -44,6 +44,21 @@ class Element:
 
 
 @dataclass(frozen=True)
+class Base:
+    """One network in a start state, before anything fails: the state, the nodes supplied, the
+    edges carrying service, and its isolation segments."""
+
+    network: CompiledNetwork
+    state: NetworkState
+    supplied: np.ndarray
+    with_service: np.ndarray
+
+    @cached_property
+    def segments(self) -> Segments:
+        return segments_of(self.network, self.state)
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """Every network compiled (``networks``), the cross-network ``dependencies`` (consumer_id,
     consumer_layer, network, provider (node number), backup_hours), the luminaires' roads and
@@ -53,6 +68,22 @@ class Snapshot:
     dependencies: pd.DataFrame
     luminaire_road: pd.Series
     start: StartState = field(default_factory=StartState)
+    _bases: dict[str, Base] = field(default_factory=dict, repr=False, compare=False)
+    _dependants: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
+        default_factory=dict, repr=False, compare=False)
+
+    def base(self, name: str, start: StartState) -> Base:
+        """Network ``name`` in ``start`` before any failure (kept for the snapshot's own start
+        state, which most queries share)."""
+        if start == self.start and name in self._bases:
+            return self._bases[name]
+        net = self.networks[name]
+        state = net.state(start.opened, start.closed, start.failed)
+        supplied = net.supplied(state)
+        base = Base(net, state, supplied, ~net.edges_without_service(state, supplied))
+        if start == self.start:
+            self._bases[name] = base
+        return base
 
     # -- ids ------------------------------------------------------------------------------------
     def layer_of(self, asset_id: str) -> str:
@@ -99,6 +130,16 @@ class Snapshot:
         if not nodes and not edges and asset_id not in self._consumers:
             return None
         return Element(asset_id, self.layer_of(asset_id), nodes, edges)
+
+    def dependants(self, network: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The dependencies on ``network``'s nodes as arrays: provider node number, consumer
+        asset id, backup hours."""
+        if network not in self._dependants:
+            rows = self.dependencies[self.dependencies["network"] == network]
+            self._dependants[network] = (rows["provider"].to_numpy(dtype=np.int64),
+                                         rows["consumer_id"].to_numpy(dtype=object),
+                                         rows["backup_hours"].to_numpy(dtype=float))
+        return self._dependants[network]
 
     @cached_property
     def _consumers(self) -> frozenset[str]:

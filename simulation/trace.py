@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from sqlalchemy import Connection, Engine
 
-from simulation._graph import bfs_forest, components
+from simulation._graph import bfs_forest
 from simulation.results import feature_collection
 from twin.errors import InvalidInput
 
@@ -89,7 +89,7 @@ Masks = tuple[np.ndarray, np.ndarray]
 def _connected(net: CompiledNetwork, state: NetworkState, ends: list[int], nodes: list[int],
                edges: list[int]) -> Masks:
     live = net.live_edges(state)
-    labels = components(net.n, net.u[live], net.v[live])
+    labels = net.adjacency.components(live)
     node_mask = np.isin(labels, labels[ends])
     return node_mask, live & node_mask[net.u]
 
