@@ -34,6 +34,11 @@ function incidentsOf(answer) {
   return Array.isArray(answer) ? answer : answer?.incidents || answer?.features?.map((f) => ({ ...f.properties, geometry: f.geometry })) || [];
 }
 
+// The assets an incident involves.
+export function incidentAssets(incident) {
+  return incident.asset_ids ?? (incident.asset_id ? [incident.asset_id] : []);
+}
+
 // Where an incident is: its own position or geometry (lon/lat), if it has one.
 export function incidentPosition(incident) {
   if (Array.isArray(incident.position)) return incident.position;
@@ -54,10 +59,11 @@ export async function showIncidents(app) {
   }
   if (!incidents.length) list.innerHTML = `<li class="note">${t("no_incidents")}</li>`;
   else list.innerHTML = incidents.map((i) => `<li data-id="${escape(i.id)}">
-      <b>${escape(i.kind ?? i.type ?? "incident")}</b> ${escape(i.asset_id ?? "")} <small>${escape(i.status ?? "")}
-      ${escape(i.ward_code ?? i.ward ?? "")} ${escape(String(i.raised_at ?? i.created_at ?? "").replace("T", " ").slice(0, 16))}</small>
-      <br>${escape(i.description ?? i.note ?? "")}
-      <br><button data-act="acknowledge">${t("acknowledge")}</button> <button data-act="resolve">${t("resolve")}</button>
+      <b>${escape(i.title ?? i.kind)}</b> <small>${escape(i.kind)} · ${escape(i.status)} ·
+      ${escape(String(i.raised_at ?? "").replace("T", " ").slice(0, 16))}</small>
+      <br><small>${escape(incidentAssets(i).join(", "))}</small>
+      <br><button data-act="acknowledge" ${i.status === "open" ? "" : "disabled"}>${t("acknowledge")}</button>
+      <button data-act="resolve">${t("resolve")}</button>
     </li>`).join("");
   for (const item of list.querySelectorAll("li[data-id]")) {
     const incident = incidents.find((i) => String(i.id) === item.dataset.id);
@@ -66,7 +72,8 @@ export async function showIncidents(app) {
       if (act) return act_on(incident, act, app);
       const where = incidentPosition(incident);
       if (where) app.map.flyTo({ center: where, zoom: 17 });
-      if (incident.asset_id) app.openAsset(incident.asset_id);
+      const [first] = incidentAssets(incident);
+      if (first) app.openAsset(first);
     };
   }
   return incidents;
@@ -74,7 +81,7 @@ export async function showIncidents(app) {
 
 async function act_on(incident, act, app) {
   try {
-    await postJSON(`/api/incidents/${encodeURIComponent(incident.id)}/${act}`, { who: "ioc-operator" });
+    await postJSON(`/api/incidents/${encodeURIComponent(incident.id)}/${act}`, { who: "IOC operator" });
   } catch (error) {
     app.say(`${act}: ${error instanceof NotAvailable ? t("not_available") : error.message}`, true);
   }

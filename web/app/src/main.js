@@ -8,7 +8,7 @@ import { baseMapStyle } from "./basemap.js";
 import { ROLE_COLOURS } from "./colours.js";
 import { groundLayer, resultLayer, twinTileLayer } from "./deck-layers.js";
 import { currentLanguage, layerTitle, setLanguage, t } from "./i18n.js";
-import { incidentPosition, showIncidents, showKpis } from "./ioc.js";
+import { incidentAssets, incidentPosition, showIncidents, showKpis } from "./ioc.js";
 import { lightingLayerProps, wireLighting } from "./lighting.js";
 import { applyObservation, listen, loadState } from "./live.js";
 
@@ -58,7 +58,7 @@ const app = {
   },
   async refreshIncidents() {
     app.incidents = await showIncidents(app);
-    view.incidentAssets = new Set(app.incidents.map((i) => i.asset_id).filter(Boolean));
+    view.incidentAssets = new Set(app.incidents.flatMap(incidentAssets));
     view.colourVersion++;
     render();
   },
@@ -73,7 +73,7 @@ function render() {
   const incidents = app.incidents.map((i) => ({ ...i, where: incidentPosition(i) })).filter((i) => i.where);
   if (incidents.length) {
     layers.push(resultLayer("incidents", { type: "FeatureCollection", features: incidents.map((i) =>
-      ({ type: "Feature", geometry: { type: "Point", coordinates: i.where }, properties: { id: i.asset_id, incident: i.id } })) },
+      ({ type: "Feature", geometry: { type: "Point", coordinates: i.where }, properties: { id: incidentAssets(i)[0], incident: i.id } })) },
     { getFillColor: [255, 40, 40, 220], getLineColor: [120, 0, 0, 255], getPointRadius: 8 }));
   }
   if (app.lighting) layers.push(resultLayer("lighting", app.lighting, lightingLayerProps(app.lighting)));

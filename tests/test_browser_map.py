@@ -1,0 +1,214 @@
+"""The 3D map in a real headless Chromium (Debian's, driven by Playwright) over a running server
+on the small demo city: it draws, layers toggle, a click opens an asset's panel, and nothing is
+asked of any host but this one."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+import uvicorn
+
+from ingest.live.mqtt import MqttIngester, connect_client
+
+from tests.browser_support import (  # noqa: F401
+    browser,
+    image_variance,
+    keep_shot,
+    leaves_localhost,
+    picture_change,
+    pixels,
+)
+from tests.conftest import admin_sql, make_database
+from tests.live_fixtures import mqtt_broker  # noqa: F401
+from twin.config import Settings
+from twin.database import create_engine
+
+DIST = Path(__file__).resolve().parents[1] / "web" / "app" / "dist"
+VIEWPORT = {"width": 1000, "height": 700}
+MAP_AREA = {"x": 290, "y": 50, "width": 690, "height": 600}
+"""The part of the window where the map shows (right of the layer panel, between the bars)."""
+
+
+@pytest.fixture(scope="module")
+def served_twin(server_url: str, demo_template_url: str) -> Iterator[tuple[str, str]]:
+    """Temporary: uvicorn over a copy of the small demo city, on a free port of 127.0.0.1;
+    yields the server's base URL and the database's URL."""
+    from sqlalchemy.engine import make_url
+
+    from web.app import create_app
+    from web.styles import router
+
+    url = make_database(server_url, demo_template_url)
+    app = create_app(Settings(database_url=url))
+    if not any(getattr(r, "path", "") == "/api/styles" for r in app.routes):
+        app.router.routes.insert(0, router.routes[0])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}", url
+    server.should_exit = True
+    thread.join(10)
+    admin_sql(server_url, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def live_server(served_twin: tuple[str, str]) -> str:
+    return served_twin[0]
+
+
+@pytest.fixture(scope="module")
+def map_page(browser, live_server: str) -> Iterator[tuple[object, list[str]]]:  # noqa: F811
+    """The map, opened once for the module, and every URL it has requested."""
+    if not (DIST / "index.html").exists():
+        pytest.fail(f"the browser app is not built ({DIST}): run "
+                    "'npm ci --prefix web/app && npm run build --prefix web/app'")
+    page = browser.new_page(viewport=VIEWPORT)
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(f"{live_server}/", wait_until="load")
+    settle(page)
+    yield page, requests
+    page.close()
+
+
+def settle(page, timeout_ms: int = 60_000) -> None:
+    """Wait until the base map and every deck.gl tile layer have loaded and drawn."""
+    page.wait_for_function("window.twin && window.twin.ready && window.twin.isIdle()",
+                           timeout=timeout_ms, polling=200)
+    page.wait_for_timeout(600)
+
+
+def map_shot(page) -> bytes:
+    return page.screenshot(clip=MAP_AREA)
+
+
+@pytest.mark.slow
+def test_map_draws_the_city_and_asks_only_this_machine(map_page, tmp_path):
+    page, requests = map_page
+    shot = map_shot(page)
+    keep_shot(shot, tmp_path, "map.png")
+    assert image_variance(shot) > 100, "the map is blank"
+    assert any("/tiles/WebMercatorQuad/" in u for u in requests), "no vector tile was asked for"
+    assert [u for u in requests if leaves_localhost(u)] == []
+
+
+@pytest.mark.slow
+def test_toggling_a_layer_changes_the_picture(map_page, tmp_path):
+    page, _ = map_page
+    before = map_shot(page)
+    page.locator('#layer-list input[data-layer="buildings"]').uncheck()
+    settle(page)
+    after = map_shot(page)
+    keep_shot(after, tmp_path, "map_without_buildings.png")
+    page.locator('#layer-list input[data-layer="buildings"]').check()
+    settle(page)
+    assert picture_change(before, after) > 0.02, "hiding buildings left the picture as it was"
+
+
+def first_feature(base_url: str, layer: str) -> dict:
+    answer = httpx.get(f"{base_url}/collections/{layer}/items", params={"limit": 1},
+                       headers={"Accept": "application/geo+json"})
+    answer.raise_for_status()
+    return answer.json()["features"][0]
+
+
+def look_down_at(page, lon: float, lat: float, only: str, zoom: float = 19) -> None:
+    """Show ``only`` this layer, straight from above, centred on lon/lat."""
+    page.evaluate("""([lon, lat, only, zoom]) => {
+        for (const l of window.twin.layers) window.twin.setVisible(l.name, l.name === only);
+        window.twin.map.jumpTo({center: [lon, lat], zoom, pitch: 0, bearing: 0});
+    }""", [lon, lat, only, zoom])
+    settle(page)
+
+
+def map_centre() -> tuple[float, float]:
+    return VIEWPORT["width"] / 2, VIEWPORT["height"] / 2
+
+
+@pytest.mark.slow
+def test_clicking_an_asset_opens_its_panel(map_page, live_server, tmp_path):
+    page, _ = map_page
+    tree = first_feature(live_server, "trees")
+    look_down_at(page, *tree["geometry"]["coordinates"][:2], only="trees")
+    page.mouse.click(*map_centre())
+    page.wait_for_selector("#asset:not(.hidden)")
+    page.wait_for_function("id => document.querySelector('#asset h3').textContent.includes(id)",
+                           arg=tree["id"])
+    keep_shot(page.screenshot(), tmp_path, "asset_panel.png")
+    assert tree["id"] in page.locator("#asset h3").inner_text()
+    page.locator("#asset-close").click()
+
+
+def centre_colour(page, size: int = 6) -> np.ndarray:
+    """Mean RGB of a small square at the centre of the window."""
+    x, y = map_centre()
+    shot = page.screenshot(clip={"x": x - size / 2, "y": y - size / 2, "width": size, "height": size})
+    return pixels(shot).reshape(-1, 3).mean(axis=0)
+
+
+@pytest.mark.slow
+def test_a_lamp_switched_off_through_the_broker_darkens_on_the_map(
+        map_page, served_twin, mqtt_broker, tmp_path):  # noqa: F811
+    """A state message published to MQTT reaches the twin (LIVE's ingester), the server's event
+    stream and the map's colours within 2 s, without a reload."""
+    page, _ = map_page
+    base_url, database_url = served_twin
+    lamp = first_feature(base_url, "luminaires")
+    look_down_at(page, *lamp["geometry"]["coordinates"][:2], only="luminaires", zoom=20)
+    lit = centre_colour(page)
+    engine = create_engine(database_url)
+    ingester = MqttIngester(engine, mqtt_broker.url, client_id="browser-test-ingester")
+    thread = threading.Thread(target=ingester.run, daemon=True)
+    thread.start()
+    try:
+        assert ingester.ready.wait(10), "the ingester did not subscribe"
+        publisher = connect_client(mqtt_broker, "browser-test-publisher", persistent=False)
+        sent = datetime.now(UTC).isoformat()
+        publisher.publish(f"twin/devices/{lamp['id']}/state",
+                          json.dumps({"state": "off", "time": sent}), qos=1).wait_for_publish(5)
+        page.wait_for_function("id => window.twin.view.live.get(id)?.state === 'off'",
+                               arg=lamp["id"], timeout=2000)
+        page.wait_for_timeout(300)  # the map redraws within 100 ms of a change
+        dark = centre_colour(page)
+        keep_shot(page.screenshot(), tmp_path, "lamp_off.png")
+        publisher.disconnect()
+    finally:
+        ingester.stop.set()
+        thread.join(10)
+        engine.dispose()
+    assert lit.sum() - dark.sum() > 150, f"the lamp stayed {dark} (was {lit})"
+
+
+@pytest.mark.slow
+def test_what_if_this_fails_highlights_what_goes_down(map_page, live_server, tmp_path):
+    page, _ = map_page
+    transformer = first_feature(live_server, "transformers")
+    lon, lat = transformer["geometry"]["coordinates"][:2]
+    look_down_at(page, lon, lat, only="transformers")
+    page.mouse.click(*map_centre())
+    page.wait_for_function("id => document.querySelector('#asset h3')?.textContent.includes(id)",
+                           arg=transformer["id"])
+    page.evaluate("([lon, lat]) => window.twin.map.jumpTo({center: [lon, lat], zoom: 16.5})",
+                  [lon, lat])
+    settle(page)
+    before = map_shot(page)
+    page.locator("#what-if").click()
+    page.wait_for_selector("#outage-summary", timeout=30_000)
+    settle(page)
+    after = map_shot(page)
+    keep_shot(page.screenshot(), tmp_path, "what_if.png")
+    affected = page.evaluate("window.twin.view.outage.roles.size")
+    page.locator("#asset-close").click()
+    assert affected > 1, "the outage highlighted nothing but the failed asset"
+    assert picture_change(before, after) > 0.002, "the highlight did not change the picture"
