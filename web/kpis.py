@@ -11,6 +11,7 @@ from sqlalchemy import Connection, and_, func, select
 from layers import LAYERS
 from twin.errors import InvalidInput
 from twin.live import DeviceStates, current_device_states, incidents, live_current
+from web.backends import require
 from web.errors import NotAvailable
 
 OFFLINE_STATES = ("offline", "failed", "out_of_service")
@@ -49,7 +50,10 @@ def customers_without_service(snapshot: Any, states: DeviceStates) -> dict[str, 
         known.append(asset_id)
     if not known:
         return {"power": 0, "water": 0, "telecom": 0, "failed_assets": 0}
-    by_network = snapshot.outage(known).customers_by_network
+    # the snapshot starts from the live state, where these have already failed: take them as
+    # repaired, then fail them, to count whom their failure cuts off
+    changes = require("simulation.state", "ScenarioChanges", "the network simulations")
+    by_network = snapshot.outage(known, changes=changes.of(repaired=known)).customers_by_network
     return {"power": by_network.get("power", 0), "water": by_network.get("water", 0),
             "telecom": by_network.get("telecom", 0), "failed_assets": len(known)}
 
