@@ -1,0 +1,59 @@
+"""GDAL reads the running server as QGIS does (OAPIF driver), and ``twin serve`` refuses a port
+in use."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import subprocess
+
+import sqlalchemy as sa
+
+from layers import LAYERS
+from tests.conftest import run_twin
+from tests.web_fixtures import live_server, live_server_database_url  # noqa: F401
+from twin.database import create_engine
+
+
+def ogrinfo(*args: str) -> str:
+    assert shutil.which("ogrinfo"), "ogrinfo (gdal-bin) is not installed"
+    result = subprocess.run(["ogrinfo", "-ro", *args], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_gdal_lists_the_collections(live_server):
+    listing = ogrinfo(f"OAPIF:{live_server}", "-so", "-q")
+    names = set(re.findall(r"^\d+: (\w+) ", listing, flags=re.MULTILINE))
+    assert names == {*LAYERS, "network_nodes", "network_edges"}
+
+
+def test_gdal_reads_every_feature_with_typed_fields(live_server, live_server_database_url):
+    engine = create_engine(live_server_database_url)
+    with engine.connect() as conn:
+        expected = conn.execute(sa.text("SELECT count(*) FROM luminaires")).scalar_one()
+        led = conn.execute(sa.text("SELECT count(*) FROM luminaires WHERE lamp_type = 'LED'")
+                           ).scalar_one()
+    engine.dispose()
+    summary = ogrinfo(f"OAPIF:{live_server}", "luminaires", "-so", "-oo", "PAGE_SIZE=1000")
+    assert f"Feature Count: {expected}" in summary
+    assert "mounting_height_m: Real" in summary and "install_year: Integer" in summary
+    features = ogrinfo(f"OAPIF:{live_server}", "luminaires", "-oo", "PAGE_SIZE=1000")
+    assert features.count("OGRFeature(luminaires)") == expected
+    assert len(re.findall(r"POINT \(106\.\d+ 21\.\d+\)", features)) == expected
+    filtered = ogrinfo(f"OAPIF:{live_server}", "luminaires", "-oo", "PAGE_SIZE=1000",
+                       "-where", "lamp_type = 'LED'")
+    assert filtered.count("OGRFeature(luminaires)") == led
+
+
+def test_serve_refuses_a_port_in_use(database_url):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_twin("serve", "--port", str(port), env={"TWIN_DATABASE_URL": database_url},
+                          check=False)
+    assert result.returncode == 1
+    assert f"127.0.0.1:{port} is in use" in result.stdout + result.stderr
