@@ -134,17 +134,18 @@ class _Cascade:
             causes[fresh] = self.causes.index(cause)
 
     def settle(self, name: str, minute: float) -> np.ndarray:
-        """Recompute ``name`` after failures at ``minute``; the nodes it newly lost."""
+        """Recompute ``name`` after failures at ``minute``; the nodes it lost at that minute
+        (the failed ones among them)."""
         net = self.snapshot.networks[name]
         state = self.states[name]
         supplied = net.supplied(state)
         self.supplied[name] = supplied
         base = self.base[name]
-        lost = base.supplied & ~supplied & np.isnan(self.tracks[name].node_minute)
-        self._mark(name, np.flatnonzero(lost), [], minute, LOSS[name])
+        track = self.tracks[name]
+        self._mark(name, np.flatnonzero(base.supplied & ~supplied), [], minute, LOSS[name])
         edges = base.with_service & net.edges_without_service(state, supplied)
         self._mark(name, [], np.flatnonzero(edges), minute, LOSS[name])
-        return np.flatnonzero(lost)
+        return np.flatnonzero(base.supplied & (track.node_minute == minute))
 
     def _layer(self, asset_id: str | None) -> str:
         return self.snapshot.layer_of(asset_id) if asset_id else "network_edges"
