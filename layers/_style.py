@@ -16,6 +16,14 @@ RGBA = tuple[int, int, int, int]
 
 DeckKind = Literal["ColumnLayer", "PathLayer", "PolygonLayer", "ScatterplotLayer"]
 
+ROLE_COLOURS: dict[str, RGBA] = {
+    "failed": (220, 0, 0, 255),
+    "affected": (255, 0, 200, 255),
+    "operate": (0, 230, 255, 255),
+}
+"""Colours of a simulation result's roles (``role`` of its GeoJSON features): what failed, what
+it takes down, the switches and valves to operate."""
+
 
 @dataclass(frozen=True)
 class LayerStyle:

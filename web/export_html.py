@@ -8,9 +8,11 @@ deck.gl layers) and needs none of them, so those tags are removed; what is left 
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 
@@ -34,6 +36,20 @@ def external_tags(html: str) -> list[str]:
     return [m.group(0).strip() for m in _EXTERNAL_TAG.finditer(html)]
 
 
+def offline_html(deck: Any) -> str:
+    """A pydeck Deck as one HTML page that fetches nothing when it opens (deck.gl inlined)."""
+    return strip_external_tags(deck.to_html(as_string=True, offline=True, notebook_display=False))
+
+
+def notebook_view(deck: Any, height: int = 520) -> Any:
+    """Show a Deck in a notebook from its offline page (pydeck's own display loads deck.gl from
+    a CDN, which a closed network does not reach)."""
+    from IPython.display import HTML
+
+    return HTML(f'<div><iframe srcdoc="{html.escape(offline_html(deck))}" width="100%" '
+                f'height="{height}" style="border: 0"></iframe></div>')
+
+
 def export_html(db: Engine | Connection, path: str | Path, layers: Iterable[str] | None = None, *,
                 bbox: Sequence[float] | None = None, underground: bool = False) -> Path:
     """Write the twin's ``layers`` (default: those its styles show, with the base map) inside
@@ -49,8 +65,7 @@ def export_html(db: Engine | Connection, path: str | Path, layers: Iterable[str]
     if not target.parent.is_dir():
         raise InvalidInput(f"folder '{target.parent}' does not exist")
     deck = city_deck(db, layers, bbox=bbox, underground=underground)
-    html = strip_external_tags(deck.to_html(as_string=True, offline=True, notebook_display=False))
     partial = target.with_name(f".{target.name}.partial")
-    partial.write_text(html, encoding="utf-8")
+    partial.write_text(offline_html(deck), encoding="utf-8")
     partial.replace(target)
     return target

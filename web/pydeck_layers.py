@@ -20,7 +20,7 @@ import shapely
 from sqlalchemy import Connection, Engine
 
 from layers import LAYERS, LayerSpec, get_layer
-from layers._style import LayerStyle
+from layers._style import ROLE_COLOURS, LayerStyle
 from twin.city import BAC_GIANG
 from twin.errors import InvalidInput
 from twin.read import read_layer
@@ -193,6 +193,19 @@ def deck_layers(frame: gpd.GeoDataFrame, spec: LayerSpec, *, underground: bool =
     for i, layer in enumerate(layers):
         layer.id = f"{spec.name}-{i}"
     return layers
+
+
+def result_layer(geojson: dict[str, Any], layer_id: str = "result") -> pdk.Layer:
+    """A simulation result's FeatureCollection (``role``: failed, affected, operate) drawn in the
+    roles' colours, as the browser map draws it."""
+    features = [{**f, "properties": {**f["properties"],
+                                     "color": list(ROLE_COLOURS.get(f["properties"].get("role", ""),
+                                                                    ROLE_COLOURS["affected"]))}}
+                for f in geojson.get("features", [])]
+    return pdk.Layer("GeoJsonLayer", {"type": "FeatureCollection", "features": features},
+                     id=layer_id, get_fill_color="properties.color", get_line_color="properties.color",
+                     point_type="'circle'", get_point_radius=4, point_radius_min_pixels=4,
+                     line_width_min_pixels=3, pickable=True)
 
 
 def city_deck(db: Engine | Connection, layers: Iterable[str] | None = None, *,

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from layers import LAYERS, LayerSpec
+from layers._style import ROLE_COLOURS
 
 router = APIRouter()
 
@@ -27,8 +28,10 @@ def layer_style_json(spec: LayerSpec) -> dict[str, Any]:
 
 
 def styles_json() -> dict[str, Any]:
-    """``{"layers": [...]}`` in the registry's order (base layers first, networks after)."""
-    return {"layers": [layer_style_json(spec) for spec in LAYERS.values()]}
+    """``{"layers": [...], "roles": {...}}``: the layers in the registry's order (base layers
+    first, networks after) and the colours of simulation results' roles."""
+    return {"layers": [layer_style_json(spec) for spec in LAYERS.values()],
+            "roles": {role: list(rgba) for role, rgba in ROLE_COLOURS.items()}}
 
 
 @router.get("/api/styles", tags=["map"], summary="Every layer's 3D style")

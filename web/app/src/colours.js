@@ -1,10 +1,7 @@
 // Colours: a style's own (with its palette), overridden by what the twin knows now: lamps on, off
 // or dimmed, cameras up or down, assets in an open incident, and the outage being studied.
-export const ROLE_COLOURS = {
-  failed: [220, 0, 0, 255],
-  affected: [255, 0, 200, 255],
-  operate: [0, 230, 255, 255],
-};
+// Colours of a simulation result's roles (failed, affected, operate), from /api/styles.
+export const ROLE_COLOURS = {};
 const INCIDENT = [255, 40, 40, 255];
 const LAMP_OFF = [70, 70, 80, 255];
 const CAMERA_DOWN = [120, 40, 40, 255];

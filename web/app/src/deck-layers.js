@@ -37,14 +37,19 @@ function styledLayers(layer, items, id, view) {
     getFillColor: view.colourVersion, getColor: view.colourVersion, getLineColor: view.colourVersion,
     getPosition: view.modeVersion, getPath: view.modeVersion, getElevation: view.modeVersion,
   } };
-  const alpha = mode.underground && !style.underground ? 0.35 : 1;
+  // The underground mode fades what stands on the ground (without hiding what is behind it) and
+  // draws pipes and cables wider.
+  const surface = mode.underground && !style.underground;
+  const alpha = surface ? 0.15 : 1;
+  const fade = surface ? { parameters: { depthWriteEnabled: false } } : {};
+  const minPixels = mode.underground && style.underground ? Math.max(3, style.min_pixels) : style.min_pixels;
   const layers = [];
   if (style.view_cone) layers.push(coneLayer(style, items.filter((i) => i.point), `${id}-cones`));
   if (style.kind === "PathLayer") {
     layers.push(new PathLayer({
       ...common, data: items.filter((i) => i.path), getPath: (i) => path3d(style, i, mode),
       getColor: colour, getWidth: (i) => Number(i.properties[style.width_attribute]) || style.width_m,
-      widthUnits: "meters", widthMinPixels: style.min_pixels, opacity: alpha,
+      widthUnits: "meters", widthMinPixels: minPixels, opacity: alpha, ...fade,
     }));
   } else if (style.kind === "PolygonLayer") {
     layers.push(new PolygonLayer({
@@ -52,8 +57,7 @@ function styledLayers(layer, items, id, view) {
       getFillColor: colour, getLineColor: style.line_color || [0, 0, 0, 0],
       stroked: Boolean(style.line_color), filled: style.color[3] > 0, lineWidthMinPixels: 1,
       extruded: Boolean(style.height_attribute), getElevation: (i) => height(style, i.properties),
-      opacity: mode.underground && style.height_attribute ? 0.25 : 1,
-      pickable: style.color[3] > 0,
+      opacity: alpha, pickable: style.color[3] > 0, ...fade,
     }));
   } else if (style.kind === "ColumnLayer" && style.radius_attribute) {
     // deck.gl's ColumnLayer has one radius per layer: discs of their own size are polygons
@@ -61,20 +65,20 @@ function styledLayers(layer, items, id, view) {
     layers.push(new PolygonLayer({
       ...common, data: points, getPolygon: (i) => disc(i.point, radius(style, i.properties)),
       getFillColor: colour, extruded: true, stroked: false,
-      getElevation: (i) => height(style, i.properties), opacity: alpha,
+      getElevation: (i) => height(style, i.properties), opacity: alpha, ...fade,
     }));
   } else if (style.kind === "ColumnLayer") {
     layers.push(new ColumnLayer({
       ...common, data: items.filter((i) => i.point), getPosition: (i) => i.point,
       radius: style.width_m, diskResolution: 12, extruded: true, getFillColor: colour,
-      getElevation: (i) => height(style, i.properties), opacity: alpha,
+      getElevation: (i) => height(style, i.properties), opacity: alpha, ...fade,
     }));
   } else {
     layers.push(new ScatterplotLayer({
       ...common, data: items.filter((i) => i.point),
       getPosition: (i) => [i.point[0], i.point[1], elevation(style, i.properties, mode)],
       getFillColor: colour, getRadius: style.width_m, radiusUnits: "meters",
-      radiusMinPixels: style.min_pixels, billboard: true, opacity: alpha,
+      radiusMinPixels: minPixels, billboard: true, opacity: alpha, ...fade,
     }));
   }
   return layers;

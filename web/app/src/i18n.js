@@ -16,6 +16,13 @@ export const DICTIONARIES = {
     lux_avg: "average lux", roads_lit: "roads computed", dark_spots: "dark spots",
     select_first: "Select an asset on the map first", stream_lost: "Live stream interrupted; retrying",
     layer_missing: "no data on this server",
+    kpi: {
+      lamps: "Street lamps", cameras: "Cameras", customers_without_service: "Customers without service",
+      households_with_fibre: "Households with fibre", open_incidents: "Open incidents",
+      open_incidents_by_ward: "Open incidents by ward", total: "total", failed: "failed", off: "off",
+      working: "working", offline: "offline", uptime_percent: "uptime %", power: "power",
+      water: "water", telecom: "telecom", failed_assets: "failed assets",
+    },
   },
   vi: {
     title: "Bản sao số đô thị", map_view: "Bản đồ", ioc_view: "Trung tâm điều hành", underground: "Ngầm",
@@ -35,6 +42,13 @@ export const DICTIONARIES = {
     live_updates: "trực tuyến", lux_avg: "lux trung bình", roads_lit: "đoạn đường đã tính",
     dark_spots: "điểm tối", select_first: "Hãy chọn một tài sản trên bản đồ trước",
     stream_lost: "Mất luồng trực tuyến; đang thử lại", layer_missing: "máy chủ không có dữ liệu",
+    kpi: {
+      lamps: "Đèn đường", cameras: "Camera", customers_without_service: "Khách hàng mất dịch vụ",
+      households_with_fibre: "Hộ có cáp quang", open_incidents: "Sự cố đang mở",
+      open_incidents_by_ward: "Sự cố đang mở theo phường", total: "tổng", failed: "hỏng", off: "tắt",
+      working: "hoạt động", offline: "mất kết nối", uptime_percent: "% thời gian hoạt động",
+      power: "điện", water: "nước", telecom: "viễn thông", failed_assets: "tài sản hỏng",
+    },
   },
 };
 
@@ -57,6 +71,11 @@ let language = localStorage.getItem("twin-lang") || "en";
 
 export function t(key) {
   return DICTIONARIES[language][key] ?? DICTIONARIES.en[key] ?? key;
+}
+
+// A KPI's label (keys of /api/kpis), or the key itself with spaces.
+export function kpiLabel(key) {
+  return DICTIONARIES[language].kpi[key] ?? DICTIONARIES.en.kpi[key] ?? String(key).replaceAll("_", " ");
 }
 
 export function currentLanguage() {

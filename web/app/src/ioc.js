@@ -1,7 +1,7 @@
 // The operations centre: KPI tiles (/api/kpis), the incident list with acknowledge and resolve,
 // incidents on the map.
 import { NotAvailable, getJSON, postJSON } from "./api.js";
-import { t } from "./i18n.js";
+import { kpiLabel, t } from "./i18n.js";
 
 function escape(value) {
   return String(value ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -13,11 +13,12 @@ function naNote(error) {
 
 function tile(label, value) {
   if (value !== null && typeof value === "object") {
-    const rows = Object.entries(value).map(([k, v]) => `${escape(k)}: ${escape(typeof v === "object" ? JSON.stringify(v) : v)}`);
-    return `<div class="tile" style="grid-column: span 2">${escape(label.replaceAll("_", " "))}<br><small>${rows.join("<br>")}</small></div>`;
+    const rows = Object.entries(value).map(([k, v]) =>
+      `${escape(Array.isArray(value) ? "" : kpiLabel(k))} ${escape(typeof v === "object" ? Object.values(v).join(": ") : v)}`);
+    return `<div class="tile" style="grid-column: span 2">${escape(kpiLabel(label))}<br><small>${rows.join("<br>") || "—"}</small></div>`;
   }
   const shown = typeof value === "number" ? value.toLocaleString(undefined, { maximumFractionDigits: 1 }) : value;
-  return `<div class="tile"><b>${escape(shown)}</b>${escape(label.replaceAll("_", " "))}</div>`;
+  return `<div class="tile"><b>${escape(shown)}</b>${escape(kpiLabel(label))}</div>`;
 }
 
 export async function showKpis() {

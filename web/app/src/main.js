@@ -142,6 +142,7 @@ function wireControls() {
     setLanguage(currentLanguage() === "en" ? "vi" : "en");
     document.getElementById("lang").textContent = currentLanguage() === "en" ? "VI" : "EN";
     buildLayerPanel();
+    document.getElementById("time").oninput();
     showKpis();
     showIncidents(app);
   };
@@ -189,7 +190,9 @@ async function start() {
   let styles;
   let collections = [];
   try {
-    styles = (await getJSON("/api/styles")).layers;
+    const answer = await getJSON("/api/styles");
+    styles = answer.layers;
+    Object.assign(ROLE_COLOURS, answer.roles);
   } catch (error) {
     app.say(`/api/styles: ${error instanceof NotAvailable ? t("not_available") : error.message}`, true);
     return;
