@@ -22,6 +22,8 @@ from web.frontend import DIST
 from web.live_stream import LiveHub
 from web.routes import assets, features, incidents, kpis, live, simulate, tiles
 from web.snapshots import SnapshotCache
+from web.tile_cache import TileCache
+from web.versions import DataVersions
 
 
 def live_ingest_router() -> APIRouter:
@@ -47,7 +49,9 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = open_twin(settings)
         app.state.engine = engine
-        app.state.snapshots = SnapshotCache(engine)
+        versions = DataVersions()
+        app.state.snapshots = SnapshotCache(engine, versions)
+        app.state.tile_cache = TileCache(versions)
         app.state.live_hub = LiveHub(
             engine.url.set(drivername="postgresql").render_as_string(hide_password=False))
         try:

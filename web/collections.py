@@ -45,6 +45,8 @@ class Collection:
     relation: str
     """SQL ``FROM`` item aliased ``t`` with ``t.id``, ``t.geom`` (EPSG:4326) and the columns;
     built from quoted table names only."""
+    tables: tuple[str, ...]
+    """The tables its rows come from (what a cache of it depends on)."""
 
     @property
     def columns(self) -> tuple[Column, ...]:
@@ -73,16 +75,16 @@ def collections() -> dict[str, Collection]:
     """Every collection by id: the layers in registry order, then network nodes and edges."""
     found = {
         name: Collection(name, spec.title, spec.table.comment or spec.title, spec.table,
-                         spec.geometry_type, spec.network, f"{quote(name)} AS t")
+                         spec.geometry_type, spec.network, f"{quote(name)} AS t", (name,))
         for name, spec in LAYERS.items()
     }
     found["network_nodes"] = Collection(
         "network_nodes", "Network nodes", network_nodes.comment or "", network_nodes, "Point",
-        None, f"{quote(network_nodes.name)} AS t")
+        None, f"{quote(network_nodes.name)} AS t", ("network_nodes",))
     found["network_edges"] = Collection(
         "network_edges", "Network edges",
         "Edges of every network, drawn as straight lines between their nodes", network_edges,
-        "LineString", None, _EDGES_WITH_LINES)
+        "LineString", None, _EDGES_WITH_LINES, ("network_edges", "network_nodes"))
     return found
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine
 
 from twin.config import Settings
 from web.snapshots import SnapshotCache
+from web.tile_cache import TileCache
 
 
 def get_engine(request: Request) -> Engine:
@@ -43,3 +44,10 @@ def get_snapshots(request: Request) -> SnapshotCache:
 
 
 SnapshotsDep = Annotated[SnapshotCache, Depends(get_snapshots)]
+
+
+def get_tile_cache(request: Request) -> TileCache:
+    return request.app.state.tile_cache  # type: ignore[no-any-return]
+
+
+TileCacheDep = Annotated[TileCache, Depends(get_tile_cache)]

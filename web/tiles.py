@@ -9,7 +9,6 @@ buffer. Identifiers come from the collection registry (quoted); z/x/y are bound 
 from __future__ import annotations
 
 import gzip
-import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -69,11 +68,6 @@ def read_tile(conn: Connection, collection: Collection, tile: Tile) -> bytes:
     """The tile's MVT bytes (empty when no feature falls in it)."""
     data = conn.execute(text(tile_sql(collection)), {"z": tile.z, "x": tile.x, "y": tile.y})
     return bytes(data.scalar_one() or b"")
-
-
-def etag(data: bytes) -> str:
-    """A strong validator of the tile's content: it changes exactly when the tile does."""
-    return '"' + hashlib.blake2b(data, digest_size=12).hexdigest() + '"'
 
 
 def compress(data: bytes) -> bytes:

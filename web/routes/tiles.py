@@ -2,19 +2,20 @@
 the WebMercatorQuad tile matrix set, and the tiles themselves (MVT, gzip when asked).
 
 Freshness: every tile carries a strong ``ETag`` of its content and ``Cache-Control: no-cache``,
-so a client revalidates each time and gets ``304 Not Modified`` until the data change.
+so a client revalidates each time and gets ``304 Not Modified`` until the data change; the server
+keeps made tiles in memory per data version (``web.tile_cache``).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path
+from fastapi import APIRouter, Header
 from fastapi.responses import Response
 
 from web import features, ogc, tiles
 from web.collections import NotFound, get_collection
-from web.deps import BaseUrlDep, ConnectionDep
+from web.deps import BaseUrlDep, ConnectionDep, TileCacheDep
 
 router = APIRouter(tags=["OGC API Tiles"])
 
@@ -54,18 +55,22 @@ def tileset(collection_id: str, tms: str, conn: ConnectionDep, base: BaseUrlDep
             response_class=Response,
             responses={200: {"content": {ogc.MVT: {}}}, 304: {"description": "Not modified"}})
 def tile(
-    collection_id: str, tms: str, conn: ConnectionDep,
-    z: Annotated[int, Path(ge=0, le=tiles.MAX_ZOOM)], x: int, y: int,
-    accept_encoding: Annotated[str, Header()] = "",
+    collection_id: str, tms: str, z: int, x: int, y: int, conn: ConnectionDep,
+    cache: TileCacheDep, accept_encoding: Annotated[str, Header()] = "",
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     collection = get_collection(collection_id)
     _check_tms(tms)
-    data = tiles.read_tile(conn, collection, tiles.check_tile(z, x, y))
-    headers = {"ETag": tiles.etag(data), "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
-    if if_none_match is not None and headers["ETag"] in if_none_match:
+    wanted = tiles.check_tile(z, x, y)
+    etag = cache.etag(conn, collection, wanted)
+    gzip = "gzip" in accept_encoding
+    if gzip:
+        etag = etag[:-1] + '-gz"'  # another encoding, another strong validator
+    headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+    if if_none_match is not None and etag in if_none_match:
         return Response(status_code=304, headers=headers)
-    if "gzip" in accept_encoding and data:
-        data = tiles.compress(data)
-        headers["Content-Encoding"] = "gzip"
-    return Response(data, media_type=ogc.MVT, headers=headers)
+    made = cache.tile(conn, collection, wanted, etag)
+    if gzip and made.data:
+        return Response(made.gzipped, media_type=ogc.MVT,
+                        headers={**headers, "Content-Encoding": "gzip"})
+    return Response(made.data, media_type=ogc.MVT, headers=headers)

@@ -1,0 +1,199 @@
+"""Vector-tile throughput and latency of the twin's server and of tipg, on the same tables of the
+same database, for the same tiles, at the same concurrency, both asked with
+``Accept-Encoding: gzip`` as browsers send it.
+
+    .venv/bin/python bench/bench_tiles.py [--scale 1] [--concurrency 8] [--workers 1]
+
+The demo city is built once in its own TWIN_HOME (``bench/out/tiles-home`` unless TWIN_HOME is
+set). Tiles: every WebMercatorQuad tile over the city at zooms 12-16, for roads, buildings,
+luminaires, water pipes and trees. Both servers run as uvicorn processes with ``--workers``
+workers; tipg gets the same tile buffer (64) and the same columns (``?properties=``), and no cap
+on features per tile. The database's cache is warmed first (a tipg pass). "ours cold" is the
+first request of each tile (our tile cache empty: every tile made by PostGIS, as tipg makes
+every tile); "ours warm" the same tiles again with the data unchanged (served from memory after
+the data-version check). Prints one line per server and zoom, then totals; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import morecantile
+import numpy as np
+from sqlalchemy import func, select
+
+from ingest.demo import load_demo_city
+from twin.config import Settings
+from twin.database import database_url, open_twin
+from web.collections import get_collection
+
+REPO = Path(__file__).resolve().parents[1]
+LAYERS = ("roads", "buildings", "luminaires", "water_pipes", "trees")
+ZOOMS = range(12, 17)
+TMS = morecantile.tms.get("WebMercatorQuad")
+
+
+@dataclass(frozen=True)
+class Request:
+    layer: str
+    z: int
+    x: int
+    y: int
+
+
+@dataclass(frozen=True)
+class Run:
+    latencies_s: dict[int, list[float]]
+    wall_s: float
+    bytes: int
+    errors: int
+
+    @property
+    def count(self) -> int:
+        return sum(len(v) for v in self.latencies_s.values())
+
+
+def city(scale: float) -> tuple[Settings, tuple[float, float, float, float]]:
+    """The benchmark's twin (built when empty) and the city's extent (lon/lat)."""
+    home = Path(os.environ.get("TWIN_HOME", REPO / "bench" / "out" / "tiles-home"))
+    home.mkdir(parents=True, exist_ok=True)
+    home.chmod(0o755)
+    settings = Settings(home=home)
+    engine = open_twin(settings)
+    table = get_collection("roads").table
+    with engine.connect() as conn:
+        roads = conn.execute(select(func.count()).select_from(table)).scalar_one()
+    if roads == 0:
+        print(f"building the demo city (scale {scale}) in {home}", flush=True)
+        load_demo_city(engine, scale=scale, seed=7, replace=True)
+    with engine.connect() as conn:
+        box = conn.execute(select(func.ST_XMin(func.ST_Extent(table.c.geom)),
+                                  func.ST_YMin(func.ST_Extent(table.c.geom)),
+                                  func.ST_XMax(func.ST_Extent(table.c.geom)),
+                                  func.ST_YMax(func.ST_Extent(table.c.geom)))).one()
+    engine.dispose()
+    return settings, tuple(box)  # type: ignore[return-value]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def tile_list(bbox: tuple[float, float, float, float]) -> list[Request]:
+    return [Request(layer, t.z, t.x, t.y) for layer in LAYERS
+            for t in TMS.tiles(*bbox, zooms=list(ZOOMS))]
+
+
+@contextmanager
+def server(args: list[str], env: dict[str, str], probe: str) -> Iterator[None]:
+    """A uvicorn process, up when ``probe`` answers 200; stopped on exit."""
+    process = subprocess.Popen([sys.executable, "-m", "uvicorn", *args, "--log-level", "warning"],
+                               cwd=REPO, env={**os.environ, **env})
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(probe, timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"uvicorn {args[0]} did not start")
+            time.sleep(0.3)
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+async def fetch_all(urls: list[tuple[int, str]], concurrency: int) -> Run:
+    """Every URL once, ``concurrency`` at a time; latency per zoom (s), total wall time."""
+    latencies: dict[int, list[float]] = {z: [] for z in ZOOMS}
+    queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue()
+    for item in urls:
+        queue.put_nowait(item)
+    size = errors = 0
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal size, errors
+        while not queue.empty():
+            z, url = queue.get_nowait()
+            start = time.perf_counter()
+            answer = await client.get(url, headers={"Accept-Encoding": "gzip"})
+            latencies[z].append(time.perf_counter() - start)
+            size += len(answer.content)
+            errors += answer.status_code != 200
+
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=120) as client:
+        start = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        wall = time.perf_counter() - start
+    return Run(latencies, wall, size, errors)
+
+
+def ours_url(base: str, r: Request) -> str:
+    return f"{base}/collections/{r.layer}/tiles/WebMercatorQuad/{r.z}/{r.x}/{r.y}"
+
+
+def tipg_url(base: str, r: Request) -> str:
+    columns = ",".join(["id", *(c.name for c in get_collection(r.layer).plain_columns)])
+    return (f"{base}/collections/public.{r.layer}/tiles/WebMercatorQuad/{r.z}/{r.x}/{r.y}"
+            f"?properties={columns}")
+
+
+def report(name: str, run: Run) -> None:
+    for z, values in run.latencies_s.items():
+        ms = np.array(values) * 1000
+        print(f"{name:9} z{z}: {len(values):4} tiles  p50 {np.percentile(ms, 50):7.1f} ms  "
+              f"p99 {np.percentile(ms, 99):7.1f} ms")
+    every = np.concatenate([np.array(v) for v in run.latencies_s.values()]) * 1000
+    print(f"{name:9} all: {run.count} tiles in {run.wall_s:.2f} s = "
+          f"{run.count / run.wall_s:.1f} tiles/s  p50 {np.percentile(every, 50):.1f} ms  "
+          f"p99 {np.percentile(every, 99):.1f} ms  {run.bytes / 1e6:.1f} MB gzip  "
+          f"errors {run.errors}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    settings, bbox = city(args.scale)
+    requests = tile_list(bbox)
+    print(f"{len(requests)} tiles ({', '.join(LAYERS)}; zooms 12-16), concurrency "
+          f"{args.concurrency}, {args.workers} uvicorn worker(s) per server", flush=True)
+    url = database_url(settings).replace("postgresql+psycopg://", "postgresql://", 1)
+    ours_port, tipg_port = free_port(), free_port()
+    ours, tipg = f"http://127.0.0.1:{ours_port}", f"http://127.0.0.1:{tipg_port}"
+    ours_env = {"TWIN_HOME": str(settings.home)}
+    tipg_env = {"DATABASE_URL": url, "TIPG_TILE_BUFFER": "64",
+                "TIPG_MAX_FEATURES_PER_TILE": "10000000", "TIPG_DB_SCHEMAS": '["public"]'}
+    workers = ["--workers", str(args.workers)]
+    with server(["web.server:app_from_environment", "--factory", "--port", str(ours_port),
+                 *workers], ours_env, f"{ours}/conformance"), \
+            server(["tipg.main:app", "--port", str(tipg_port), *workers], tipg_env,
+                   f"{tipg}/collections/public.roads"):
+        ours_urls = [(r.z, ours_url(ours, r)) for r in requests]
+        tipg_urls = [(r.z, tipg_url(tipg, r)) for r in requests]
+        asyncio.run(fetch_all(tipg_urls, args.concurrency))  # warm the database's cache
+        report("ours cold", asyncio.run(fetch_all(ours_urls, args.concurrency)))
+        report("tipg", asyncio.run(fetch_all(tipg_urls, args.concurrency)))
+        report("ours warm", asyncio.run(fetch_all(ours_urls, args.concurrency)))
+
+if __name__ == "__main__":
+    main()

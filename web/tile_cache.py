@@ -1,0 +1,72 @@
+"""Tiles kept in memory, keyed by the version of the data they were made from
+(``web.versions``): a tile is made once per data version and served from memory after that;
+any write to its tables makes a new version, so a stale tile is never served (it ages out).
+
+Each server process has its own cache (default budget 256 MB of tiles, least recently used
+dropped first). ETags derive from the data version, so a revalidation (``If-None-Match``) is
+answered 304 without making the tile.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from web.collections import Collection
+from web.tiles import Tile, compress, read_tile
+from web.versions import DataVersions
+
+MAX_BYTES = 256 * 2**20
+
+
+@dataclass(frozen=True)
+class CachedTile:
+    """A tile as made (MVT) and gzipped (browsers ask for gzip: compressed once, when made)."""
+
+    data: bytes
+    gzipped: bytes
+    etag: str
+
+    @property
+    def size(self) -> int:
+        return len(self.data) + len(self.gzipped)
+
+
+def tile_etag(collection: Collection, version: str, tile: Tile) -> str:
+    key = f"{collection.id}/{version}/{tile.z}/{tile.x}/{tile.y}".encode()
+    return '"' + hashlib.blake2b(key, digest_size=12).hexdigest() + '"'
+
+
+class TileCache:
+    """Least-recently-used tiles within a byte budget; thread-safe."""
+
+    def __init__(self, versions: DataVersions, max_bytes: int = MAX_BYTES) -> None:
+        self.versions = versions
+        self.max_bytes = max_bytes
+        self._tiles: OrderedDict[str, CachedTile] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def etag(self, conn: Connection, collection: Collection, tile: Tile) -> str:
+        """The ETag the tile has now (changes with its data)."""
+        return tile_etag(collection, self.versions.version(conn, collection.tables), tile)
+
+    def tile(self, conn: Connection, collection: Collection, tile: Tile, etag: str) -> CachedTile:
+        """The tile whose ETag is ``etag``: from memory, or made by PostGIS and kept."""
+        with self._lock:
+            found = self._tiles.get(etag)
+            if found is not None:
+                self._tiles.move_to_end(etag)
+                return found
+        data = read_tile(conn, collection, tile)
+        made = CachedTile(data, compress(data), etag)
+        with self._lock:
+            self._tiles[etag] = made
+            self._bytes += made.size
+            while self._bytes > self.max_bytes and self._tiles:
+                self._bytes -= self._tiles.popitem(last=False)[1].size
+        return made
