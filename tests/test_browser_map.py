@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,10 +13,8 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
-import uvicorn
 
 from ingest.live.mqtt import MqttIngester, connect_client
-
 from tests.browser_support import (  # noqa: F401
     browser,
     image_variance,
@@ -26,45 +23,14 @@ from tests.browser_support import (  # noqa: F401
     picture_change,
     pixels,
 )
-from tests.conftest import admin_sql, make_database
 from tests.live_fixtures import mqtt_broker  # noqa: F401
-from twin.config import Settings
+from tests.web_fixtures import live_server, live_server_database_url  # noqa: F401
 from twin.database import create_engine
 
 DIST = Path(__file__).resolve().parents[1] / "web" / "app" / "dist"
 VIEWPORT = {"width": 1000, "height": 700}
 MAP_AREA = {"x": 290, "y": 50, "width": 690, "height": 600}
 """The part of the window where the map shows (right of the layer panel, between the bars)."""
-
-
-@pytest.fixture(scope="module")
-def served_twin(server_url: str, demo_template_url: str) -> Iterator[tuple[str, str]]:
-    """Temporary: uvicorn over a copy of the small demo city, on a free port of 127.0.0.1;
-    yields the server's base URL and the database's URL."""
-    from sqlalchemy.engine import make_url
-
-    from web.app import create_app
-    from web.styles import router
-
-    url = make_database(server_url, demo_template_url)
-    app = create_app(Settings(database_url=url))
-    if not any(getattr(r, "path", "") == "/api/styles" for r in app.routes):
-        app.router.routes.insert(0, router.routes[0])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}", url
-    server.should_exit = True
-    thread.join(10)
-    admin_sql(server_url, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
-
-
-@pytest.fixture(scope="module")
-def live_server(served_twin: tuple[str, str]) -> str:
-    return served_twin[0]
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +103,7 @@ def map_centre() -> tuple[float, float]:
 
 
 @pytest.mark.slow
-def test_clicking_an_asset_opens_its_panel(map_page, live_server, tmp_path):
+def test_clicking_an_asset_opens_its_panel(map_page, live_server, tmp_path):  # noqa: F811
     page, _ = map_page
     tree = first_feature(live_server, "trees")
     look_down_at(page, *tree["geometry"]["coordinates"][:2], only="trees")
@@ -159,15 +125,14 @@ def centre_colour(page, size: int = 6) -> np.ndarray:
 
 @pytest.mark.slow
 def test_a_lamp_switched_off_through_the_broker_darkens_on_the_map(
-        map_page, served_twin, mqtt_broker, tmp_path):  # noqa: F811
+        map_page, live_server, live_server_database_url, mqtt_broker, tmp_path):  # noqa: F811
     """A state message published to MQTT reaches the twin (LIVE's ingester), the server's event
     stream and the map's colours within 2 s, without a reload."""
     page, _ = map_page
-    base_url, database_url = served_twin
-    lamp = first_feature(base_url, "luminaires")
+    lamp = first_feature(live_server, "luminaires")
     look_down_at(page, *lamp["geometry"]["coordinates"][:2], only="luminaires", zoom=20)
     lit = centre_colour(page)
-    engine = create_engine(database_url)
+    engine = create_engine(live_server_database_url)
     ingester = MqttIngester(engine, mqtt_broker.url, client_id="browser-test-ingester")
     thread = threading.Thread(target=ingester.run, daemon=True)
     thread.start()
@@ -191,7 +156,7 @@ def test_a_lamp_switched_off_through_the_broker_darkens_on_the_map(
 
 
 @pytest.mark.slow
-def test_what_if_this_fails_highlights_what_goes_down(map_page, live_server, tmp_path):
+def test_what_if_this_fails_highlights_what_goes_down(map_page, live_server, tmp_path):  # noqa: F811
     page, _ = map_page
     transformer = first_feature(live_server, "transformers")
     lon, lat = transformer["geometry"]["coordinates"][:2]
