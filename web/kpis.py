@@ -15,14 +15,16 @@ from web.backends import require
 from web.errors import NotAvailable
 
 OFFLINE_STATES = ("offline", "failed", "out_of_service")
+LAMP = LAYERS["luminaires"].prefix + "-"  # type: ignore[operator]
+CAMERA = LAYERS["cameras"].prefix + "-"  # type: ignore[operator]
 
 
 def lamp_figures(conn: Connection, states: DeviceStates) -> dict[str, int]:
     """Luminaires in all, failed (reported failed or without voltage), off, and working."""
     total = conn.execute(select(func.count()).select_from(LAYERS["luminaires"].table)).scalar_one()
-    failed = sum(1 for a in states.failed if a.startswith("LUM-"))
+    failed = sum(1 for a in states.failed if a.startswith(LAMP))
     off = sum(1 for a, level in states.dimmed.items()
-              if a.startswith("LUM-") and level == 0 and a not in states.failed)
+              if a.startswith(LAMP) and level == 0 and a not in states.failed)
     return {"total": int(total), "failed": failed, "off": off, "working": int(total) - failed}
 
 
@@ -31,9 +33,9 @@ def camera_figures(conn: Connection, states: DeviceStates) -> dict[str, Any]:
     cameras = LAYERS["cameras"].table
     total = int(conn.execute(select(func.count()).select_from(cameras)).scalar_one())
     reported_down = set(conn.execute(select(live_current.c.asset_id).where(and_(
-        live_current.c.asset_id.like("CAM-%"), live_current.c.property == "state",
+        live_current.c.asset_id.startswith(CAMERA), live_current.c.property == "state",
         live_current.c.value_text.in_(OFFLINE_STATES)))).scalars())
-    offline = len(reported_down | {a for a in states.failed if a.startswith("CAM-")})
+    offline = len(reported_down | {a for a in states.failed if a.startswith(CAMERA)})
     uptime = round(100 * (total - offline) / total, 1) if total else None
     return {"total": total, "offline": offline, "uptime_percent": uptime}
 

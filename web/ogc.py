@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import morecantile
 
@@ -101,6 +102,22 @@ def feature_schema(base: str, collection: Collection) -> dict[str, Any]:
             "properties": {"type": "object", "properties": properties},
         },
     }
+
+
+def page_links(collection_href: str, params: dict[str, str], offset: int, limit: int,
+               returned: int, matched: int) -> list[dict[str, Any]]:
+    """self, collection, and next / prev when there are more pages; ``params`` are the request's
+    other query parameters, kept in every link."""
+    def page(at: int) -> str:
+        return f"{collection_href}/items?{urlencode({**params, 'offset': at})}"
+
+    links = [link(page(offset), "self", GEOJSON, "This page"),
+             link(collection_href, "collection", title="The collection")]
+    if offset + returned < matched:
+        links.append(link(page(offset + limit), "next", GEOJSON, "Next page"))
+    if offset > 0:
+        links.append(link(page(max(offset - limit, 0)), "prev", GEOJSON, "Previous page"))
+    return links
 
 
 def collections_document(base: str, documents: list[dict[str, Any]]) -> dict[str, Any]:

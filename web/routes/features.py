@@ -4,7 +4,6 @@ EPSG:4326). Handlers parse, delegate to ``web.features`` and answer."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
@@ -61,18 +60,9 @@ def items(collection_id: str, request: Request, conn: ConnectionDep, base: BaseU
     collection = get_collection(collection_id)
     query = items_query(collection, request.query_params)
     page = features.read_items(conn, collection, query)
-    href = f"{base}/collections/{collection.id}/items"
     params = {k: v for k, v in request.query_params.items() if k not in ("offset", "f")}
-    links = [ogc.link(f"{href}?{urlencode({**params, 'offset': query.offset})}", "self",
-                      ogc.GEOJSON, "This page"),
-             ogc.link(f"{base}/collections/{collection.id}", "collection", title="The collection")]
-    if query.offset + page.returned < page.matched:
-        links.append(ogc.link(f"{href}?{urlencode({**params, 'offset': query.offset + query.limit})}",
-                              "next", ogc.GEOJSON, "Next page"))
-    if query.offset > 0:
-        previous = {**params, "offset": max(query.offset - query.limit, 0)}
-        links.append(ogc.link(f"{href}?{urlencode(previous)}", "prev", ogc.GEOJSON,
-                              "Previous page"))
+    links = ogc.page_links(f"{base}/collections/{collection.id}", params, query.offset,
+                           query.limit, page.returned, page.matched)
     head = ogc.json_text({"type": "FeatureCollection", "numberMatched": page.matched,
                           "numberReturned": page.returned, "links": links})
     body = head[:-1] + ', "features": ' + page.features + "}"
