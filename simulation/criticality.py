@@ -213,20 +213,23 @@ def _ranking(snapshot: Snapshot, net: CompiledNetwork, loss: _Loss,
     """One row per asset, worst first (customers, then nodes lost, then street length)."""
     rows: dict[str, dict[str, Any]] = {}
     road = net.name == "road"
-    for assets, lost, ids in ((net.node_asset, loss.node, net.node_ids),
-                              (net.edge_asset, loss.edge, net.edge_ids)):
-        for k in np.flatnonzero(assets != None).tolist():  # noqa: E711
-            asset = assets[k]
+    for assets, has, lost, ids in ((net.node_asset, net.node_has_asset, loss.node, net.node_ids),
+                                   (net.edge_asset, net.edge_has_asset, loss.edge, net.edge_ids)):
+        at = np.flatnonzero(has)
+        counts = np.rint(lost[at]).astype(np.int64).tolist()
+        metres = np.round(lost[at, 2], 1).tolist() if road else None
+        for j, (asset, element) in enumerate(zip(assets[at].tolist(), ids[at].tolist(),
+                                                 strict=True)):
             if asset in rows:
                 continue
             row: dict[str, Any] = {"asset_id": asset, "layer": snapshot.layer_of(asset),
-                                   "element": ids[k], "customers": int(round(lost[k, 0])),
-                                   "nodes_lost": int(round(lost[k, 1]))}
-            if road:
-                row["street_length_m"] = round(float(lost[k, 2]), 1)
+                                   "element": element, "customers": counts[j][0],
+                                   "nodes_lost": counts[j][1]}
+            if metres is not None:
+                row["street_length_m"] = metres[j]
             else:
-                row["dependants"] = {name: int(round(lost[k, 2 + j]))
-                                     for j, name in enumerate(names[2:]) if lost[k, 2 + j]}
+                row["dependants"] = {name: n for name, n in zip(names[2:], counts[j][2:],
+                                                               strict=True) if n}
             rows[asset] = row
     return sorted(rows.values(), key=lambda r: (-r["customers"], -r["nodes_lost"],
                                                 -r.get("street_length_m", 0.0), r["asset_id"]))
