@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, func, select
 
 from layers import LAYERS
+from layers.cameras import sensors
 from twin.live.tables import incidents, live_current, live_dead_letters, live_history
 
 STATE = "state"
@@ -65,7 +66,7 @@ def current_device_states(conn: Connection, at: datetime | None = None) -> Devic
             levels[asset_id] = float(value)
         elif prop == VOLTAGE and value is not None and value < NO_VOLTAGE_V:
             failed.add(asset_id)
-    failed |= {a for a, s in states.items() if s in FAILED_STATES}
+    failed = _watched(conn, failed) | {a for a, s in states.items() if s in FAILED_STATES}
     dimmed = dict(levels)
     for asset_id, state in states.items():
         if state in DARK_STATES and (asset_id in levels or state == "off"):
@@ -78,6 +79,16 @@ def current_device_states(conn: Connection, at: datetime | None = None) -> Devic
         failed=frozenset(failed),
         dimmed=MappingProxyType(dimmed),
     )
+
+
+def _watched(conn: Connection, asset_ids: set[str]) -> set[str]:
+    """The assets read by these: a sensor's reading is of the asset it watches, when it names one."""
+    readers = [a for a in asset_ids if a.startswith("SEN-")]
+    if not readers:
+        return asset_ids
+    watched = dict(conn.execute(select(sensors.c.id, sensors.c.watched_asset_id)
+                                .where(sensors.c.id.in_(readers))).all())
+    return {watched.get(a) or a for a in asset_ids}
 
 
 def state_at(conn: Connection, at: datetime | None = None,

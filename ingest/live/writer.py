@@ -1,0 +1,184 @@
+"""The batch writer every channel shares: parse a batch of raw messages, then in ONE transaction
+COPY the good observations into the history, upsert the current state, keep the refused ones as
+dead letters, open the incidents cameras saw and announce the changes. If PostgreSQL goes away,
+it waits and retries the whole transaction: the caller acknowledges nothing before it returns.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+from sqlalchemy.engine import Engine
+
+from ingest.live.messages import (
+    CameraIncident,
+    DeadLetter,
+    Observation,
+    Origin,
+    Parsed,
+    parse_message,
+)
+from twin.live.assets import AssetIndex
+from twin.live.incidents import raise_incident
+from twin.live.notify import notify, readings_payload
+from twin.live.state import LEVEL, STATE
+
+log = logging.getLogger(__name__)
+
+_STAGE = """CREATE TEMP TABLE IF NOT EXISTS live_batch (
+    asset_id text, property text, observed_at timestamptz, value float8, value_text text,
+    unit text) ON COMMIT DELETE ROWS"""
+_TO_HISTORY = """INSERT INTO live_history (asset_id, property, observed_at, value, value_text, unit)
+    SELECT asset_id, property, observed_at, value, value_text, unit FROM live_batch
+    ON CONFLICT DO NOTHING"""
+_TO_CURRENT = f"""
+    WITH batch AS (
+        SELECT DISTINCT ON (asset_id, property) * FROM live_batch
+        ORDER BY asset_id, property, observed_at DESC),
+    old AS (
+        SELECT c.asset_id, c.property, c.value, c.value_text FROM live_current c
+        JOIN batch USING (asset_id, property) WHERE c.property IN ('{STATE}', '{LEVEL}')),
+    up AS (
+        INSERT INTO live_current AS c (asset_id, property, observed_at, value, value_text, unit)
+        SELECT asset_id, property, observed_at, value, value_text, unit FROM batch
+        ON CONFLICT (asset_id, property) DO UPDATE SET
+            observed_at = excluded.observed_at, value = excluded.value,
+            value_text = excluded.value_text, unit = excluded.unit, received_at = now()
+        WHERE c.observed_at < excluded.observed_at
+        RETURNING c.asset_id, c.property, c.observed_at, c.value, c.value_text)
+    SELECT up.asset_id, up.property, up.observed_at, up.value, up.value_text,
+           up.property IN ('{STATE}', '{LEVEL}')
+           AND (old.asset_id IS NULL OR old.value IS DISTINCT FROM up.value
+                OR old.value_text IS DISTINCT FROM up.value_text) AS changed
+    FROM up LEFT JOIN old USING (asset_id, property)"""
+_DEAD_COPY = ("COPY live_dead_letters (channel, topic, item, reason, detail, payload) "
+              "FROM STDIN")
+_STAGE_COPY = ("COPY live_batch (asset_id, property, observed_at, value, value_text, unit) "
+               "FROM STDIN")
+RETRYABLE = (sa.exc.OperationalError, sa.exc.InterfaceError)
+"""Errors of a server or connection that went away: wait and retry the batch."""
+
+
+@dataclass
+class BatchResult:
+    """What became of a batch: observations stored, entries dead-lettered (by reason),
+    incidents opened, state changes announced."""
+
+    stored: int = 0
+    dead_lettered: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+    incidents: int = 0
+    changes: int = 0
+    retries: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"stored": self.stored, "dead_lettered": self.dead_lettered,
+                "reasons": dict(self.reasons), "incidents": self.incidents}
+
+
+class BatchWriter:
+    """Writes batches of raw messages into the twin; one per ingester (it caches asset ids)."""
+
+    def __init__(self, engine: Engine, *, max_wait_s: float = 5.0, patience_s: float | None = None,
+                 stop: threading.Event | None = None) -> None:
+        self.engine = engine
+        self.assets = AssetIndex()
+        self.max_wait_s = max_wait_s
+        """Longest pause between two attempts (s)."""
+        self.patience_s = patience_s
+        """Give up (TimeoutError) after this long without a database (s); None: never."""
+        self.stop = stop or threading.Event()
+
+    def write(self, origins: Sequence[Origin], now: datetime | None = None) -> BatchResult:
+        """Parse and store ``origins`` in one transaction, retrying while the database is away.
+        Raises InterruptedError if asked to stop before the batch could be committed, and
+        TimeoutError once ``patience_s`` has passed without a database."""
+        now = now or datetime.now(UTC)
+        parsed = Parsed()
+        for origin in origins:
+            parsed.extend(parse_message(origin, now))
+        wait, retries, started = 0.1, 0, time.monotonic()
+        while True:
+            try:
+                with self.engine.begin() as conn:
+                    result = self._write(conn, parsed)
+                result.retries = retries
+                return result
+            except RETRYABLE as exc:
+                retries += 1
+                if self.patience_s is not None and time.monotonic() - started > self.patience_s:
+                    raise TimeoutError(str(exc).splitlines()[0]) from exc
+                log.warning("database unavailable (%s); retrying the batch in %.1f s",
+                            str(exc).splitlines()[0], wait)
+                if self.stop.wait(wait):
+                    raise InterruptedError("stopped before the batch was committed") from exc
+                wait = min(wait * 2, self.max_wait_s)
+
+    def _write(self, conn: Connection, parsed: Parsed) -> BatchResult:
+        ids = {o.asset_id for o in parsed.observations} | {i.camera_id for i in parsed.incidents}
+        unknown = self.assets.unknown(conn, ids)
+        dead = list(parsed.dead)
+        good: list[Observation] = []
+        for obs in parsed.observations:
+            if obs.asset_id in unknown:
+                dead.append(DeadLetter(obs.origin, obs.item, "unknown_asset",
+                                       f"no asset '{obs.asset_id}' in the twin"))
+            else:
+                good.append(obs)
+        seen_by_cameras: list[CameraIncident] = []
+        for seen in parsed.incidents:
+            if seen.camera_id in unknown:
+                dead.append(DeadLetter(seen.origin, None, "unknown_asset",
+                                       f"no camera '{seen.camera_id}' in the twin"))
+            else:
+                seen_by_cameras.append(seen)
+        result = BatchResult(stored=len(good), dead_lettered=len(dead),
+                             reasons=Counter(d.reason for d in dead))
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cursor:  # type: ignore[union-attr]
+            if good:
+                self._store(conn, cursor, good, result)
+            if dead:
+                with cursor.copy(_DEAD_COPY) as copy:
+                    for d in dead:
+                        copy.write_row((d.origin.channel, d.origin.topic, d.item, d.reason,
+                                        d.detail, d.origin.payload))
+        result.incidents = sum(self._camera_incident(conn, seen) for seen in seen_by_cameras)
+        return result
+
+    def _store(self, conn: Connection, cursor: Any, good: list[Observation],
+               result: BatchResult) -> None:
+        cursor.execute(_STAGE)
+        with cursor.copy(_STAGE_COPY) as copy:
+            for o in good:
+                copy.write_row((o.asset_id, o.property, o.observed_at, o.value, o.value_text,
+                                o.unit))
+        cursor.execute(_TO_HISTORY)
+        cursor.execute(_TO_CURRENT)
+        updated = cursor.fetchall()
+        changes = [{"kind": "state", "asset_id": a, "property": p, "observed_at": t.isoformat(),
+                    "value": text if text is not None else value}
+                   for a, p, t, value, text, changed in updated if changed]
+        readings = sorted({a for a, p, *_ in updated if p not in (STATE, LEVEL)})
+        if readings:
+            changes.append(readings_payload(readings, len(good)))
+        result.changes = len(changes)
+        notify(conn, changes)
+
+    def _camera_incident(self, conn: Connection, seen: CameraIncident) -> bool:
+        incident = raise_incident(
+            conn, seen.kind, [seen.camera_id], raised_by="camera",
+            title=f"{seen.kind} seen by {seen.camera_id}",
+            details={"confidence": seen.confidence, "snapshot": seen.snapshot,
+                     "seen_at": seen.observed_at.isoformat()},
+            position=seen.position, rule_key=f"camera:{seen.camera_id}:{seen.kind}")
+        return incident is not None
