@@ -160,12 +160,13 @@ function wireControls() {
   const slider = document.getElementById("time");
   const label = document.getElementById("time-label");
   const when = () => new Date(Date.now() + Number(slider.value) * 60000);
-  slider.oninput = () => { label.textContent = Number(slider.value) === 0 ? t("now") : when().toLocaleString(); };
+  const shown = (date) => date.toLocaleString([], { dateStyle: "short", timeStyle: "short" });
+  slider.oninput = () => { label.textContent = Number(slider.value) === 0 ? t("now") : shown(when()); };
   slider.onchange = async () => {
     app.liveNow = Number(slider.value) === 0;
     try {
       view.live = await loadState(app.liveNow ? null : when().toISOString());
-      app.say(app.liveNow ? t("ready") : `${t("state_at")} ${when().toLocaleString()}`);
+      app.say(app.liveNow ? t("ready") : `${t("state_at")} ${shown(when())}`);
     } catch (error) {
       app.say(`/api/state: ${error instanceof NotAvailable ? t("not_available") : error.message}`, true);
     }
