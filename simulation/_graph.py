@@ -88,12 +88,12 @@ class LowpointTree:
     def separated_children(self) -> np.ndarray:
         """Nodes whose subtree is cut off from the rest when their parent is removed
         (low point not above the parent): the pieces an articulation point splits off."""
-        child = np.flatnonzero((self.parent >= 0))
+        child = np.flatnonzero(self.parent >= 0)
         return child[self.low[child] >= self.disc[self.parent[child]]]
 
     def bridge_children(self) -> np.ndarray:
         """Nodes whose tree edge to their parent is a bridge."""
-        child = np.flatnonzero((self.parent >= 0))
+        child = np.flatnonzero(self.parent >= 0)
         return child[self.low[child] > self.disc[self.parent[child]]]
 
 

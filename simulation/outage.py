@@ -90,7 +90,6 @@ class _Cascade:
         """Fail ``element`` in every network it belongs to; returns the networks touched."""
         touched = set()
         for name in set(element.nodes) | set(element.edges):
-            net = self.snapshot.networks[name]
             nodes, edges = element.nodes.get(name, []), element.edges.get(name, [])
             self._mark(name, nodes, edges, minute, cause)
             opened: list[int] = []
