@@ -1,11 +1,16 @@
 """``twin export-html``: a standalone pydeck map of the twin that opens with no network."""
 
+import geopandas as gpd
+import numpy as np
 import pytest
+from shapely import LineString, Point
 
+from layers import LAYERS
 from tests.browser_support import browser, image_variance, keep_shot, leaves_localhost  # noqa: F401
 from tests.conftest import run_twin
 from twin.errors import InvalidInput
 from web.export_html import export_html, external_tags, strip_external_tags
+from web.pydeck_layers import METRES_PER_DEGREE, deck_layers
 
 PYDECK_HEAD = """<head>
 <script src="https://api.tiles.mapbox.com/mapbox-gl-js/v1.13.0/mapbox-gl.js"></script>
@@ -52,3 +57,37 @@ def test_exported_map_draws_offline_in_chromium(demo_database_url, tmp_path, bro
     page.close()
     assert image_variance(shot) > 100, "the exported map is blank"
     assert [u for u in requests if leaves_localhost(u)] == []
+
+
+def _pipes() -> gpd.GeoDataFrame:
+    lines = [LineString([(106.19, lat), (106.191, lat)]) for lat in (21.27, 21.271)]
+    return gpd.GeoDataFrame({"depth_m": [1.5, None]}, geometry=lines, crs=4326, index=["WP-1", "WP-2"])
+
+
+def test_pipes_lie_at_their_depth_only_in_the_underground_view():
+    spec = LAYERS["water_pipes"]
+    flat = deck_layers(_pipes(), spec)[0].data
+    below = deck_layers(_pipes(), spec, underground=True, exaggeration=2.0)[0].data
+    assert [row["path"][0][2] for row in flat] == [0.0, 0.0]
+    assert [row["path"][0][2] for row in below] == [-3.0, 0.0]  # unknown depth: on the ground
+
+
+def test_trees_are_discs_of_their_crown_and_cameras_have_cones():
+    trees = gpd.GeoDataFrame({"height_m": [9.0], "crown_diameter_m": [6.0]},
+                             geometry=[Point(106.19, 21.27)], crs=4326, index=["TRE-1"])
+    (layer,) = deck_layers(trees, LAYERS["trees"])
+    ring = np.array(layer.data[0]["polygon"])
+    metres = (ring[:, 1] - 21.27) * METRES_PER_DEGREE
+    assert layer.type == "PolygonLayer" and layer.data[0]["height"] == 9.0
+    assert metres.max() == pytest.approx(3.0)
+    cameras = gpd.GeoDataFrame({"heading_deg": [90.0], "fov_deg": [60.0], "range_m": [50.0]},
+                               geometry=[Point(106.19, 21.27)], crs=4326, index=["CAM-1"])
+    cone, camera = deck_layers(cameras, LAYERS["cameras"])
+    assert cone.type == "PolygonLayer" and camera.type == "ScatterplotLayer"
+    east = max(x for x, _ in cone.data[0]["polygon"])
+    assert (east - 106.19) * METRES_PER_DEGREE * np.cos(np.radians(21.27)) == pytest.approx(50.0)
+
+
+def test_a_layer_in_metres_is_refused():
+    with pytest.raises(InvalidInput, match="EPSG:4326"):
+        deck_layers(_pipes().to_crs(9214), LAYERS["water_pipes"])

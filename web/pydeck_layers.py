@@ -49,8 +49,8 @@ def heights(frame: pd.DataFrame, style: LayerStyle) -> np.ndarray:
     return _number(frame, style.height_attribute, style.default_height_m)
 
 
-def depths(frame: pd.DataFrame, style: LayerStyle, column: str | None) -> np.ndarray:
-    """Depth below ground (m), NaN where unknown."""
+def depths(frame: pd.DataFrame, column: str | None) -> np.ndarray:
+    """Depth below ground (m) in ``column``, NaN where unknown."""
     if column is None or column not in frame:
         return np.full(len(frame), np.nan)
     return pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
@@ -94,12 +94,10 @@ def _rows(frame: gpd.GeoDataFrame, style: LayerStyle, extra: dict[str, Any]) -> 
 def _z(frame: gpd.GeoDataFrame, style: LayerStyle, underground: bool, exaggeration: float,
        column: str | None) -> np.ndarray:
     """Where a point or line vertex is drawn (m): below ground at its depth in the underground
-    mode, else at its height."""
-    height = heights(frame, style)
-    if not underground:
-        return np.where(np.isnan(depths(frame, style, column)), height, 0.0)
-    depth = depths(frame, style, column)
-    return np.where(np.isnan(depth), height, -depth * exaggeration)
+    mode, else at its height (on the ground when it has a depth)."""
+    depth = depths(frame, column)
+    below = -depth * exaggeration if underground else 0.0
+    return np.where(np.isnan(depth), heights(frame, style), below)
 
 
 def _points(frame: gpd.GeoDataFrame, style: LayerStyle, underground: bool,
