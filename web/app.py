@@ -18,6 +18,7 @@ from twin.config import Settings
 from twin.database import open_twin
 from web import styles
 from web.errors import NotAvailable, install_error_handlers
+from web.extents import Extents
 from web.frontend import DIST
 from web.live_stream import LiveHub
 from web.routes import assets, features, incidents, kpis, live, simulate, tiles
@@ -52,6 +53,7 @@ def create_app(settings: Settings) -> FastAPI:
         versions = DataVersions()
         app.state.snapshots = SnapshotCache(engine, versions)
         app.state.tile_cache = TileCache(versions)
+        app.state.extents = Extents(versions)
         app.state.live_hub = LiveHub(
             engine.url.set(drivername="postgresql").render_as_string(hide_password=False))
         try:

@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine
 
 from twin.config import Settings
+from web.extents import Extents
 from web.snapshots import SnapshotCache
 from web.tile_cache import TileCache
 
@@ -51,3 +52,10 @@ def get_tile_cache(request: Request) -> TileCache:
 
 
 TileCacheDep = Annotated[TileCache, Depends(get_tile_cache)]
+
+
+def get_extents(request: Request) -> Extents:
+    return request.app.state.extents  # type: ignore[no-any-return]
+
+
+ExtentsDep = Annotated[Extents, Depends(get_extents)]

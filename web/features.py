@@ -7,12 +7,13 @@ Identifiers come from the collection registry (quoted); every value is a bound p
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, text
 
-from web.collections import Collection, collections, quote
+from web.collections import Collection, quote
 
 BBox = tuple[float, float, float, float]
 
@@ -77,12 +78,12 @@ def read_item(conn: Connection, collection: Collection, item_id: str) -> str | N
     return conn.execute(sql, {"id": item_id}).scalar_one_or_none()
 
 
-def read_extents(conn: Connection) -> dict[str, BBox | None]:
-    """Every collection's bounding box (EPSG:4326), None for an empty one; one query."""
-    parts = [
-        f"SELECT '{c.id}' AS id, ST_Extent(t.geom)::geometry AS e FROM {c.relation}"
-        for c in collections().values()
-    ]
+def read_extents(conn: Connection, wanted: Iterable[Collection]) -> dict[str, BBox | None]:
+    """The collections' bounding boxes (EPSG:4326), None for an empty one; one query."""
+    parts = [f"SELECT '{c.id}' AS id, ST_Extent(t.geom)::geometry AS e FROM {c.relation}"
+             for c in wanted]
+    if not parts:
+        return {}
     sql = text("SELECT id, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM ("
                + " UNION ALL ".join(parts) + ") s")
     return {row[0]: (None if row[1] is None else tuple(row[1:])) for row in conn.execute(sql)}

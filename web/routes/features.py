@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 
 from web import features, ogc
 from web.collections import NotFound, collections, get_collection
-from web.deps import BaseUrlDep, ConnectionDep
+from web.deps import BaseUrlDep, ConnectionDep, ExtentsDep
 from web.frontend import index_page, wants_html
 from web.params import items_query
 
@@ -31,18 +31,19 @@ def conformance() -> dict[str, Any]:
 
 
 @router.get("/collections", summary="Every layer and the network topology")
-def list_collections(conn: ConnectionDep, base: BaseUrlDep) -> dict[str, Any]:
-    extents = features.read_extents(conn)
-    documents = [ogc.collection_document(base, c, extents.get(c.id))
-                 for c in collections().values()]
+def list_collections(conn: ConnectionDep, extents: ExtentsDep, base: BaseUrlDep
+                     ) -> dict[str, Any]:
+    boxes = extents.of(conn, list(collections().values()))
+    documents = [ogc.collection_document(base, c, boxes[c.id]) for c in collections().values()]
     return ogc.collections_document(base, documents)
 
 
 @router.get("/collections/{collection_id}", summary="One collection")
-def describe_collection(collection_id: str, conn: ConnectionDep, base: BaseUrlDep
-                        ) -> dict[str, Any]:
+def describe_collection(collection_id: str, conn: ConnectionDep, extents: ExtentsDep,
+                        base: BaseUrlDep) -> dict[str, Any]:
     collection = get_collection(collection_id)
-    return ogc.collection_document(base, collection, features.read_extents(conn)[collection.id])
+    return ogc.collection_document(base, collection,
+                                   extents.of(conn, [collection])[collection.id])
 
 
 @router.get("/collections/{collection_id}/schema", summary="JSON Schema of the features",

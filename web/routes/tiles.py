@@ -13,9 +13,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header
 from fastapi.responses import Response
 
-from web import features, ogc, tiles
+from web import ogc, tiles
 from web.collections import NotFound, get_collection
-from web.deps import BaseUrlDep, ConnectionDep, TileCacheDep
+from web.deps import BaseUrlDep, ConnectionDep, ExtentsDep, TileCacheDep
 
 router = APIRouter(tags=["OGC API Tiles"])
 
@@ -43,11 +43,11 @@ def tilesets(collection_id: str, base: BaseUrlDep) -> dict[str, Any]:
 
 @router.get("/collections/{collection_id}/tiles/{tms}",
             summary="A tileset: OGC API Tiles metadata and TileJSON 3 in one document")
-def tileset(collection_id: str, tms: str, conn: ConnectionDep, base: BaseUrlDep
-            ) -> dict[str, Any]:
+def tileset(collection_id: str, tms: str, conn: ConnectionDep, extents: ExtentsDep,
+            base: BaseUrlDep) -> dict[str, Any]:
     collection = get_collection(collection_id)
     _check_tms(tms)
-    return ogc.tileset_document(base, collection, features.read_extents(conn)[collection.id])
+    return ogc.tileset_document(base, collection, extents.of(conn, [collection])[collection.id])
 
 
 @router.get("/collections/{collection_id}/tiles/{tms}/{z}/{x}/{y}",
