@@ -1,8 +1,8 @@
 """Graph routines on integer-indexed networks: reach from sources, components, and one depth-first
 pass that yields every articulation point and bridge with the weight it cuts off.
 
-Nodes are ``0..n-1``; edges are parallel arrays ``u``, ``v``. Everything here is pure numpy/scipy
-over those arrays, built once per query (O(n + m)); nothing keeps Python objects per node.
+Nodes are ``0..n-1``; edges are parallel arrays ``u``, ``v``. Everything here is numpy/scipy over
+those arrays, O(n + m) per query, except the depth-first search (a tight Python loop over lists).
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 
-def adjacency(n: int, u: np.ndarray, v: np.ndarray) -> csr_matrix:
-    """Undirected 0/1 adjacency (n × n) of the edges ``u``–``v`` (duplicates merged)."""
-    data = np.ones(len(u), dtype=np.int8)
-    matrix = coo_matrix((data, (u, v)), shape=(n, n)).tocsr()
-    return matrix
+def rooted(n: int, u: np.ndarray, v: np.ndarray, sources: np.ndarray) -> csr_matrix:
+    """Undirected 0/1 adjacency ((n + 1) × (n + 1)) of the edges ``u``–``v`` plus a virtual
+    node n joined to every source: one search from n covers all sources at once."""
+    uu = np.concatenate([u, np.full(len(sources), n)])
+    vv = np.concatenate([v, sources])
+    return coo_matrix((np.ones(len(uu), dtype=np.int8), (uu, vv)), shape=(n + 1, n + 1)).tocsr()
 
 
 def reached_from(n: int, u: np.ndarray, v: np.ndarray, sources: np.ndarray) -> np.ndarray:
@@ -26,10 +27,7 @@ def reached_from(n: int, u: np.ndarray, v: np.ndarray, sources: np.ndarray) -> n
     reached = np.zeros(n, dtype=bool)
     if len(sources) == 0:
         return reached
-    # one virtual node (n) joined to every source: one breadth-first search covers them all
-    uu = np.concatenate([u, np.full(len(sources), n)])
-    vv = np.concatenate([v, sources])
-    order = breadth_first_order(adjacency(n + 1, uu, vv), n, directed=False,
+    order = breadth_first_order(rooted(n, u, v, sources), n, directed=False,
                                 return_predecessors=False)
     reached[order[order < n]] = True
     return reached
@@ -43,9 +41,7 @@ def bfs_forest(n: int, u: np.ndarray, v: np.ndarray, sources: np.ndarray
     root = np.full(n, -1)
     if len(sources) == 0:
         return np.zeros(0, dtype=int), parent, root
-    uu = np.concatenate([u, np.full(len(sources), n)])
-    vv = np.concatenate([v, sources])
-    order, pred = breadth_first_order(adjacency(n + 1, uu, vv), n, directed=False,
+    order, pred = breadth_first_order(rooted(n, u, v, sources), n, directed=False,
                                       return_predecessors=True)
     order = order[1:]
     parent[order] = np.where(pred[order] == n, -1, pred[order])

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from scipy.sparse.csgraph import shortest_path
 
-from simulation._graph import adjacency, bfs_forest
+from simulation._graph import bfs_forest, rooted
 from simulation.compiled import CompiledNetwork, NetworkState
 
 DIVERSITY = 0.5
@@ -27,8 +27,8 @@ POWER_FACTOR = 0.9
 
 @dataclass(frozen=True)
 class Restoration:
-    """Ties to close (``closed``: edge numbers, in order), the nodes they bring back, the ties
-    that were refused with the reason, and the state with the ties closed."""
+    """Ties to close (``closed``: edge numbers, in order, each with its reason in ``reasons``),
+    the nodes they bring back, and the ties refused with the element they would overload."""
 
     closed: list[int]
     restored: np.ndarray
@@ -105,10 +105,12 @@ class _Feeding:
         sources = np.flatnonzero(net.is_source & ~state.failed_nodes)
         order, self.parent, _ = bfs_forest(net.n, u, v, sources)
         self.load = net.demand_kw * DIVERSITY / POWER_FACTOR
-        depth = _depths(net.n, u, v, sources)
+        # breadth-first order is by depth: add each level into its parents, deepest first
         reached = order[self.parent[order] >= 0]
-        for level in range(int(depth[reached].max()) if len(reached) else 0, 0, -1):
-            nodes = reached[depth[reached] == level]
+        depth = _depths(net.n, u, v, sources)[reached]
+        starts = np.searchsorted(depth, np.arange(1, depth.max() + 2) if len(depth) else [])
+        for first, last in zip(starts[-2::-1], starts[:0:-1], strict=True):
+            nodes = reached[first:last]
             np.add.at(self.load, self.parent[nodes], self.load[nodes])
         key = np.minimum(u, v) * net.n + np.maximum(u, v)
         order_key = np.argsort(key)
@@ -139,10 +141,8 @@ class _Feeding:
 
 
 def _depths(n: int, u: np.ndarray, v: np.ndarray, sources: np.ndarray) -> np.ndarray:
-    """Edges from the nearest source to each node (the breadth-first depth); -1 unreached."""
+    """Edges from the nearest source to each node (the breadth-first depth); 0 unreached."""
     if len(sources) == 0:
-        return np.full(n, -1)
-    uu = np.concatenate([u, np.full(len(sources), n)])
-    vv = np.concatenate([v, sources])
-    dist = shortest_path(adjacency(n + 1, uu, vv), directed=False, unweighted=True, indices=n)
+        return np.zeros(n, dtype=int)
+    dist = shortest_path(rooted(n, u, v, sources), directed=False, unweighted=True, indices=n)
     return np.where(np.isinf(dist[:n]), 0, dist[:n] - 1).astype(int)
