@@ -73,6 +73,7 @@ class _Cascade:
     """The networks touched so far, each with its :class:`Track`."""
     causes: list[str] = field(default_factory=list)
     consumers: dict[str, tuple[float, str, str]] = field(default_factory=dict)
+    """Assets failed by the cascade (dependants): id → (minute, layer, cause)."""
     actions: list[dict[str, Any]] = field(default_factory=list)
     unisolable: list[str] = field(default_factory=list)
     shut_in: dict[str, tuple[np.ndarray, list[int]]] = field(default_factory=dict)
@@ -109,11 +110,13 @@ class _Cascade:
 
     def note_plan(self, name: str, asset_id: str, operate: np.ndarray,
                   nodes: np.ndarray) -> None:
+        """Record the barriers ``operate`` shut to isolate ``asset_id`` as actions, and the
+        ``nodes`` shut in."""
         net = self.snapshot.networks[name]
         verb = "close" if name == "water" else "open"
         for edge in operate.tolist():
             self.actions.append({"action": verb, "asset_id": _edge_name(net, edge),
-                                 "layer": self._layer(net.edge_asset[edge]), "network": name,
+                                 "layer": self.layer(net.edge_asset[edge]), "network": name,
                                  "why": f"isolates {asset_id}"})
         inside, operated = self.shut_in.get(name, (np.zeros(net.n, bool), []))
         self.shut_in[name] = (inside | nodes, operated + operate.tolist())
@@ -146,7 +149,8 @@ class _Cascade:
         self._mark(name, [], np.flatnonzero(edges), minute, LOSS[name])
         return np.flatnonzero(base.supplied & (track.node_minute == minute))
 
-    def _layer(self, asset_id: str | None) -> str:
+    def layer(self, asset_id: str | None) -> str:
+        """The layer of an edge's asset (``network_edges`` for a bare topology edge)."""
         return self.snapshot.layer_of(asset_id) if asset_id else "network_edges"
 
 
@@ -217,7 +221,7 @@ def _dependants(cascade: _Cascade, network: str, lost: np.ndarray,
 def _restore(cascade: _Cascade, elements: list[Element]) -> dict[str, Any]:
     """Isolate the minute-0 power faults with their switches and close ties to pick up what lies
     beyond them, within capacity; water ties (normally closed valves) likewise."""
-    found: dict[str, Any] = {"closed": [], "refused": [], "restored": {}}
+    found: dict[str, Any] = {"refused": [], "restored": {}}
     for name in ("power", "water"):
         net = cascade.snapshot.networks[name]
         nodes = [n for e in elements for n in e.nodes.get(name, [])]
@@ -238,7 +242,7 @@ def _restore(cascade: _Cascade, elements: list[Element]) -> dict[str, Any]:
         for edge in result.closed:
             cascade.actions.append({"action": "close" if name == "power" else "open",
                                     "asset_id": _edge_name(net, edge),
-                                    "layer": cascade._layer(net.edge_asset[edge]),
+                                    "layer": cascade.layer(net.edge_asset[edge]),
                                     "network": name, "why": result.reasons[edge]})
         found["refused"] += [{**r, "network": name} for r in result.refused]
         found["restored"][name] = result.restored
