@@ -200,12 +200,13 @@ def load_snapshot(db: Engine | Connection, live: bool = True,
         with db.connect() as conn:
             return load_snapshot(conn, live=live, step=step)
     say = step or (lambda _: None)
+    points = read_layer(db, "service_points", columns=["customers", "demand_kw"])
     customers = pd.concat([
-        read_layer(db, "service_points", columns=["customers"])["customers"],
+        points["customers"],
         read_layer(db, "water_service_connections", columns=["customers"])["customers"],
         read_layer(db, "customer_terminals", columns=["households"])["households"],
     ]).astype(float)
-    demand = read_layer(db, "service_points", columns=["demand_kw"])["demand_kw"].astype(float)
+    demand = points["demand_kw"].astype(float)
     capacity = _capacities_kva(db)
     say("customers and capacities")
     networks, dependencies = {}, []
