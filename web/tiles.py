@@ -3,7 +3,7 @@
 Each tile holds one source-layer named after the collection; every feature carries ``id`` and
 the collection's plain columns (JSON ``attributes`` stay in the Features API). Tiles follow the
 WebMercatorQuad tile matrix set (XYZ numbering, y down from the north), 4096 units, a 64-unit
-buffer. Identifiers come from the collection registry (quoted); z/x/y are bound values.
+buffer. Identifiers come from the collection registry (quoted); everything else is bound.
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ def check_tile(z: int, x: int, y: int) -> Tile:
 
 
 def tile_sql(collection: Collection) -> str:
-    """The statement that makes one tile of ``collection`` from bound ``:z``, ``:x``, ``:y``.
+    """The statement that makes one tile of ``collection`` from bound ``:z``, ``:x``, ``:y`` and
+    ``:layer`` (the source-layer's name).
 
     The rows are found with the GiST index on EPSG:4326 geometry (the tile plus its buffer,
     reprojected), then clipped and quantised by ``ST_AsMVTGeom`` in EPSG:3857.
@@ -53,20 +54,17 @@ def tile_sql(collection: Collection) -> str:
     return (
         "WITH b AS (SELECT ST_TileEnvelope(:z, :x, :y) AS tile, ST_Transform("
         f"ST_TileEnvelope(:z, :x, :y, margin => {BUFFER / EXTENT}), 4326) AS area) "
-        f"SELECT ST_AsMVT(m, {_literal(collection.id)}, {EXTENT}, 'geom') FROM ("
+        f"SELECT ST_AsMVT(m, :layer, {EXTENT}, 'geom') FROM ("
         f"SELECT ST_AsMVTGeom(ST_Transform(t.geom, 3857), b.tile, {EXTENT}, {BUFFER}, true) "
         f"AS geom, t.id, {attributes} FROM {collection.relation}, b WHERE t.geom && b.area"
         ") m WHERE m.geom IS NOT NULL"
     )
 
 
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def read_tile(conn: Connection, collection: Collection, tile: Tile) -> bytes:
     """The tile's MVT bytes (empty when no feature falls in it)."""
-    data = conn.execute(text(tile_sql(collection)), {"z": tile.z, "x": tile.x, "y": tile.y})
+    data = conn.execute(text(tile_sql(collection)),
+                        {"z": tile.z, "x": tile.x, "y": tile.y, "layer": collection.id})
     return bytes(data.scalar_one() or b"")
 
 

@@ -1,9 +1,10 @@
 """OGC API Tiles and TileJSON over ``web.tiles``: tileset lists, tilesets (also TileJSON 3),
 the WebMercatorQuad tile matrix set, and the tiles themselves (MVT, gzip when asked).
 
-Freshness: every tile carries a strong ``ETag`` of its content and ``Cache-Control: no-cache``,
-so a client revalidates each time and gets ``304 Not Modified`` until the data change; the server
-keeps made tiles in memory per data version (``web.tile_cache``).
+Freshness: every tile carries a strong ``ETag`` of the version of its data and
+``Cache-Control: no-cache``, so a client revalidates each time and gets ``304 Not Modified``
+until the data change; the server keeps made tiles in memory per data version
+(``web.tile_cache``).
 """
 
 from __future__ import annotations
