@@ -7,6 +7,7 @@ not have: 503. Anything else: 500 with a plain message (no stack trace leaves th
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -21,7 +22,7 @@ class NotAvailable(TwinError):
     """A route whose back end is not in this build; answered with 503 and the reason."""
 
 
-def _answer(status: int):  # type: ignore[no-untyped-def]
+def _answer(status: int) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
     async def handler(request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=status)
 
