@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from twin.live.assets import AssetIndex
 from twin.live.incidents import raise_incident
 from twin.live.notify import notify, readings_payload
 from twin.live.state import LEVEL, STATE
+from twin.live.tables import live_dead_letters
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +62,7 @@ _TO_CURRENT = f"""
            AND (old.asset_id IS NULL OR old.value IS DISTINCT FROM up.value
                 OR old.value_text IS DISTINCT FROM up.value_text) AS changed
     FROM up LEFT JOIN old USING (asset_id, property)"""
-_DEAD_COPY = ("COPY live_dead_letters (channel, topic, item, reason, detail, payload) "
+_DEAD_COPY = ("COPY live_dead_letters (batch_id, channel, topic, item, reason, detail, payload) "
               "FROM STDIN")
 _STAGE_COPY = ("COPY live_batch (asset_id, property, observed_at, value, value_text, unit) "
                "FROM STDIN")
@@ -106,11 +108,15 @@ class BatchWriter:
         parsed = Parsed()
         for origin in origins:
             parsed.extend(parse_message(origin, now))
+        batch_id = uuid.uuid4()
         wait, retries, started = 0.1, 0, time.monotonic()
         while True:
             try:
                 with self.engine.begin() as conn:
-                    result = self._write(conn, parsed)
+                    if retries:  # the last attempt may have committed before the line dropped
+                        conn.execute(live_dead_letters.delete().where(
+                            live_dead_letters.c.batch_id == batch_id))
+                    result = self._write(conn, parsed, batch_id)
                 result.retries = retries
                 return result
             except RETRYABLE as exc:
@@ -123,7 +129,7 @@ class BatchWriter:
                     raise InterruptedError("stopped before the batch was committed") from exc
                 wait = min(wait * 2, self.max_wait_s)
 
-    def _write(self, conn: Connection, parsed: Parsed) -> BatchResult:
+    def _write(self, conn: Connection, parsed: Parsed, batch_id: uuid.UUID) -> BatchResult:
         ids = {o.asset_id for o in parsed.observations} | {i.camera_id for i in parsed.incidents}
         unknown = self.assets.unknown(conn, ids)
         dead = list(parsed.dead)
@@ -150,7 +156,7 @@ class BatchWriter:
             if dead:
                 with cursor.copy(_DEAD_COPY) as copy:
                     for d in dead:
-                        copy.write_row((d.origin.channel, d.origin.topic, d.item, d.reason,
+                        copy.write_row((batch_id, d.origin.channel, d.origin.topic, d.item, d.reason,
                                         d.detail, d.origin.payload))
         result.incidents = sum(self._camera_incident(conn, seen) for seen in seen_by_cameras)
         return result

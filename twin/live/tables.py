@@ -27,6 +27,7 @@ from sqlalchemy import (
     LargeBinary,
     Table,
     Text,
+    Uuid,
     func,
     text,
 )
@@ -78,6 +79,8 @@ live_dead_letters = Table(
     metadata,
     Column("id", BigInteger, Identity(), primary_key=True),
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("batch_id", Uuid, nullable=False, index=True,
+           comment="the ingest batch; a batch retried after an unsure commit replaces its own"),
     Column("channel", Text, nullable=False, comment="mqtt or http"),
     Column("topic", Text, comment="MQTT topic or HTTP path it came on"),
     Column("item", Integer, comment="index of the refused entry within the message; "

@@ -59,6 +59,7 @@ def upgrade() -> None:
     op.create_table('live_dead_letters',
     sa.Column('id', sa.BigInteger(), sa.Identity(always=False), nullable=False),
     sa.Column('received_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('batch_id', sa.Uuid(), nullable=False, comment='the ingest batch; a batch retried after an unsure commit replaces its own'),
     sa.Column('channel', sa.Text(), nullable=False, comment='mqtt or http'),
     sa.Column('topic', sa.Text(), nullable=True, comment='MQTT topic or HTTP path it came on'),
     sa.Column('item', sa.Integer(), nullable=True, comment='index of the refused entry within the message; NULL when the whole message was refused'),
@@ -70,6 +71,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_live_dead_letters')),
     comment='Messages (or entries of them) the twin could not use, with the reason'
     )
+    op.create_index(op.f('ix_live_dead_letters_batch_id'), 'live_dead_letters', ['batch_id'], unique=False)
     op.create_index('ix_live_dead_letters_received_at', 'live_dead_letters', ['received_at'], unique=False)
     op.create_table('live_history',
     sa.Column('asset_id', sa.Text(), nullable=False, comment='the asset observed (any layer)'),
@@ -90,6 +92,7 @@ def downgrade() -> None:
     op.drop_index('ix_live_history_observed_at_brin', table_name='live_history', postgresql_using='brin')
     op.drop_table('live_history')
     op.drop_index('ix_live_dead_letters_received_at', table_name='live_dead_letters')
+    op.drop_index(op.f('ix_live_dead_letters_batch_id'), table_name='live_dead_letters')
     op.drop_table('live_dead_letters')
     op.drop_index('ix_live_current_property', table_name='live_current')
     op.drop_table('live_current')
