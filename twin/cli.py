@@ -202,6 +202,9 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = 
     table.add_row("[bold]assets in all", f"[bold]{figures['assets']:,}")
     for network, counts in figures["networks"].items():
         table.add_row(f"{network} network", f"{counts['nodes']:,} nodes, {counts['edges']:,} edges")
+    live = figures["live"]
+    table.add_row("live state", f"{live['observations']:,} observations, {live['dead_letters']:,} "
+                  f"dead letters, {live['open_incidents']:,} open incidents")
     console.print(table)
 
 

@@ -1,4 +1,5 @@
-"""Counts of everything in the twin: per layer, and nodes and edges per network."""
+"""Counts of everything in the twin: per layer, nodes and edges per network, and the live state
+(observations kept, messages dead-lettered, incidents not yet resolved)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from typing import Any
 from sqlalchemy import Connection, func, literal, select, union_all
 
 from layers import LAYERS, network_edges, network_nodes
+from twin.live import live_kpis
 
 
 def twin_stats(conn: Connection) -> dict[str, Any]:
-    """``{"layers": {name: rows}, "assets": total, "networks": {net: {"nodes", "edges"}}}``."""
+    """``{"layers": {name: rows}, "assets": total, "networks": {net: {"nodes", "edges"}},
+    "live": {"observations", "dead_letters", "open_incidents"}}``."""
     counts = union_all(*(
         select(literal(name).label("layer"), func.count().label("rows")).select_from(spec.table)
         for name, spec in LAYERS.items()
@@ -23,4 +26,5 @@ def twin_stats(conn: Connection) -> dict[str, Any]:
         for network, count in conn.execute(query).all():
             networks.setdefault(network, {"nodes": 0, "edges": 0})[key] = int(count)
     assets = sum(n for name, n in layers.items() if LAYERS[name].is_asset)
-    return {"layers": layers, "assets": assets, "networks": dict(sorted(networks.items()))}
+    return {"layers": layers, "assets": assets, "networks": dict(sorted(networks.items())),
+            "live": live_kpis(conn)}
