@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import httpx
 import pytest
 import sqlalchemy as sa
 
+from simulation.lighting import run_lighting
 from simulation.snapshot import load_snapshot
 from tests.web_fixtures import (  # noqa: F401
     client_for,
@@ -150,3 +151,32 @@ def test_the_live_stream_carries_notifications(live_server, live_server_database
         reader.start()
         reader.join(20)
     assert received == [("state", json.dumps(payload))]
+
+
+def test_lighting_what_if_matches_the_simulation(web_client, demo_engine):
+    lamps = read_layer(demo_engine, "luminaires")
+    lamp = lamps.iloc[len(lamps) // 2]
+    bbox = (lamp.geom.x - 0.002, lamp.geom.y - 0.002, lamp.geom.x + 0.002, lamp.geom.y + 0.002)
+    answer = web_client.post("/api/simulate/lighting",
+                             json={"bbox": bbox, "fail": [lamp.name], "at": "23:30"})
+    assert answer.status_code == 200, answer.text
+    with demo_engine.connect() as conn:
+        expected = run_lighting(conn, bbox=bbox, at=time(23, 30), fail=[lamp.name])
+    assert answer.json()["result"] == json.loads(json.dumps(expected.to_json()))
+    kinds = {f["properties"]["kind"] for f in answer.json()["geojson"]["features"]}
+    assert "road" in kinds
+    dimmed = web_client.post("/api/simulate/lighting", json={
+        "bbox": bbox, "what_if": {"dim": {lamp.name: 0.5}}}).json()["result"]["roads"]
+    assert any("eav_before" in road for road in dimmed)
+
+
+@pytest.mark.parametrize(("body", "named"), [
+    ({"fail": ["LUM-999999"], "bbox": [106.19, 21.27, 106.2, 21.28]}, "'LUM-999999'"),
+    ({"what_if": {"dim": {"LUM-000001": 2}}}, "less than or equal to 1"),
+    ({"at": "25:99"}, "25:99"),
+    ({"what_if": {"add": {"type": "FeatureCollection"}}}, "what_if.add"),
+])
+def test_bad_lighting_requests(web_client, body, named):
+    answer = web_client.post("/api/simulate/lighting", json=body)
+    assert answer.status_code == 422
+    assert named in str(answer.json()["detail"])

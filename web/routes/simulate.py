@@ -4,9 +4,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import time
+from typing import Annotated, Any
 
+import geopandas as gpd
+import pandas as pd
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
@@ -28,14 +30,42 @@ class Isolate(BaseModel):
     asset: str = Field(min_length=1, description="the asset to isolate for repair")
 
 
+class LightingChanges(BaseModel):
+    """A lighting what-if (contract C's ``WhatIf``)."""
+
+    dim: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=dict, description="luminaire id -> output level 0..1")
+    photometry: dict[str, str] = Field(default_factory=dict,
+                                       description="luminaire id -> photometry name")
+    add: dict[str, Any] | None = Field(
+        default=None, description="new luminaires: a GeoJSON FeatureCollection of points "
+                                  "(EPSG:4326) with the luminaires layer's columns, ids as "
+                                  "feature ids")
+
+
 class Lighting(BaseModel):
     bbox: tuple[float, float, float, float] | None = Field(
         default=None, description="minlon, minlat, maxlon, maxlat (EPSG:4326); default: the city")
-    at: datetime | None = Field(default=None, description="the time (dimming); default: now")
+    at: time | None = Field(default=None, description="time of night (dimming profiles), "
+                                                      "e.g. 23:30; default: full output")
     fail: list[str] = Field(default_factory=list, max_length=MAX_ASSETS,
                             description="luminaires assumed dark")
-    what_if: dict[str, Any] | None = Field(default=None,
-                                           description="changes to try (see docs/lighting.md)")
+    what_if: LightingChanges | None = None
+
+
+def _what_if(changes: LightingChanges) -> Any:
+    """The lighting simulation's ``WhatIf`` for the request's changes."""
+    what_if = require("simulation.lighting", "WhatIf", "the lighting simulation")
+    added = None
+    if changes.add is not None:
+        try:
+            features = changes.add["features"]
+            added = gpd.GeoDataFrame.from_features(features, crs=4326)
+            added.index = pd.Index([f["id"] for f in features], name="id")
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise InvalidInput(f"what_if.add must be a GeoJSON FeatureCollection of points "
+                               f"with ids: {exc}") from None
+    return what_if(dim=changes.dim, photometry=changes.photometry, add=added)
 
 
 def _answer(result: Any, geojson: dict[str, Any]) -> dict[str, Any]:
@@ -63,10 +93,11 @@ def criticality(network: str, snapshots: SnapshotsDep, conn: ConnectionDep) -> d
     return _answer(result, result.to_geojson(conn))
 
 
-@router.post("/lighting", summary="Street-lighting figures per road (EN 13201), before or after "
-                                  "a what-if")
+@router.post("/lighting", summary="Street-lighting figures per road (EN 13201), after failures "
+                                  "or a what-if, with the figures before")
 def lighting(body: Lighting, conn: ConnectionDep) -> dict[str, Any]:
     run_lighting = require("simulation.lighting", "run_lighting", "the lighting simulation")
-    result = run_lighting(conn, bbox=body.bbox, at=body.at, fail=tuple(body.fail),
-                          what_if=body.what_if, live=True)
+    what_if = _what_if(body.what_if) if body.what_if else None
+    result = run_lighting(conn, bbox=body.bbox, at=body.at, fail=body.fail, what_if=what_if,
+                          live=True)
     return _answer(result, result.to_geojson())
