@@ -3,7 +3,7 @@ export const DICTIONARIES = {
   en: {
     title: "Urban Twin", map_view: "Map", ioc_view: "Operations centre", underground: "Underground",
     exaggeration: "Depth ×", time: "Time", now: "now", layers: "Layers", lighting: "Lighting coverage",
-    lighting_run: "Compute for this view", lighting_whatif: "What if the selected asset fails?",
+    lighting_run: "Compute for this view", lighting_whatif: "What if these lamps go dark?",
     before: "Before", after: "After", clear: "Clear", kpis: "Key figures", incidents: "Incidents",
     loading: "Loading…", ready: "Ready", not_available: "Not available yet on this server",
     failed: "Request failed", attributes: "Attributes", live: "Live values", history: "Recent history",
@@ -14,7 +14,7 @@ export const DICTIONARIES = {
     offline: "offline", unknown: "unknown", acknowledge: "Acknowledge", resolve: "Resolve",
     no_incidents: "No open incidents", close: "Close", state_at: "State at", live_updates: "live",
     lux_avg: "average lux", roads_lit: "roads computed", dark_spots: "dark spots",
-    select_first: "Select an asset on the map first", stream_lost: "Live stream interrupted; retrying",
+    select_first: "Select a lamp, or run “What if this fails?” on an asset, first", stream_lost: "Live stream interrupted; retrying",
     layer_missing: "no data on this server",
     kpi: {
       lamps: "Street lamps", cameras: "Cameras", customers_without_service: "Customers without service",
@@ -28,7 +28,7 @@ export const DICTIONARIES = {
     title: "Bản sao số đô thị", map_view: "Bản đồ", ioc_view: "Trung tâm điều hành", underground: "Ngầm",
     exaggeration: "Độ sâu ×", time: "Thời gian", now: "hiện tại", layers: "Lớp dữ liệu",
     lighting: "Độ phủ chiếu sáng", lighting_run: "Tính cho khung nhìn này",
-    lighting_whatif: "Nếu tài sản đang chọn hỏng thì sao?", before: "Trước", after: "Sau",
+    lighting_whatif: "Nếu các đèn này tắt thì sao?", before: "Trước", after: "Sau",
     clear: "Xóa", kpis: "Chỉ số chính", incidents: "Sự cố", loading: "Đang tải…", ready: "Sẵn sàng",
     not_available: "Máy chủ này chưa có chức năng này", failed: "Yêu cầu thất bại",
     attributes: "Thuộc tính", live: "Giá trị trực tuyến", history: "Lịch sử gần đây",
@@ -40,7 +40,7 @@ export const DICTIONARIES = {
     unknown: "không rõ", acknowledge: "Xác nhận", resolve: "Giải quyết",
     no_incidents: "Không có sự cố đang mở", close: "Đóng", state_at: "Trạng thái lúc",
     live_updates: "trực tuyến", lux_avg: "lux trung bình", roads_lit: "đoạn đường đã tính",
-    dark_spots: "điểm tối", select_first: "Hãy chọn một tài sản trên bản đồ trước",
+    dark_spots: "điểm tối", select_first: "Hãy chọn một đèn, hoặc chạy “Nếu tài sản này hỏng thì sao?” trước",
     stream_lost: "Mất luồng trực tuyến; đang thử lại", layer_missing: "máy chủ không có dữ liệu",
     kpi: {
       lamps: "Đèn đường", cameras: "Camera", customers_without_service: "Khách hàng mất dịch vụ",

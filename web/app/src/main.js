@@ -39,7 +39,7 @@ const app = {
     view.colourVersion++;
     render();
   },
-  setLighting(geojson) { app.lighting = geojson; render(); },
+  setLighting(lighting) { app.lighting = lighting; render(); },
   setVisible(name, visible) {
     app.visible[name] = visible;
     const layer = app.layers.find((l) => l.name === name);
@@ -76,7 +76,7 @@ function render() {
       ({ type: "Feature", geometry: { type: "Point", coordinates: i.where }, properties: { id: incidentAssets(i)[0], incident: i.id } })) },
     { getFillColor: [255, 40, 40, 220], getLineColor: [120, 0, 0, 255], getPointRadius: 8 }));
   }
-  if (app.lighting) layers.push(resultLayer("lighting", app.lighting, lightingLayerProps(app.lighting)));
+  if (app.lighting) layers.push(resultLayer("lighting", app.lighting.geojson, lightingLayerProps(app.lighting)));
   if (view.outage) {
     const colour = (f) => ROLE_COLOURS[f.properties.role] || ROLE_COLOURS.affected;
     layers.push(resultLayer("outage", view.outage.geojson, {
