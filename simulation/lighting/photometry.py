@@ -107,7 +107,7 @@ def frame_angles(dx: np.ndarray, dy: np.ndarray, dz: np.ndarray, sin_o: np.ndarr
     norm = np.sqrt(dx * dx + dy * dy + dz * dz)
     gamma = np.degrees(np.arccos(np.clip(-up / norm, -1.0, 1.0)))
     c = np.degrees(np.arctan2(b, a)) % 360.0
-    return c, gamma
+    return np.where(c >= 360.0, 0.0, c), gamma  # -0.0 % 360 rounds to 360
 
 
 def unfold(name: str, c_deg: np.ndarray, gamma_deg: np.ndarray, table: np.ndarray

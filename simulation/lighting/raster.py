@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import rasterio
-from rasterio.transform import from_origin
+from affine import Affine
 
 from simulation.lighting.grid import Grid
 
@@ -18,10 +18,10 @@ PIXEL_M = 2.0
 
 
 def illuminance_raster(grid: Grid, e: np.ndarray, pixel_m: float = PIXEL_M
-                       ) -> tuple[np.ndarray, rasterio.Affine]:
+                       ) -> tuple[np.ndarray, Affine]:
     """(band, transform): float32 lx per pixel, north up."""
     if len(grid) == 0:
-        return np.full((1, 1), np.nan, np.float32), from_origin(0, 0, pixel_m, pixel_m)
+        return np.full((1, 1), np.nan, np.float32), _north_up(0.0, 0.0, pixel_m)
     along = np.ceil(grid.step_m.max() / (pixel_m / 2)).astype(int)
     across = np.ceil(grid.width_m.max() / (pixel_m / 2)).astype(int)
     fa = (np.arange(along) + 0.5) / along - 0.5
@@ -41,10 +41,16 @@ def illuminance_raster(grid: Grid, e: np.ndarray, pixel_m: float = PIXEL_M
     counts = np.bincount(flat, minlength=width * height)
     with np.errstate(invalid="ignore"):
         band = np.where(counts > 0, sums / counts, np.nan).astype(np.float32)
-    return band.reshape(height, width), from_origin(west, north, pixel_m, pixel_m)
+    return band.reshape(height, width), _north_up(west, north, pixel_m)
 
 
-def write_cog(path: str | Path, band: np.ndarray, transform: rasterio.Affine, crs: str) -> Path:
+def _north_up(west: float, north: float, pixel_m: float) -> Affine:
+    """The transform of a north-up raster (rasterio's from_origin multiplies Affines with *,
+    which affine 2.4 deprecates)."""
+    return Affine(pixel_m, 0.0, west, 0.0, -pixel_m, north)
+
+
+def write_cog(path: str | Path, band: np.ndarray, transform: Affine, crs: str) -> Path:
     """Write ``band`` as a Cloud-Optimised GeoTIFF (deflate, NaN as no data)."""
     path = Path(path)
     profile = {"driver": "COG", "width": band.shape[1], "height": band.shape[0], "count": 1,

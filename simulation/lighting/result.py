@@ -19,6 +19,8 @@ from simulation.lighting.study import Study
 
 DARK_LUX = 1.0
 """A grid cell below this (lx) is a dark spot: the EN 13201-2 P4 minimum."""
+MIN_LOST_LM = 1.0
+"""Crowns that cost a road less than this (lm) are left off the pruning list."""
 FIGURES = ("eav", "emin", "u0", "class")
 
 
@@ -75,13 +77,15 @@ def dark_spots(study: Study, dark_lux: float = DARK_LUX) -> gpd.GeoDataFrame:
 
 
 def pruning_list(study: Study) -> pd.DataFrame:
-    """Each crown's cost to each road (lm and % of the road's light without that loss)."""
+    """Each crown's cost to each road (lm and % of the road's light without that loss), at
+    least ``MIN_LOST_LM``, worst first."""
     shade = study.shade
     if len(shade) == 0:
         return shade.assign(lost_percent=pd.Series(dtype=float))
     delivered = pd.Series(np.bincount(study.grid.road, weights=study.E * study.grid.step_m
                                       * study.grid.width_m, minlength=len(study.road_frame)),
                           index=study.road_frame.index)
+    shade = shade[shade["lost_lm"] >= MIN_LOST_LM]
     lost = shade["lost_lm"].to_numpy()
     base = delivered.reindex(shade["road_id"]).to_numpy() + lost
     return shade.assign(lost_lm=lost.round(1), lost_percent=(100 * lost / base).round(2))

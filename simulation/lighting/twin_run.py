@@ -53,7 +53,8 @@ def run_lighting(db: Engine | Connection, bbox: BBox | None = None, at: time | N
     step = progress or (lambda label: None)
     crs = BAC_GIANG.metric_crs
     roads, lamps, tree_frame = _read(db, bbox, crs, trees)
-    step(f"read {len(roads):,} lit roads, {len(lamps):,} luminaires, {len(tree_frame):,} trees")
+    step(f"read {len(roads):,} lit roads, {len(lamps):,} luminaires, "
+         f"{0 if tree_frame is None else len(tree_frame):,} trees")
     failed, dimmed = _live_state(db) if live else (frozenset(), {})
     levels = np.array([output_level(p, at) for p in lamps["dimming_profile"]])
     if at is None:
