@@ -78,7 +78,8 @@ def live_server(live_server_database_url: str) -> Iterator[str]:
     env["TWIN_DATABASE_URL"] = live_server_database_url
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "web.server:app_from_environment", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+         "--timeout-graceful-shutdown", "3"],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:

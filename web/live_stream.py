@@ -24,6 +24,7 @@ CHANNEL = "twin_live"
 QUEUE_SIZE = 1000
 """Events kept for a slow subscriber; past that the oldest are dropped."""
 RECONNECT_S = 2.0
+POLL_S = 1.0
 LISTEN_TIMEOUT_S = 10.0
 
 
@@ -51,6 +52,8 @@ class LiveHub:
         self._queues: set[asyncio.Queue[LiveEvent]] = set()
         self._task: asyncio.Task[None] | None = None
         self._listening = asyncio.Event()
+        self.closing = False
+        """Set when the server stops: open streams end within ``POLL_S``."""
 
     async def subscribe(self) -> asyncio.Queue[LiveEvent]:
         """A new queue; returns once the listener is listening, so no later NOTIFY is missed."""
@@ -68,6 +71,15 @@ class LiveHub:
 
     def unsubscribe(self, queue: asyncio.Queue[LiveEvent]) -> None:
         self._queues.discard(queue)
+
+    async def next_event(self, queue: asyncio.Queue[LiveEvent]) -> LiveEvent | None:
+        """The queue's next event, or None once the server is stopping."""
+        while not self.closing:
+            try:
+                return await asyncio.wait_for(queue.get(), POLL_S)
+            except TimeoutError:
+                continue
+        return None
 
     async def close(self) -> None:
         if self._task is not None:

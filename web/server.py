@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import errno
 import socket
+from types import FrameType
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -14,11 +16,29 @@ from twin.errors import TwinError
 from twin.progress import console
 from web.app import create_app
 
+SHUTDOWN_S = 3
+"""Ctrl-C waits this long (s) for open requests."""
+
 
 def app_from_environment() -> FastAPI:
     """The app for the settings of the environment (``TWIN_*``): uvicorn's factory when it runs
     several worker processes."""
     return create_app(Settings())
+
+
+class TwinServer(uvicorn.Server):
+    """uvicorn's server, ending the app's live streams when asked to stop (they never end by
+    themselves, and uvicorn waits for open requests)."""
+
+    def __init__(self, app: FastAPI, **options: Any) -> None:
+        super().__init__(uvicorn.Config(app, **options))
+        self.twin_app = app
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        hub = getattr(self.twin_app.state, "live_hub", None)
+        if hub is not None:
+            hub.closing = True
+        super().handle_exit(sig, frame)
 
 
 def check_port_free(host: str, port: int) -> None:
@@ -39,8 +59,9 @@ def serve_twin(host: str, port: int, workers: int = 1) -> None:
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     console.print(f"serving the twin at [bold]http://{shown}:{port}/[/] "
                   f"(API docs: /docs; Ctrl-C stops)")
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": "warning",
+                               "timeout_graceful_shutdown": SHUTDOWN_S}
     if workers == 1:
-        uvicorn.run(create_app(Settings()), host=host, port=port, log_level="warning")
+        TwinServer(create_app(Settings()), **options).run()
     else:
-        uvicorn.run("web.server:app_from_environment", factory=True, host=host, port=port,
-                    workers=workers, log_level="warning")
+        uvicorn.run("web.server:app_from_environment", factory=True, workers=workers, **options)

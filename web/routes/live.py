@@ -18,8 +18,7 @@ async def stream(request: Request) -> AsyncIterator[ServerSentEvent]:
     queue = await hub.subscribe()
     try:
         yield ServerSentEvent(comment="listening")
-        while True:
-            event = await queue.get()
+        while (event := await hub.next_event(queue)) is not None:
             yield ServerSentEvent(raw_data=event.data, event=event.kind)
     finally:
         hub.unsubscribe(queue)
