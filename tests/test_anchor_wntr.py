@@ -6,6 +6,9 @@ model's nodes and links (same groups, up to the numbering).
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,15 +33,16 @@ NETWORKS = Path(wntr.__file__).parent / "library" / "networks"
 LAYOUTS = {"strategic N-2": ("strategic", 2, 7), "strategic N-1": ("strategic", 1, 11),
            "random 40": ("random", 40, 3)}
 """Valve layers tested on Net3: (placement, n, seed) for generate_valve_layer."""
+ENGINE_SECONDS = 120
 
 
 def _model(name: str) -> wntr.network.WaterNetworkModel:
     return wntr.network.WaterNetworkModel(str(NETWORKS / name))
 
 
-def _groups(node_segment: Mapping[str, int], link_segment: Mapping[str, int]) -> set:
+def _groups(node_segment: Mapping[str, object], link_segment: Mapping[str, object]) -> set:
     """A segmentation as a partition: the set of groups of ``node:<name>``/``link:<name>``."""
-    groups: dict[int, set[str]] = {}
+    groups: dict[object, set[str]] = {}
     for kind, labels in (("node", node_segment), ("link", link_segment)):
         for name, label in labels.items():
             groups.setdefault(label, set()).add(f"{kind}:{name}")
@@ -127,6 +131,37 @@ def test_engine_segments_equal_wntr_valve_segments(valved):
     segments = load_snapshot(valved.engine, live=False).valve_segments("water")
     assert _twin_groups(valved.ids, segments.node_segment, segments.edge_segment) == _wntr_groups(
         valved.wn, valved.layer)
+
+
+ENGINE_SEGMENTS = """
+import json, sys
+from simulation.snapshot import load_snapshot
+from twin.database import create_engine
+segments = load_snapshot(create_engine(sys.argv[1]), live=False).valve_segments("water")
+print(json.dumps([segments.node_segment, segments.edge_segment]))
+"""
+
+
+@pytest.mark.slow
+def test_engine_segments_of_net6_equal_wntr_valve_segments(database_url):
+    """Net6 (3,356 nodes, parallel links, two PRVs) with a strategic N-2 valve layer. The engine
+    runs in a child process with a time limit: its segment search has been seen never to return
+    on a network with parallel links."""
+    engine = create_engine(database_url)
+    import_epanet_file(engine, NETWORKS / "Net6.inp")
+    wn = _model("Net6.inp")
+    layer = wntr.network.generate_valve_layer(wn, "strategic", 2, seed=7)
+    import_valve_layer(engine, "Net6.inp", layer)
+    ids = epanet_ids(engine, "Net6.inp")
+    engine.dispose()
+    try:
+        child = subprocess.run([sys.executable, "-c", ENGINE_SEGMENTS, database_url],
+                               capture_output=True, text=True, timeout=ENGINE_SECONDS, check=True)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"valve_segments('water') did not return within {ENGINE_SECONDS} s on Net6")
+    nodes, edges = json.loads(child.stdout.strip().splitlines()[-1])
+    links = {name: edges.get(edge, f"barrier {edge}") for name, edge in ids.links.items()}
+    assert _groups({n: nodes[i] for n, i in ids.nodes.items()}, links) == _wntr_groups(wn, layer)
 
 
 def test_bad_valve_layer_is_refused_and_nothing_written(module_engine, net3):  # noqa: F811
