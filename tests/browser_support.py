@@ -25,9 +25,10 @@ SHOTS = Path("/tmp/shots")
 """Where a copy of each screenshot goes for people to look at (pytest's tmp_path keeps one too)."""
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    """One headless Chromium for the session."""
+    """One headless Chromium per test module (Playwright's sync API runs one at a time, and each
+    module that imports this fixture gets its own)."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
