@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from ingest.live import http as live_ingest
 from twin.config import Settings
 from twin.database import open_twin
 from web import styles
-from web.errors import NotAvailable, install_error_handlers
+from web.errors import install_error_handlers
 from web.extents import Extents
 from web.frontend import DIST
 from web.live_stream import LiveHub
@@ -25,22 +26,6 @@ from web.routes import assets, features, incidents, kpis, live, simulate, tiles
 from web.snapshots import SnapshotCache
 from web.tile_cache import TileCache
 from web.versions import DataVersions
-
-
-def live_ingest_router() -> APIRouter:
-    """LIVE's HTTP ingest (``ingest.live.http.router``), or a stand-in whose every route answers
-    503 saying it is not in this build."""
-    try:
-        from ingest.live.http import router
-    except ImportError as exc:
-        missing = f"not available in this build: HTTP ingest of live data (ingest.live.http: {exc})"
-        router = APIRouter(tags=["Live state"])
-
-        @router.api_route("/{path:path}", methods=["POST", "PUT"], include_in_schema=False)
-        def not_built(path: str) -> None:
-            raise NotAvailable(missing)
-
-    return router  # type: ignore[no-any-return]
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -66,12 +51,11 @@ def create_app(settings: Settings) -> FastAPI:
                   description="The city's infrastructure: OGC API Features and Tiles, live "
                               "state, incidents, KPIs and simulations.")
     app.openapi_version = "3.0.3"
-    app.state.settings = settings
     install_error_handlers(app)
     for router in (features.router, tiles.router, assets.router, live.router, incidents.router,
                    kpis.router, simulate.router, styles.router):
         app.include_router(router)
-    app.include_router(live_ingest_router(), prefix="/api/live")
+    app.include_router(live_ingest.router, prefix="/api/live")  # LIVE's HTTP ingest
     if DIST.is_dir():
         app.mount("/", StaticFiles(directory=DIST), name="browser-app")
     return app

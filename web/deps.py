@@ -1,5 +1,5 @@
 """What handlers receive as ``Annotated`` dependencies: the engine the lifespan opened, a
-connection for one request, the settings and the request's base URL."""
+connection for one request, the request's base URL and the caches the app keeps."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine
 
-from twin.config import Settings
 from web.extents import Extents
 from web.snapshots import SnapshotCache
 from web.tile_cache import TileCache
@@ -17,10 +16,6 @@ from web.tile_cache import TileCache
 
 def get_engine(request: Request) -> Engine:
     return request.app.state.engine  # type: ignore[no-any-return]
-
-
-def get_settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
 
 
 def get_connection(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
@@ -36,7 +31,6 @@ def get_base_url(request: Request) -> str:
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
 ConnectionDep = Annotated[Connection, Depends(get_connection)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 BaseUrlDep = Annotated[str, Depends(get_base_url)]
 
 

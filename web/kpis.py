@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, select
 
 from layers import LAYERS
+from simulation.snapshot import Snapshot
+from simulation.state import ScenarioChanges
 from twin.errors import InvalidInput
 from twin.live import DeviceStates, current_device_states, incidents, live_current
-from web.backends import require
-from web.errors import NotAvailable
 
 OFFLINE_STATES = ("offline", "failed", "out_of_service")
 LAMP = LAYERS["luminaires"].prefix + "-"  # type: ignore[operator]
@@ -40,7 +40,7 @@ def camera_figures(conn: Connection, states: DeviceStates) -> dict[str, Any]:
     return {"total": total, "offline": offline, "uptime_percent": uptime}
 
 
-def customers_without_service(snapshot: Any, states: DeviceStates) -> dict[str, Any]:
+def customers_without_service(snapshot: Snapshot, states: DeviceStates) -> dict[str, Any]:
     """Customers cut off by the assets reported failed, per network (power, water, telecom), as
     the outage simulation finds them."""
     known = []
@@ -54,8 +54,8 @@ def customers_without_service(snapshot: Any, states: DeviceStates) -> dict[str, 
         return {"power": 0, "water": 0, "telecom": 0, "failed_assets": 0}
     # the snapshot starts from the live state, where these have already failed: take them as
     # repaired, then fail them, to count whom their failure cuts off
-    changes = require("simulation.state", "ScenarioChanges", "the network simulations")
-    by_network = snapshot.outage(known, changes=changes.of(repaired=known)).customers_by_network
+    changes = ScenarioChanges.of(repaired=known)
+    by_network = snapshot.outage(known, changes=changes).customers_by_network
     return {"power": by_network.get("power", 0), "water": by_network.get("water", 0),
             "telecom": by_network.get("telecom", 0), "failed_assets": len(known)}
 
@@ -79,18 +79,14 @@ def open_incidents_by_ward(conn: Connection) -> list[dict[str, Any]]:
             for code, name, n in conn.execute(query)]
 
 
-def read_kpis(conn: Connection, snapshot: Any) -> dict[str, Any]:
-    """Every KPI tile; ``customers_without_service`` says why when the simulation is absent."""
+def read_kpis(conn: Connection, snapshot: Snapshot) -> dict[str, Any]:
+    """Every KPI tile, the live state read once."""
     states = current_device_states(conn)
-    try:
-        customers: dict[str, Any] = customers_without_service(snapshot(), states)
-    except NotAvailable as exc:
-        customers = {"error": str(exc)}
     by_ward = open_incidents_by_ward(conn)
     return {
         "lamps": lamp_figures(conn, states),
         "cameras": camera_figures(conn, states),
-        "customers_without_service": customers,
+        "customers_without_service": customers_without_service(snapshot, states),
         "households_with_fibre": households_with_fibre(conn),
         "open_incidents": sum(w["open"] for w in by_ward),
         "open_incidents_by_ward": by_ward,

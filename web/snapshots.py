@@ -4,11 +4,9 @@ change: the topology, the dependencies and the current live state (``web.version
 from __future__ import annotations
 
 import threading
-from typing import Any
-
 from sqlalchemy import Engine
 
-from web.backends import require
+from simulation.snapshot import Snapshot, load_snapshot
 from web.versions import DataVersions
 
 SOURCE_TABLES = ("network_nodes", "network_edges", "dependencies", "live_current")
@@ -21,11 +19,10 @@ class SnapshotCache:
         self._engine = engine
         self._versions = versions
         self._lock = threading.Lock()
-        self._snapshot: Any = None
+        self._snapshot: Snapshot | None = None
         self._version: str | None = None
 
-    def get(self) -> Any:
-        load_snapshot = require("simulation.snapshot", "load_snapshot", "the network simulations")
+    def get(self) -> Snapshot:
         with self._lock, self._engine.connect() as conn:
             version = self._versions.version(conn, SOURCE_TABLES)
             if self._snapshot is None or version != self._version:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
-from web.deps import ConnectionDep
+from web.deps import ConnectionDep, SnapshotsDep
 from web.kpis import read_kpis
 
 router = APIRouter(prefix="/api", tags=["App API"])
@@ -14,5 +14,5 @@ router = APIRouter(prefix="/api", tags=["App API"])
 
 @router.get("/kpis", summary="Lamps working, camera uptime, customers without service, "
                              "households with fibre, open incidents by ward")
-def kpis(request: Request, conn: ConnectionDep) -> dict[str, Any]:
-    return read_kpis(conn, request.app.state.snapshots.get)
+def kpis(conn: ConnectionDep, snapshots: SnapshotsDep) -> dict[str, Any]:
+    return read_kpis(conn, snapshots.get())

@@ -13,8 +13,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from layers import NETWORKS
+from simulation.lighting import WhatIf, run_lighting
 from twin.errors import InvalidInput
-from web.backends import require
 from web.deps import ConnectionDep, SnapshotsDep
 
 router = APIRouter(prefix="/api/simulate", tags=["Simulations"])
@@ -53,9 +53,8 @@ class Lighting(BaseModel):
     what_if: LightingChanges | None = None
 
 
-def _what_if(changes: LightingChanges) -> Any:
+def _what_if(changes: LightingChanges) -> WhatIf:
     """The lighting simulation's ``WhatIf`` for the request's changes."""
-    what_if = require("simulation.lighting", "WhatIf", "the lighting simulation")
     added = None
     if changes.add is not None:
         try:
@@ -65,7 +64,7 @@ def _what_if(changes: LightingChanges) -> Any:
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InvalidInput(f"what_if.add must be a GeoJSON FeatureCollection of points "
                                f"with ids: {exc}") from None
-    return what_if(dim=changes.dim, photometry=changes.photometry, add=added)
+    return WhatIf(dim=changes.dim, photometry=changes.photometry, add=added)
 
 
 def _answer(result: Any, geojson: dict[str, Any]) -> dict[str, Any]:
@@ -96,7 +95,6 @@ def criticality(network: str, snapshots: SnapshotsDep, conn: ConnectionDep) -> d
 @router.post("/lighting", summary="Street-lighting figures per road (EN 13201), after failures "
                                   "or a what-if, with the figures before")
 def lighting(body: Lighting, conn: ConnectionDep) -> dict[str, Any]:
-    run_lighting = require("simulation.lighting", "run_lighting", "the lighting simulation")
     what_if = _what_if(body.what_if) if body.what_if else None
     result = run_lighting(conn, bbox=body.bbox, at=body.at, fail=body.fail, what_if=what_if,
                           live=True)
