@@ -1,7 +1,8 @@
 """How the web answers faults: one JSON ``{"detail": "..."}`` that names the offending value.
 
-Unknown collection, feature or asset: 404. Bad input: 422. A part of the twin this build does
-not have: 503. Anything else: 500 with a plain message (no stack trace leaves the server).
+Unknown collection, feature or asset: 404. Bad input: 422. A service the server cannot reach
+(the live stream's LISTEN): 503. Anything else: 500 with a plain message (no stack trace leaves
+the server).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ log = logging.getLogger("web")
 
 
 class NotAvailable(TwinError):
-    """A route whose back end is not in this build; answered with 503 and the reason."""
+    """A service the server cannot reach now; answered with 503 and the reason."""
 
 
 def _answer(status: int) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
