@@ -127,11 +127,15 @@ def test_each_kind_of_bad_message_is_dead_lettered_and_the_rest_stored(demo_twin
                  and count(demo_twin, "live_history") == 3 and count(demo_twin, "incidents") == 1)
     with demo_twin.connect() as conn:
         letters = {r.reason: r for r in conn.execute(sa.text(
-            "SELECT reason, topic, payload, detail, channel FROM live_dead_letters"))}
+            "SELECT reason, topic, item, payload, detail, channel FROM live_dead_letters"))}
         assert set(letters) == set(bad)
         for reason, (topic, payload) in bad.items():
-            assert (letters[reason].topic, bytes(letters[reason].payload)) == (topic, payload.encode())
-            assert letters[reason].channel == "mqtt"
+            kept = bytes(letters[reason].payload)
+            if letters[reason].item is None:  # the whole message, as received
+                assert kept == payload.encode()
+            else:  # the refused entry of an observations message
+                assert json.loads(kept) == json.loads(payload)["observations"][letters[reason].item]
+            assert (letters[reason].topic, letters[reason].channel) == (topic, "mqtt")
         assert "SEN-999999" in letters["unknown_asset"].detail
         incident = conn.execute(sa.text(
             "SELECT kind, raised_by, asset_ids, details FROM incidents")).one()

@@ -63,7 +63,7 @@ def test_a_database_restart_during_ingest_loses_nothing(own_cluster, mqtt_broker
         client.disconnect()
 
     with ingesting(engine, mqtt_broker, "ingester-restart") as ingester:
-        ingester.on_batch = lambda result, _n: retries.append(result.retries)
+        ingester.on_batch = lambda result, _batch: retries.append(result.retries)
         sender = threading.Thread(target=publisher)
         sender.start()
         wait_for(lambda: count(engine, "live_history") > 100)

@@ -8,7 +8,8 @@ import yaml
 from tests.conftest import REPO
 
 # names that differ between PyPI and conda-forge
-PYPI_TO_CONDA = {"psycopg[binary]": "psycopg", "osmium": "osmium"}
+PYPI_TO_CONDA = {"psycopg[binary]": "psycopg", "osmium": "osmium",
+                 "fastjsonschema": "python-fastjsonschema"}
 
 
 def _name_and_bound(requirement: str) -> tuple[str, str]:

@@ -17,11 +17,12 @@ import json
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+import fastjsonschema
 
 from ingest.live.properties import (
     NUMERIC_PROPERTIES,
@@ -76,6 +77,14 @@ class DeadLetter:
     item: int | None
     reason: str
     detail: str
+    entry: bytes | None = None
+    """The refused entry alone (JSON), when the rest of its message was kept."""
+
+    @property
+    def payload(self) -> bytes:
+        """What is kept: the message as received, or the refused entry of an observations
+        message (keeping the whole message once per bad entry would multiply it)."""
+        return self.origin.payload if self.entry is None else self.entry
 
 
 @dataclass
@@ -98,10 +107,24 @@ class Refused(Exception):
         self.reason, self.detail = reason, detail
 
 
+def schema(name: str) -> dict[str, Any]:
+    """The JSON Schema (draft 7) of ``schemas/<name>.json``."""
+    return json.loads((SCHEMAS / f"{name}.json").read_text())  # type: ignore[no-any-return]
+
+
 @cache
-def validator(name: str) -> Draft202012Validator:
-    """The JSON Schema validator of ``schemas/<name>.json``."""
-    return Draft202012Validator(json.loads((SCHEMAS / f"{name}.json").read_text()))
+def validator(name: str) -> Callable[[Any], Any]:
+    """``schemas/<name>.json`` compiled to Python (fastjsonschema): some 50 times quicker than an
+    interpreting validator, which matters at tens of thousands of observations a second."""
+    return fastjsonschema.compile(schema(name))  # type: ignore[no-any-return]
+
+
+def _is_valid(name: str, doc: Any) -> bool:
+    try:
+        validator(name)(doc)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
 
 
 def parse_message(origin: Origin, now: datetime) -> Parsed:
@@ -140,15 +163,13 @@ def _refused(origin: Origin, item: int | None, reason: str, detail: str) -> Pars
 
 
 def _check_schema(kind: str, doc: Any) -> None:
-    """Refuse a document its schema refuses, naming the first fault and where it is."""
-    check = validator(kind)
-    if check.is_valid(doc):
-        return
-    error = min(check.iter_errors(doc), key=lambda e: len(e.absolute_path))
-    where = "/".join(str(p) for p in error.absolute_path) or "message"
-    reason = "wrong_type" if "value" in error.absolute_path and error.validator == "type" else \
-        "bad_message"
-    raise Refused(reason, f"{kind} {where}: {error.message}")
+    """Refuse a document its schema refuses, naming the fault and where it is."""
+    try:
+        validator(kind)(doc)
+    except fastjsonschema.JsonSchemaValueException as error:
+        wrong_type = error.path[-1:] == ["value"] and error.rule == "type"
+        raise Refused("wrong_type" if wrong_type else "bad_message",
+                      f"{kind}: {error.message}") from None
 
 
 def _observations(doc: Any, origin: Origin, now: datetime) -> Parsed:
@@ -159,7 +180,7 @@ def _observations(doc: Any, origin: Origin, now: datetime) -> Parsed:
                         "observations message must be {\"observations\": [entry, ...]} "
                         "with at least one entry")
     parsed = Parsed()
-    fast = validator("observations").is_valid(doc)
+    fast = _is_valid("observations", doc)
     for index, item in enumerate(items):
         try:
             if not fast:
@@ -168,7 +189,8 @@ def _observations(doc: Any, origin: Origin, now: datetime) -> Parsed:
                 item["asset_id"], item["property"], item["value"], item.get("unit"), item["time"],
                 origin, index, now))
         except Refused as refused:
-            parsed.dead.append(DeadLetter(origin, index, refused.reason, refused.detail))
+            parsed.dead.append(DeadLetter(origin, index, refused.reason, refused.detail,
+                                          entry=json.dumps(item).encode()))
     return parsed
 
 

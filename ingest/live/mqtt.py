@@ -20,8 +20,8 @@ from urllib.parse import urlparse
 import paho.mqtt.client as mqtt
 from sqlalchemy.engine import Engine
 
-from ingest.live.messages import Origin
-from ingest.live.writer import BatchResult, BatchWriter
+from ingest.live.messages import Origin, Parsed
+from ingest.live.writer import BatchResult, BatchWriter, parse_batch
 from twin.errors import InvalidInput
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,8 @@ class MqttIngester:
     def __init__(self, engine: Engine, broker: str = DEFAULT_BROKER, *,
                  client_id: str = CLIENT_ID, batch_messages: int = 2000,
                  max_delay_s: float = 0.05,
-                 on_batch: Callable[[BatchResult, int], None] | None = None) -> None:
+                 on_batch: Callable[[BatchResult, list[mqtt.MQTTMessage]], None] | None = None
+                 ) -> None:
         self.broker = parse_broker(broker)
         self.client_id = client_id
         self.batch_messages = batch_messages
@@ -97,28 +98,50 @@ class MqttIngester:
         self._inbox: queue.Queue[mqtt.MQTTMessage] = queue.Queue()
 
     def run(self) -> None:
-        """Ingest until :attr:`stop` is set; the batch in hand when stopping is not acknowledged
-        (the broker re-delivers it next time)."""
+        """Ingest until :attr:`stop` is set. Two stages overlap: this thread gathers and parses
+        the next batch while a committer thread writes the last one and then acknowledges its
+        messages; a batch in hand when stopping is not acknowledged (the broker re-delivers it)."""
         client = connect_client(self.broker, self.client_id, persistent=True, manual_ack=True,
                                 setup=self._setup)
+        parsed: queue.Queue[tuple[list[mqtt.MQTTMessage], Parsed]] = queue.Queue(maxsize=1)
+        committer = threading.Thread(target=self._commit_loop, args=(client, parsed),
+                                     name="live-commit")
+        committer.start()
         try:
-            while not self.stop.is_set():
+            while not self.stop.is_set() and committer.is_alive():
                 batch = self._next_batch()
                 if not batch:
                     continue
-                origins = [Origin("mqtt", m.topic, m.payload) for m in batch]
-                try:
-                    result = self.writer.write(origins)
-                except InterruptedError:
-                    return
-                for message in batch:
-                    if message.qos:
-                        client.ack(message.mid, message.qos)
-                if self.on_batch is not None:
-                    self.on_batch(result, len(batch))
+                work = (batch, parse_batch([Origin("mqtt", m.topic, m.payload) for m in batch]))
+                while not self.stop.is_set():
+                    try:
+                        parsed.put(work, timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
         finally:
+            self.stop.set()
+            committer.join()
             client.loop_stop()
             client.disconnect()
+
+    def _commit_loop(self, client: mqtt.Client,
+                     parsed: queue.Queue[tuple[list[mqtt.MQTTMessage], Parsed]]) -> None:
+        """Write each parsed batch, then acknowledge its messages: never before the commit."""
+        while not self.stop.is_set():
+            try:
+                batch, work = parsed.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            try:
+                result = self.writer.commit(work)
+            except InterruptedError:
+                return
+            for message in batch:
+                if message.qos:
+                    client.ack(message.mid, message.qos)
+            if self.on_batch is not None:
+                self.on_batch(result, batch)
 
     def _setup(self, client: mqtt.Client) -> None:
         client.on_connect = self._on_connect

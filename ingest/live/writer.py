@@ -6,6 +6,7 @@ it waits and retries the whole transaction: the caller acknowledges nothing befo
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -87,6 +88,20 @@ class BatchResult:
                 "reasons": dict(self.reasons), "incidents": self.incidents}
 
 
+def _entry(obs: Observation) -> bytes:
+    """The observation's entry as its message held it (JSON), for its dead letter."""
+    return json.dumps(json.loads(obs.origin.payload)["observations"][obs.item]).encode()
+
+
+def parse_batch(origins: Sequence[Origin], now: datetime | None = None) -> Parsed:
+    """Everything a batch of messages says (pure: no database), checked at ``now`` (UTC)."""
+    now = now or datetime.now(UTC)
+    parsed = Parsed()
+    for origin in origins:
+        parsed.extend(parse_message(origin, now))
+    return parsed
+
+
 class BatchWriter:
     """Writes batches of raw messages into the twin; one per ingester (it caches asset ids)."""
 
@@ -101,13 +116,13 @@ class BatchWriter:
         self.stop = stop or threading.Event()
 
     def write(self, origins: Sequence[Origin], now: datetime | None = None) -> BatchResult:
-        """Parse and store ``origins`` in one transaction, retrying while the database is away.
+        """Parse and store ``origins`` in one transaction (see :meth:`commit`)."""
+        return self.commit(parse_batch(origins, now))
+
+    def commit(self, parsed: Parsed) -> BatchResult:
+        """Store a parsed batch in one transaction, retrying while the database is away.
         Raises InterruptedError if asked to stop before the batch could be committed, and
         TimeoutError once ``patience_s`` has passed without a database."""
-        now = now or datetime.now(UTC)
-        parsed = Parsed()
-        for origin in origins:
-            parsed.extend(parse_message(origin, now))
         batch_id = uuid.uuid4()
         wait, retries, started = 0.1, 0, time.monotonic()
         while True:
@@ -137,7 +152,8 @@ class BatchWriter:
         for obs in parsed.observations:
             if obs.asset_id in unknown:
                 dead.append(DeadLetter(obs.origin, obs.item, "unknown_asset",
-                                       f"no asset '{obs.asset_id}' in the twin"))
+                                       f"no asset '{obs.asset_id}' in the twin",
+                                       entry=None if obs.item is None else _entry(obs)))
             else:
                 good.append(obs)
         seen_by_cameras: list[CameraIncident] = []
@@ -157,7 +173,7 @@ class BatchWriter:
                 with cursor.copy(_DEAD_COPY) as copy:
                     for d in dead:
                         copy.write_row((batch_id, d.origin.channel, d.origin.topic, d.item, d.reason,
-                                        d.detail, d.origin.payload))
+                                        d.detail, d.payload))
         result.incidents = sum(self._camera_incident(conn, seen) for seen in seen_by_cameras)
         return result
 

@@ -43,8 +43,8 @@ def ingest_mqtt(
     engine = _engine()
     totals = {"messages": 0, "stored": 0, "dead_lettered": 0, "incidents": 0}
 
-    def on_batch(result, messages: int) -> None:  # noqa: ANN001
-        totals["messages"] += messages
+    def on_batch(result, batch: list) -> None:  # noqa: ANN001
+        totals["messages"] += len(batch)
         totals["stored"] += result.stored
         totals["dead_lettered"] += result.dead_lettered
         totals["incidents"] += result.incidents
