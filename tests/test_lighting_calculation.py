@@ -151,7 +151,7 @@ def test_a_ray_through_a_crown_keeps_exp_minus_k_times_the_chord() -> None:
     crowns = Crowns(np.array([5.0]), np.array([0.0]), np.array([4.0]), np.array([2.0]),
                     np.array([2.0]), k=0.5)
     found = shade(crowns, np.array([0, 0]), np.array([0.0]), np.array([0.0]), np.array([8.0]),
-                  np.array([10.0, 0.0]), np.array([0.0, 10.0]), reach_m=20.0)
+                  np.array([10.0, 0.0]), np.array([0.0, 10.0]))
     assert found.through == pytest.approx([math.exp(-2.0), 1.0])
     assert list(found.ray) == [0] and found.depth == pytest.approx([2.0])
 

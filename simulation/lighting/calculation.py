@@ -127,8 +127,7 @@ class Scene:
         e = intensity * strength[lamp] * h / (d2 * np.sqrt(d2))
         if self.crowns is None or len(lamp) == 0:
             return e, None
-        reach = float(np.sqrt((dx * dx + dy * dy).max()))
-        return e, shade(self.crowns, lamp, lamps.x, lamps.y, lamps.height, gx, gy, reach)
+        return e, shade(self.crowns, lamp, lamps.x, lamps.y, lamps.height, gx, gy)
 
     def illuminance(self, output: np.ndarray, lamps: Lamps | None = None) -> np.ndarray:
         """E (lx) at every grid point from ``lamps`` (the scene's own by default) at

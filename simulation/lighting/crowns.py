@@ -59,44 +59,54 @@ class Shade:
     depth: np.ndarray
 
 
+RING_M = 8.0
+"""Rays are grouped in rings of this width (m) around their luminaire."""
+
+
 def shade(crowns: Crowns, lamp: np.ndarray, lx: np.ndarray, ly: np.ndarray, lh: np.ndarray,
-          px: np.ndarray, py: np.ndarray, reach_m: float) -> Shade:
+          px: np.ndarray, py: np.ndarray) -> Shade:
     """Shade of the crowns on rays from luminaires (``lx``, ``ly`` at height ``lh``, per
     luminaire) to ground points (``px``, ``py``, per ray; ray k comes from luminaire
-    ``lamp[k]``). Only crowns within ``reach_m`` + a of a luminaire are looked at.
+    ``lamp[k]``).
 
-    Rays are sorted per luminaire by bearing, so each crown's shadow wedge (the bearings its
-    crown covers, seen from the luminaire, and the distances where a ray can still be inside
-    the crown's heights) selects a run of rays to test exactly (ray-spheroid intersection).
+    Rays are sorted by luminaire, ring of distance and bearing, so each crown's shadow (the
+    bearings its crown covers seen from the luminaire, and the distances at which a ray can
+    still be within the crown's heights) selects a few runs of rays to test exactly
+    (ray-spheroid intersection).
     """
     n = len(lamp)
     if n == 0 or len(crowns) == 0:
         return Shade(np.ones(n), *(np.empty(0, int),) * 2, np.empty(0))
     dx, dy = px - lx[lamp], py - ly[lamp]
-    bearing = np.arctan2(dy, dx)
-    key = lamp * 8.0 + bearing  # bearings within ±π: lamps never mix
-    order = np.argsort(key, kind="stable")
+    distance = np.hypot(dx, dy)
+    longest = np.zeros(len(lx))
+    np.maximum.at(longest, lamp, distance)
+    rings = int(distance.max() // RING_M) + 1
+    key = (lamp * rings + distance // RING_M) * 8.0 + (np.arctan2(dy, dx) + 4.0)
+    order = np.argsort(key)
     sorted_key = key[order]
-    cand_lamp, cand_crown = _candidates(crowns, lx, ly, lh, np.unique(lamp), reach_m)
+    cand_lamp, cand_crown = _candidates(crowns, lx, ly, lh, longest)
     tx, ty = crowns.x[cand_crown] - lx[cand_lamp], crowns.y[cand_crown] - ly[cand_lamp]
     rho = np.hypot(tx, ty)
     a = crowns.a[cand_crown]
     half = np.where(rho > a, np.arcsin(np.minimum(a / np.maximum(rho, 1e-9), 1.0)), np.pi)
-    centre = np.arctan2(ty, tx)
     near, far = _distance_bounds(crowns, cand_crown, rho, lh[cand_lamp])
-    distance = np.hypot(dx, dy)
-    ray_parts, crown_parts = [], []
-    for low, high in _wedges(centre, half):
-        start = np.searchsorted(sorted_key, cand_lamp * 8.0 + low)
-        stop = np.searchsorted(sorted_key, cand_lamp * 8.0 + high, side="right")
+    first_ring = (near // RING_M).astype(np.int64)
+    last_ring = np.minimum(np.minimum(far, longest[cand_lamp]) // RING_M, rings - 1)
+    ring_count = np.maximum(last_ring.astype(np.int64) - first_ring + 1, 0)
+    candidate = np.repeat(np.arange(len(cand_crown)), ring_count)
+    ring = first_ring[candidate] + _ranks(ring_count)
+    base = (cand_lamp[candidate] * rings + ring) * 8.0 + 4.0
+    ray_parts, cand_parts = [], []
+    for low, high in _wedges(np.arctan2(ty, tx)[candidate], half[candidate]):
+        start = np.searchsorted(sorted_key, base + low)
+        stop = np.searchsorted(sorted_key, base + high, side="right")
         count = np.maximum(stop - start, 0)
-        pick = np.repeat(start - np.cumsum(count) + count, count) + np.arange(count.sum())
-        ray = order[pick]
-        candidate = np.repeat(np.arange(len(cand_crown)), count)
-        inside = (distance[ray] >= near[candidate]) & (distance[ray] <= far[candidate])
-        ray_parts.append(ray[inside])
-        crown_parts.append(cand_crown[candidate[inside]])
-    ray, crown = np.concatenate(ray_parts), np.concatenate(crown_parts)
+        ray_parts.append(order[np.repeat(start, count) + _ranks(count)])
+        cand_parts.append(np.repeat(candidate, count))
+    ray, which = np.concatenate(ray_parts), np.concatenate(cand_parts)
+    inside = (distance[ray] >= near[which]) & (distance[ray] <= far[which])
+    ray, crown = ray[inside], cand_crown[which[inside]]
     depth = crowns.k * _chord(crowns, crown, lx[lamp[ray]], ly[lamp[ray]], lh[lamp[ray]],
                               px[ray], py[ray])
     hit = depth > 0
@@ -105,12 +115,19 @@ def shade(crowns: Crowns, lamp: np.ndarray, lx: np.ndarray, ly: np.ndarray, lh: 
     return Shade(through, ray, crown, depth)
 
 
+def _ranks(counts: np.ndarray) -> np.ndarray:
+    """0 … counts[0]−1, 0 … counts[1]−1, …: the position within each run."""
+    return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
 def _candidates(crowns: Crowns, lx: np.ndarray, ly: np.ndarray, lh: np.ndarray,
-                lamps: np.ndarray, reach_m: float) -> tuple[np.ndarray, np.ndarray]:
-    """(luminaire, crown) pairs close enough to matter, the crown's base below the light."""
+                longest: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(luminaire, crown) pairs that can meet: the crown within the luminaire's longest ray
+    (m) + its radius, its base below the light."""
+    lamps = np.flatnonzero(longest > 0)
     tree = cKDTree(np.column_stack([crowns.x, crowns.y]))
     found = tree.query_ball_point(np.column_stack([lx[lamps], ly[lamps]]),
-                                  reach_m + float(crowns.a.max()), workers=2)
+                                  longest[lamps] + float(crowns.a.max()))
     counts = np.fromiter(map(len, found), int, len(found))
     if counts.sum() == 0:
         return np.empty(0, int), np.empty(0, int)
