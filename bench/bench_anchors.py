@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import argparse
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import pandapower.networks as pn
 import pandapower.topology as top
@@ -33,7 +33,14 @@ from ingest.pandapower import import_pandapower
 from ingest.valve_layer import epanet_ids, import_valve_layer
 from simulation.snapshot import load_snapshot
 
+T = TypeVar("T")
 NET6 = Path(wntr.__file__).parent / "library" / "networks" / "Net6.inp"
+
+
+def run_timed(work: Callable[[], T], repeat: int = 1) -> tuple[float, T]:
+    """``bench_twin.timed`` with the result's type kept: best wall time (s), last result."""
+    seconds, result = timed(work, repeat)
+    return seconds, cast(T, result)
 
 
 def report(what: str, ours: float, peer: float, peer_name: str, agree: str) -> None:
@@ -58,7 +65,7 @@ def bench_n_minus_1(engine: sa.Engine, repeat: int) -> None:
         warnings.simplefilter("ignore", DeprecationWarning)
         net = pn.lv_schutterwald()
     imported = import_pandapower(engine, net)
-    load_s, snap = timed(lambda: load_snapshot(engine, live=False))
+    load_s, snap = run_timed(lambda: load_snapshot(engine, live=False))
     assets = {("line", i): a for i, a in imported.line_assets.items()}
     assets.update({("trafo", i): a for i, a in imported.trafo_assets.items()})
     buses = {node: bus for bus, node in imported.bus_nodes.items()}
@@ -68,8 +75,8 @@ def bench_n_minus_1(engine: sa.Engine, repeat: int) -> None:
         return {key: {buses[n] for n in snap.outage([asset]).dead_nodes["power"] if n in buses}
                 & on for key, asset in assets.items()}
 
-    ours_s, our_answers = timed(ours, repeat)
-    peer_s, peer_answers = timed(lambda: unsupplied_after_each(net), 1)
+    ours_s, our_answers = run_timed(ours, repeat)
+    peer_s, peer_answers = run_timed(lambda: unsupplied_after_each(net), 1)
     differ = [key for key in assets if our_answers[key] != peer_answers[key]]
     print(f"lv_schutterwald: {len(net.bus)} buses, {len(assets)} elements; snapshot load "
           f"{load_s:.3f} s (once, not counted)")
@@ -93,13 +100,13 @@ def bench_segments(engine: sa.Engine, seed: int, repeat: int) -> None:
     wn = wntr.network.WaterNetworkModel(str(NET6))
     layer = wntr.network.generate_valve_layer(wn, "strategic", 2, seed=seed)
     import_valve_layer(engine, NET6.name, layer)
-    load_s, snap = timed(lambda: load_snapshot(engine, live=False))
+    load_s, snap = run_timed(lambda: load_snapshot(engine, live=False))
     ids = epanet_ids(engine, NET6.name)
-    ours_s, segments = timed(lambda: snap.valve_segments("water"), repeat)
+    ours_s, segments = run_timed(lambda: snap.valve_segments("water"), repeat)
     graph = wn.to_graph()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # WNTR's own pandas use
-        peer_s, (nodes, links, _) = timed(lambda: wntr.metrics.valve_segments(graph,
+        peer_s, (nodes, links, _) = run_timed(lambda: wntr.metrics.valve_segments(graph,
                                                                             layer.copy()), 1)
     ours_p = partition({n: segments.node_segment[i] for n, i in ids.nodes.items()},
                        {n: segments.edge_segment.get(i, -1 - k)

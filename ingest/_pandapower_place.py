@@ -1,5 +1,6 @@
-"""Where a pandapower network's buses and lines are drawn: their ``geo`` (GeoJSON, pandapower 3)
-when every bus has one, else a layered schematic around the city centre.
+"""Where a pandapower network's buses, lines and switches are drawn: buses and lines by their
+``geo`` (GeoJSON, pandapower 3) when every bus has one, else a layered schematic around the city
+centre; switches beside their bus (``SWITCH_AT``).
 
 The schematic is in the city's metric CRS (m): each connected part of the network is drawn from
 its external grid (or its first bus) as columns of buses by hops from it, ``SPACING_M`` apart,
@@ -8,6 +9,7 @@ the parts side by side, the whole centred on the city centre.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,15 +23,20 @@ from twin.city import CityProfile
 
 SPACING_M = 20.0
 """Distance between neighbouring buses of the schematic layout (m)."""
+SWITCH_AT = 0.1
+"""Where a line or transformer switch is drawn: this fraction of the way from its bus to the
+element's middle (a bus-bus switch: halfway between its buses)."""
 
 
 @dataclass(frozen=True)
 class Placement:
-    """Each bus's point and each line's drawing (by pandapower index), in ``crs``."""
+    """Each bus's point, each line's drawing and each switch's point (by pandapower index), in
+    ``crs``."""
 
     crs: CRS
     buses: dict[int, Point]
     lines: dict[int, LineString]
+    switches: dict[int, Point]
 
 
 def place(net: Any, crs: CRS, city: CityProfile, notes: list[str]) -> Placement:
@@ -39,11 +46,47 @@ def place(net: Any, crs: CRS, city: CityProfile, notes: list[str]) -> Placement:
     missing = len(net.bus) if geo is None else int(shapely.is_missing(geo).sum())
     if geo is not None and not missing:
         buses = dict(zip(net.bus.index.tolist(), geo.tolist(), strict=True))
-        return Placement(crs, buses, _lines(net, buses, _geo(net.line)))
-    notes.append(f"{missing} of {len(net.bus)} buses have no geo: the network is drawn as a schematic "
-                 f"({SPACING_M:g} m between buses) around {city.name}'s centre")
-    buses = _layout(net, np.asarray(city.centre_metric()))
-    return Placement(CRS.from_user_input(city.metric_crs), buses, _lines(net, buses, None))
+        lines = _lines(net, buses, _geo(net.line))
+    else:
+        notes.append(f"{missing} of {len(net.bus)} buses have no geo: the network is drawn as a "
+                     f"schematic ({SPACING_M:g} m between buses) around {city.name}'s centre")
+        crs = CRS.from_user_input(city.metric_crs)
+        buses = _layout(net, np.asarray(city.centre_metric()))
+        lines = _lines(net, buses, None)
+    return Placement(crs, buses, lines, _switches(net, buses, lines))
+
+
+def middle(a: Point, b: Point, at: float = 0.5) -> Point:
+    """The point ``at`` of the way from ``a`` to ``b``."""
+    return Point(a.x + at * (b.x - a.x), a.y + at * (b.y - a.y))
+
+
+def centre(points: Iterable[Point]) -> Point:
+    """The mean of the points."""
+    xy = np.array([(p.x, p.y) for p in points])
+    return Point(*xy.mean(axis=0))
+
+
+def _switches(net: Any, buses: dict[int, Point], lines: dict[int, LineString]
+              ) -> dict[int, Point]:
+    """Each switch's point: halfway between the buses of a bus-bus switch, else ``SWITCH_AT``
+    of the way from its bus to the middle of its element."""
+    def element_middle(et: str, element: int) -> Point:
+        if et == "l":
+            return lines[element].interpolate(0.5, normalized=True)
+        if et == "t":
+            return middle(buses[int(net.trafo.at[element, "hv_bus"])],
+                          buses[int(net.trafo.at[element, "lv_bus"])])
+        return centre(buses[int(net.trafo3w.at[element, f"{side}_bus"])]
+                      for side in ("hv", "mv", "lv"))
+
+    points = {}
+    for i, bus, element, et in zip(net.switch.index, net.switch["bus"], net.switch["element"],
+                                   net.switch["et"], strict=True):
+        at = buses[int(bus)]
+        points[int(i)] = (middle(at, buses[int(element)]) if et == "b"
+                          else middle(at, element_middle(et, int(element)), SWITCH_AT))
+    return points
 
 
 def _geo(table: Any) -> np.ndarray | None:
@@ -74,9 +117,10 @@ def _layout(net: Any, centre: np.ndarray) -> dict[int, Point]:
     pairs = [("line", "from_bus", "to_bus"), ("trafo", "hv_bus", "lv_bus"),
              ("trafo3w", "hv_bus", "mv_bus"), ("trafo3w", "hv_bus", "lv_bus")]
     for table, one, other in pairs:
-        graph.add_edges_from(zip(net[table][one].astype(int), net[table][other].astype(int)))
+        graph.add_edges_from(zip(net[table][one].astype(int), net[table][other].astype(int),
+                                 strict=True))
     ties = net.switch[net.switch["et"] == "b"]
-    graph.add_edges_from(zip(ties["bus"].astype(int), ties["element"].astype(int)))
+    graph.add_edges_from(zip(ties["bus"].astype(int), ties["element"].astype(int), strict=True))
     roots = set(net.ext_grid["bus"].astype(int))
     xy: dict[int, tuple[float, float]] = {}
     left = 0.0

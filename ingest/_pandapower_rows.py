@@ -11,7 +11,7 @@ Topology, as pandapower's own graph (``pandapower.topology.create_nxgraph``) see
   transformer is a centre node with an edge to each of its three buses;
 - a bus-bus switch is an edge between its buses; a switch on a line or transformer sits between
   its bus and the element: an edge from the bus to a node of its own, where the element's edge
-  then starts (``SWITCH_AT`` of the way towards the element);
+  then starts;
 - an edge conducts in the normal state (``normally_connected``) when its element is in service
   (a switch: closed) and neither end is an out-of-service bus, which pandapower leaves out of
   its graph.
@@ -28,19 +28,16 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Point
 
-from ingest._pandapower_place import Placement
+from ingest._pandapower_place import Placement, centre, middle
 from twin.errors import InvalidInput
 
 SOURCE = "pandapower"
 NETWORK = "power"
-SWITCH_AT = 0.1
-"""Where a line or transformer switch is drawn: this fraction of the way from its bus to the
-element's middle."""
 SWITCH_TYPES = {"CB": "breaker", "LBS": "load_break", "LS": "load_break", "DS": "disconnector"}
 """pandapower switch type → the twin's ``switch_type``."""
-_ENDS = {"line": ("from_bus", "to_bus"), "trafo": ("hv_bus", "lv_bus"),
+ENDS = {"line": ("from_bus", "to_bus"), "trafo": ("hv_bus", "lv_bus"),
          "trafo3w": ("hv_bus", "mv_bus", "lv_bus")}
-_SWITCHED = {"l": "line", "t": "trafo", "t3": "trafo3w"}
+SWITCHED = {"l": "line", "t": "trafo", "t3": "trafo3w"}
 """pandapower switch ``et`` → the table of the element it sits on."""
 Rows = dict[str, dict[str, Any]]
 
@@ -49,17 +46,17 @@ def refuse_dangling(net: Any) -> None:
     """InvalidInput for an element joined to a bus the network lacks, to itself, or a switch on
     an element it is not at."""
     buses = set(net.bus.index)
-    for table, ends in _ENDS.items():
+    for table, ends in ENDS.items():
         for column in ends:
             bad = ~net[table][column].isin(buses)
             if bad.any():
                 raise InvalidInput(f"names bus {net[table][column][bad].iloc[0]}, which the "
                                    "network does not have", where=f"{table} {bad.idxmax()}",
                                    column=column)
-        if len(net[table]) and (net[table][ends[0]] == net[table][ends[1]]).any():
-            raise InvalidInput("joins a bus to itself",
-                               where=f"{table} {(net[table][ends[0]] == net[table][ends[1]]).idxmax()}")
-    for index, bus, element, et in _switch_rows(net):
+        looped = net[table][ends[0]] == net[table][ends[1]]
+        if table != "trafo3w" and looped.any():
+            raise InvalidInput("joins a bus to itself", where=f"{table} {looped.idxmax()}")
+    for index, bus, element, et in switch_rows(net):
         joined = {bus, element} <= buses if et == "b" else bus in _element_buses(net, et, element)
         if not joined:
             raise InvalidInput(f"is on bus {bus} and {et} element {element}, which the network "
@@ -71,11 +68,10 @@ def refuse_dangling(net: Any) -> None:
 def layer_frames(net: Any, place: Placement, ref: str) -> dict[str, gpd.GeoDataFrame]:
     """The power layers the network has rows for, in the placement's CRS, with
     ``source='pandapower'`` and ``source_ref='<ref>:<key>'``."""
-    switch_points = _switch_points(net, place)
     rows = {"substations": _substation_rows(net, place), "power_lines": _line_rows(net, place),
             "transformers": _transformer_rows(net, place),
-            "power_switches": {f"switch/{i}": _switch_row(net, i, bus, et, switch_points[i])
-                               for i, bus, _, et in _switch_rows(net)}}
+            "power_switches": {f"switch/{i}": _switch_row(net, i, bus, et, place.switches[i])
+                               for i, bus, _, et in switch_rows(net)}}
     return {name: gpd.GeoDataFrame(list(layer.values()),
                                    index=pd.Index(list(layer), dtype=object), geometry="geom",
                                    crs=place.crs)
@@ -89,20 +85,19 @@ def topology(net: Any, place: Placement) -> tuple[gpd.GeoDataFrame, pd.DataFrame
     for key, bus, is_source in _substations(net):
         nodes[f"bus/{bus}"] = _node(key, "substation", place.buses[bus], is_source)
     edges: Rows = {}
-    switch_points = _switch_points(net, place)
     chains: dict[tuple[str, int, int], list[int]] = defaultdict(list)
-    for i, bus, element, et in _switch_rows(net):
+    for i, bus, element, et in switch_rows(net):
         if et == "b":
             edges[f"switch/{i}"] = _edge(f"bus/{bus}", f"bus/{element}", f"switch/{i}", "switch",
                                          _closed(net, i))
         else:
-            chains[(_SWITCHED[et], element, bus)].append(i)
+            chains[(SWITCHED[et], element, bus)].append(i)
 
     def end(table: str, element: int, bus: int) -> str:
         """The node where the element's edge starts at ``bus``: past the switches there."""
         at = f"bus/{bus}"
         for i in chains[(table, element, bus)]:
-            nodes[f"switch/{i}"] = _node(None, "bus", switch_points[i])
+            nodes[f"switch/{i}"] = _node(None, "bus", place.switches[i])
             edges[f"switch/{i}"] = _edge(at, f"switch/{i}", f"switch/{i}", "switch",
                                          _closed(net, i))
             at = f"switch/{i}"
@@ -112,7 +107,7 @@ def topology(net: Any, place: Placement) -> tuple[gpd.GeoDataFrame, pd.DataFrame
         edges[f"{table}/{i}"] = _edge(end(table, i, a), end(table, i, b), f"{table}/{i}",
                                       _edge_kind(net, table, i), on, length_m)
     for i, ends, on in _trafo3w_ends(net):
-        nodes[f"trafo3w/{i}"] = _node(None, "bus", _trafo3w_point(ends, place))
+        nodes[f"trafo3w/{i}"] = _node(None, "bus", centre(place.buses[b] for b in ends.values()))
         for side, bus in ends.items():
             edges[f"trafo3w/{i}/{side}"] = _edge(end("trafo3w", i, bus), f"trafo3w/{i}",
                                                  f"trafo3w/{i}", "transformer", on)
@@ -155,7 +150,7 @@ def _transformer_rows(net: Any, place: Placement) -> Rows:
         "secondary_kv": t["vn_lv_kv"],
         "attributes": _kept(name=_text(t.get("name")), std_type=_text(t.get("std_type")),
                             vk_percent=t.get("vk_percent"), in_service=_out_of_service(t)),
-        "geom": _middle(place.buses[int(t["hv_bus"])], place.buses[int(t["lv_bus"])]),
+        "geom": middle(place.buses[int(t["hv_bus"])], place.buses[int(t["lv_bus"])]),
     } for i, t in net.trafo.iterrows()}
     for i, ends, _ in _trafo3w_ends(net):
         t = net.trafo3w.loc[i]
@@ -165,7 +160,7 @@ def _transformer_rows(net: Any, place: Placement) -> Rows:
             "attributes": _kept(name=_text(t.get("name")), std_type=_text(t.get("std_type")),
                                 three_winding=True, tertiary_kv=t["vn_mv_kv"],
                                 in_service=_out_of_service(t)),
-            "geom": _trafo3w_point(ends, place),
+            "geom": centre(place.buses[b] for b in ends.values()),
         }
     return rows
 
@@ -176,7 +171,7 @@ def _switch_row(net: Any, i: int, bus: int, et: str, point: Point) -> dict[str, 
             "normal_state": "closed" if closed else "open", "is_tie": not closed,
             "voltage_level": voltage_level(float(net.bus.at[bus, "vn_kv"])),
             "attributes": _kept(name=_text(net.switch.at[i, "name"]),
-                                element_type=_SWITCHED.get(et, "bus")),
+                                element_type=SWITCHED.get(et, "bus")),
             "geom": point}
 
 
@@ -186,7 +181,7 @@ def voltage_level(kv: float) -> str:
 
 
 # -- elements ---------------------------------------------------------------------------------
-def _switch_rows(net: Any) -> list[tuple[int, int, int, str]]:
+def switch_rows(net: Any) -> list[tuple[int, int, int, str]]:
     """(switch index, bus, element, et) for every switch."""
     s = net.switch
     return list(zip(s.index.astype(int), s["bus"].astype(int), s["element"].astype(int),
@@ -194,10 +189,10 @@ def _switch_rows(net: Any) -> list[tuple[int, int, int, str]]:
 
 
 def _element_buses(net: Any, et: str, element: int) -> set[int]:
-    table = _SWITCHED.get(et)
+    table = SWITCHED.get(et)
     if table is None or element not in net[table].index:
         return set()
-    return {int(net[table].at[element, column]) for column in _ENDS[table]}
+    return {int(net[table].at[element, column]) for column in ENDS[table]}
 
 
 def _substations(net: Any) -> list[tuple[str, int, bool]]:
@@ -233,33 +228,6 @@ def _edge_kind(net: Any, table: str, i: int) -> str:
     if table != "line":
         return "transformer"
     return "cable" if net.line.at[i, "type"] == "cs" else "line"
-
-
-# -- geometry ---------------------------------------------------------------------------------
-def _middle(a: Point, b: Point, at: float = 0.5) -> Point:
-    return Point(a.x + at * (b.x - a.x), a.y + at * (b.y - a.y))
-
-
-def _trafo3w_point(ends: dict[str, int], place: Placement) -> Point:
-    points = [place.buses[b] for b in ends.values()]
-    return Point(np.mean([p.x for p in points]), np.mean([p.y for p in points]))
-
-
-def _switch_points(net: Any, place: Placement) -> dict[int, Point]:
-    """Each switch's point: halfway between the buses of a bus-bus switch, else ``SWITCH_AT``
-    of the way from its bus to the middle of its element."""
-    trafo3w = {i: _trafo3w_point(ends, place) for i, ends, _ in _trafo3w_ends(net)}
-    points = {}
-    for i, bus, element, et in _switch_rows(net):
-        if et == "b":
-            points[i] = _middle(place.buses[bus], place.buses[element])
-            continue
-        table = _SWITCHED[et]
-        middle = (place.lines[element].interpolate(0.5, normalized=True) if table == "line"
-                  else trafo3w[element] if table == "trafo3w"
-                  else _middle(*(place.buses[int(net.trafo.at[element, c])] for c in _ENDS["trafo"])))
-        points[i] = _middle(place.buses[bus], middle, SWITCH_AT)
-    return points
 
 
 # -- frames -----------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pyproj import CRS
 from sqlalchemy import Connection, Engine
 
 from ingest._load import write_import
@@ -90,7 +91,7 @@ def pandapower_dataset(net: Any, *, name: str | None = None, crs: str = "EPSG:43
     notes: list[str] = []
     try:
         refuse_dangling(net)
-        where = place(net, parse_crs(crs) or parse_crs("EPSG:4326"), city, notes)
+        where = place(net, parse_crs(crs) or CRS.from_epsg(STORAGE_SRID), city, notes)
         layers = {layer: prepare_layer(LAYERS[layer], frame, "")
                   for layer, frame in layer_frames(net, where, ref).items()}
         nodes, edges = topology(net, where)
