@@ -110,15 +110,14 @@ def _points(frame: gpd.GeoDataFrame, style: LayerStyle, underground: bool,
         return pdk.Layer("ScatterplotLayer", rows, get_position="position", get_fill_color="color",
                          get_radius=style.width_m, radius_units="'meters'",
                          radius_min_pixels=style.min_pixels, billboard=True, pickable=True)
-    radius = (_number(frame, style.radius_attribute, 2 * style.width_m) / 2
-              if style.radius_attribute else None)
-    if radius is None:
+    if style.radius_attribute is None:
         rows = _rows(frame, style, {"position": positions, "height": heights(frame, style).tolist(),
                                     "color": colours(frame, style)})
         return pdk.Layer("ColumnLayer", rows, get_position="position", get_elevation="height",
                          get_fill_color="color", radius=style.width_m, disk_resolution=DISC_SIDES,
                          extruded=True, pickable=True)
     # deck.gl's ColumnLayer has one radius per layer: discs of their own radius are polygons
+    radius = _number(frame, style.radius_attribute, 2 * style.width_m) / 2
     polygons = [disc(x, y, r) for (x, y), r in zip(xy.tolist(), radius.tolist(), strict=True)]
     rows = _rows(frame, style, {"polygon": polygons, "height": heights(frame, style).tolist(),
                                 "color": colours(frame, style)})
@@ -144,8 +143,9 @@ def _paths(frame: gpd.GeoDataFrame, style: LayerStyle, underground: bool,
 
 def _polygons(frame: gpd.GeoDataFrame, style: LayerStyle) -> pdk.Layer:
     parts = frame.explode(index_parts=False)
-    polygons = [[ring.coords[:] for ring in (p.exterior, *p.interiors)] for p in parts.geometry.values]
-    rows = _rows(parts, style, {"polygon": [[list(map(list, r)) for r in p] for p in polygons],
+    polygons = [[shapely.get_coordinates(ring).tolist() for ring in (p.exterior, *p.interiors)]
+                for p in parts.geometry.values]
+    rows = _rows(parts, style, {"polygon": polygons,
                                 "height": heights(parts, style).tolist(), "color": colours(parts, style)})
     return pdk.Layer("PolygonLayer", rows, get_polygon="polygon", get_fill_color="color",
                      get_line_color=list(style.line_color or (0, 0, 0, 0)),

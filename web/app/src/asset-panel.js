@@ -1,13 +1,10 @@
 // The panel of a clicked asset: its attributes, live values and recent history, a camera's status
 // and stream link, and "What if this fails?" (the outage simulation).
-import { NotAvailable, getJSON, postJSON } from "./api.js";
+import { getJSON, postJSON } from "./api.js";
+import { escape, failureNote, failureText } from "./dom.js";
 import { t } from "./i18n.js";
 
 const panel = () => document.getElementById("asset");
-
-function escape(value) {
-  return String(value ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 function table(rows) {
   return `<table class="attrs">${rows.map(([k, v]) =>
@@ -15,31 +12,36 @@ function table(rows) {
   ).join("")}</table>`;
 }
 
-function notAvailableNote(error) {
-  return error instanceof NotAvailable ? `<p class="na">${t("not_available")}: ${escape(error.message)}</p>`
-    : `<p class="na">${t("failed")}: ${escape(error.message)}</p>`;
+function shownValue(v) {
+  return v !== null && typeof v === "object" ? `${v.value ?? ""} ${v.unit ?? ""}`.trim() : v;
 }
 
+// Live values: what the server had when the panel opened, updated by the stream since.
 function liveRows(asset, liveEntry) {
   const values = { ...(asset.live || {}) };
-  if (liveEntry) Object.assign(values, liveEntry.values, liveEntry.state ? { state: liveEntry.state } : {},
-    liveEntry.level != null ? { level: liveEntry.level } : {});
-  return Object.entries(values).map(([k, v]) => [k, typeof v === "object" && v !== null ? (v.value_text ?? v.value ?? JSON.stringify(v)) : v]);
+  if (liveEntry) Object.assign(values, liveEntry.values, liveEntry.state ? { state: liveEntry.state } : {});
+  return Object.entries(values).map(([k, v]) => [k, shownValue(v)]);
 }
 
 function historyRows(history) {
   return (history || []).slice(-12).reverse().map((h) =>
-    [`${h.observed_at ?? h.time ?? ""}`.replace("T", " ").slice(0, 19), `${h.property ?? ""} ${h.value_text ?? h.value ?? ""} ${h.unit ?? ""}`]);
+    [String(h.observed_at ?? "").replace("T", " ").slice(0, 19), `${h.property ?? ""} ${h.value ?? ""} ${h.unit ?? ""}`]);
 }
 
-function cameraSection(asset, liveEntry) {
-  const state = liveEntry?.state ?? asset.live?.state?.value_text ?? asset.live?.state;
+// A camera's status (its live state), stream link and latest snapshot (from its incidents).
+async function cameraSection(asset, liveEntry) {
+  const state = liveEntry?.state ?? asset.live?.state?.value;
   const status = state == null ? t("unknown") : ["offline", "failed", "out_of_service"].includes(state) ? t("offline") : t("online");
-  const snapshot = [...(asset.history || [])].reverse().find((h) => /snapshot/.test(h.property ?? "") || /snapshot/.test(h.value_text ?? ""));
+  let snapshot = null;
+  try {
+    const answer = await getJSON(`/api/incidents?asset=${encodeURIComponent(asset.id)}`);
+    snapshot = (answer.incidents || []).map((i) => i.details?.snapshot).find(Boolean) ?? null;
+  } catch (error) {
+    snapshot = failureText(error);
+  }
   const url = asset.properties.stream_url;
-  return `<h4>${t("camera")}</h4>${table([[t("status"), status]])}
-    <p>${t("stream")}: ${url ? `<a id="camera-stream" href="${escape(url)}" target="_blank" rel="noopener">${escape(url)}</a>` : "—"}
-    ${snapshot ? `<br>${escape(snapshot.value_text ?? snapshot.value)}` : ""}</p>`;
+  return `<h4>${t("camera")}</h4>${table([[t("status"), status], [t("snapshot"), snapshot ?? "—"]])}
+    <p>${t("stream")}: ${url ? `<a id="camera-stream" href="${escape(url)}" target="_blank" rel="noopener">${escape(url)}</a>` : "—"}</p>`;
 }
 
 // Open the panel for asset ``id``; ``app`` gives the live map, the outage highlight and the map.
@@ -52,16 +54,17 @@ export async function openAsset(id, app) {
   try {
     asset = await getJSON(`/api/assets/${encodeURIComponent(id)}`);
   } catch (error) {
-    element.innerHTML = `<h3>${escape(id)}</h3>${notAvailableNote(error)}${closeButton()}`;
+    element.innerHTML = `<h3>${escape(id)}</h3>${failureNote(error)}${closeButton()}`;
     wireClose(app);
     return;
   }
   const liveEntry = app.view.live.get(id);
   const live = liveRows(asset, liveEntry);
+  const camera = asset.layer === "cameras" ? await cameraSection(asset, liveEntry) : "";
   element.innerHTML = `<h3 id="asset-title">${escape(asset.id)} <small>${escape(asset.layer)}</small></h3>
     <button id="what-if" class="danger">${t("what_if")}</button>
     <div id="outage"></div>
-    ${asset.layer === "cameras" ? cameraSection(asset, liveEntry) : ""}
+    ${camera}
     <h4>${t("live")}</h4>${live.length ? table(live) : `<p class="note">${t("no_live")}</p>`}
     <h4>${t("history")}</h4>${asset.history?.length ? table(historyRows(asset.history)) : `<p class="note">${t("no_history")}</p>`}
     <h4>${t("attributes")}</h4>${table(Object.entries(asset.properties))}
@@ -88,7 +91,7 @@ async function whatIf(id, app) {
   try {
     answer = await postJSON("/api/simulate/outage", { assets: [id] });
   } catch (error) {
-    out.innerHTML = notAvailableNote(error);
+    out.innerHTML = failureNote(error);
     return;
   }
   app.setOutage(answer.geojson);

@@ -1,6 +1,5 @@
 // deck.gl layers of the twin: each layer's vector tiles (parsed on the main thread: no worker, so
 // nothing is loaded from a CDN) drawn with the deck.gl layer its style names.
-import { COORDINATE_SYSTEM } from "@deck.gl/core";
 import { TileLayer } from "@deck.gl/geo-layers";
 import {
   ColumnLayer, GeoJsonLayer, PathLayer, PolygonLayer, ScatterplotLayer, SolidPolygonLayer,
@@ -114,7 +113,6 @@ export function groundLayer(extent) {
   return new SolidPolygonLayer({
     id: "ground", data: [[[w, s], [e, s], [e, n], [w, n]]], getPolygon: (p) => p,
     getFillColor: [235, 232, 222, 120], pickable: false,
-    coordinateSystem: COORDINATE_SYSTEM.LNGLAT,
   });
 }
 

@@ -1,15 +1,8 @@
 // The operations centre: KPI tiles (/api/kpis), the incident list with acknowledge and resolve,
 // incidents on the map.
-import { NotAvailable, getJSON, postJSON } from "./api.js";
+import { getJSON, postJSON } from "./api.js";
+import { escape, failureNote, failureText } from "./dom.js";
 import { kpiLabel, t } from "./i18n.js";
-
-function escape(value) {
-  return String(value ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function naNote(error) {
-  return `<p class="na">${error instanceof NotAvailable ? t("not_available") : t("failed")}: ${escape(error.message)}</p>`;
-}
 
 function tile(label, value) {
   if (value !== null && typeof value === "object") {
@@ -27,7 +20,7 @@ export async function showKpis() {
     const kpis = await getJSON("/api/kpis");
     element.innerHTML = Object.entries(kpis).map(([k, v]) => tile(k, v)).join("");
   } catch (error) {
-    element.innerHTML = naNote(error);
+    element.innerHTML = failureNote(error);
   }
 }
 
@@ -55,7 +48,7 @@ export async function showIncidents(app) {
   try {
     incidents = incidentsOf(await getJSON("/api/incidents")).filter((i) => i.status !== "resolved");
   } catch (error) {
-    list.innerHTML = `<li>${naNote(error)}</li>`;
+    list.innerHTML = `<li>${failureNote(error)}</li>`;
     return [];
   }
   if (!incidents.length) list.innerHTML = `<li class="note">${t("no_incidents")}</li>`;
@@ -84,7 +77,7 @@ async function act_on(incident, act, app) {
   try {
     await postJSON(`/api/incidents/${encodeURIComponent(incident.id)}/${act}`, { who: "IOC operator" });
   } catch (error) {
-    app.say(`${act}: ${error instanceof NotAvailable ? t("not_available") : error.message}`, true);
+    app.say(`${act}: ${failureText(error)}`, true);
   }
   await app.refreshIncidents();
 }

@@ -2,7 +2,8 @@
 // uniformity) from /api/simulate/lighting, and a what-if: the selected lamp, or every lamp the
 // outage on show takes down, goes dark. One what-if run carries both states (``eav_before`` and
 // ``eav``); the Before/After toggle switches between them.
-import { NotAvailable, postJSON } from "./api.js";
+import { postJSON } from "./api.js";
+import { failureNote } from "./dom.js";
 import { t } from "./i18n.js";
 
 const MARGIN_DEG = 0.001;
@@ -60,7 +61,7 @@ export function wireLighting(app) {
     try {
       state.run = await postJSON("/api/simulate/lighting", payload);
     } catch (error) {
-      note.innerHTML = `<span class="na">${error instanceof NotAvailable ? t("not_available") : t("failed")}: ${error.message}</span>`;
+      note.innerHTML = failureNote(error);
       return;
     }
     state.show = show;

@@ -2,11 +2,12 @@
 // layer in its style (from /api/styles) over it, with live colours, outage and lighting results.
 import { MapboxOverlay } from "@deck.gl/mapbox";
 import maplibregl from "maplibre-gl";
-import { NotAvailable, getJSON } from "./api.js";
+import { getJSON } from "./api.js";
 import { openAsset } from "./asset-panel.js";
 import { baseMapStyle } from "./basemap.js";
 import { ROLE_COLOURS } from "./colours.js";
 import { groundLayer, resultLayer, twinTileLayer } from "./deck-layers.js";
+import { failureText } from "./dom.js";
 import { currentLanguage, layerTitle, setLanguage, t } from "./i18n.js";
 import { incidentAssets, incidentPosition, showIncidents, showKpis } from "./ioc.js";
 import { lightingLayerProps, wireLighting } from "./lighting.js";
@@ -127,7 +128,7 @@ async function followLive() {
     view.live = await loadState(null);
     recolourSoon();
   } catch (error) {
-    app.say(`/api/state: ${error instanceof NotAvailable ? t("not_available") : error.message}`, true);
+    app.say(`/api/state: ${failureText(error)}`, true);
   }
   listen({
     onOpen: () => app.say(`${t("ready")} (${t("live_updates")})`),
@@ -168,7 +169,7 @@ function wireControls() {
       view.live = await loadState(app.liveNow ? null : when().toISOString());
       app.say(app.liveNow ? t("ready") : `${t("state_at")} ${shown(when())}`);
     } catch (error) {
-      app.say(`/api/state: ${error instanceof NotAvailable ? t("not_available") : error.message}`, true);
+      app.say(`/api/state: ${failureText(error)}`, true);
     }
     recolourSoon();
   };
@@ -195,7 +196,7 @@ async function start() {
     styles = answer.layers;
     Object.assign(ROLE_COLOURS, answer.roles);
   } catch (error) {
-    app.say(`/api/styles: ${error instanceof NotAvailable ? t("not_available") : error.message}`, true);
+    app.say(`/api/styles: ${failureText(error)}`, true);
     return;
   }
   try {
