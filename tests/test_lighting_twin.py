@@ -4,7 +4,7 @@ raster, the stored scenario, and the CLI's JSON."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta, time
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import geopandas as gpd
@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from ingest.live.messages import Origin
 from ingest.live.writer import BatchWriter
-from simulation.lighting import WhatIf, run_lighting
+from simulation.lighting import Options, WhatIf, run_lighting
 from tests.conftest import run_twin
 from twin.database import create_engine
 from twin.read import read_layer
@@ -84,10 +84,10 @@ def test_failed_and_dimmed_luminaires_change_their_street(demo_engine: Engine) -
 
 def test_dimming_profiles_at_an_hour(demo_engine: Engine) -> None:
     """By day every lamp is off; after midnight the midnight-50 lamps give half."""
-    day = run_lighting(demo_engine, bbox=BBOX, at=time(12, 0), live=False, trees=False)
+    day = run_lighting(demo_engine, bbox=BBOX, at=time(12, 0), live=False, options=Options(trees=False))
     assert (day.roads["eav"] == 0).all()
-    evening = run_lighting(demo_engine, bbox=BBOX, at=time(20, 0), live=False, trees=False)
-    night = run_lighting(demo_engine, bbox=BBOX, at=time(2, 0), live=False, trees=False)
+    evening = run_lighting(demo_engine, bbox=BBOX, at=time(20, 0), live=False, options=Options(trees=False))
+    night = run_lighting(demo_engine, bbox=BBOX, at=time(2, 0), live=False, options=Options(trees=False))
     assert (night.roads["eav"] <= evening.roads["eav"] + 1e-9).all()
     assert (night.roads["eav"] < evening.roads["eav"]).any()
 
@@ -118,8 +118,8 @@ def test_live_state_fails_and_dims_luminaires(demo_database_url: str) -> None:
                 Origin("mqtt", f"twin/devices/{dimmed}/state",
                        json.dumps({"state": "on", "level": 0.5, "time": when}).encode())]
     assert BatchWriter(engine).write(messages).dead_lettered == 0
-    offline = run_lighting(engine, bbox=BBOX, live=False, trees=False)
-    live = run_lighting(engine, bbox=BBOX, live=True, trees=False)
+    offline = run_lighting(engine, bbox=BBOX, live=False, options=Options(trees=False))
+    live = run_lighting(engine, bbox=BBOX, live=True, options=Options(trees=False))
     assert live.parameters["live_failed"] == 1
     assert live.roads.loc[target, "eav"] < offline.roads.loc[target, "eav"]
     engine.dispose()

@@ -10,7 +10,7 @@ from simulation.lighting.catalogue import read_photometry
 from simulation.lighting.photometry import Photometry
 from simulation.lighting.result import LightingResult
 from simulation.lighting.study import Study, study_lighting
-from simulation.lighting.twin_run import WhatIf, run_lighting
+from simulation.lighting.twin_run import Options, WhatIf, run_lighting
 
-__all__ = ["LightingResult", "Photometry", "Study", "WhatIf", "read_photometry", "run_lighting",
+__all__ = ["LightingResult", "Options", "Photometry", "Study", "WhatIf", "read_photometry", "run_lighting",
            "study_lighting"]

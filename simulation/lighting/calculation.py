@@ -89,7 +89,7 @@ class Scene:
 
     def with_lamps(self, lamps: Lamps, optics: tuple[Photometry, ...] | None = None) -> Scene:
         """The same grid and trees with other luminaires (and photometries)."""
-        if optics is None or optics == self.optics:
+        if optics is None:
             return replace(self, lamps=lamps)
         return replace(self, lamps=lamps, optics=optics,
                        reach_deg=np.array([reach_angle(p) for p in optics]))
@@ -169,7 +169,7 @@ class Scene:
                     shades.append(shaded)
         if not with_shade:
             return total, None
-        return total, tuple(np.concatenate(x) for x in zip(*shades)) if shades else None
+        return total, tuple(np.concatenate(x) for x in zip(*shades, strict=True)) if shades else None
 
     def brute_force(self, output: np.ndarray, points: np.ndarray, chunk: int = 2_000_000
                     ) -> np.ndarray:

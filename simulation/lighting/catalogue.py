@@ -50,7 +50,9 @@ def resolve(names: pd.Series, wattage_w: pd.Series,
                                where=f"luminaire {who}", column="photometry")
     index = pd.Index(distinct).get_indexer(names.fillna(""))
     builtin = np.array([n.startswith(PREFIX) and n not in extra for n in distinct])[index]
-    efficacy = np.array([float(o.notes.get("efficacy_lm_per_w", "nan")) for o in optics])[index]
+    efficacy = np.array([OPTICS[n.removeprefix(PREFIX)].efficacy_lm_per_w
+                         if n.startswith(PREFIX) and n not in extra else np.nan
+                         for n in distinct])[index]
     watts = pd.to_numeric(wattage_w, errors="coerce").to_numpy(float)
     if np.any(builtin & ~(watts > 0)):
         who = names.index[builtin & ~(watts > 0)][0]

@@ -42,31 +42,30 @@ def read_ldt(path: str | Path, name: str | None = None) -> Photometry:
     factor = figures.number("conversion factor for intensities")
     figures.number("tilt during measurement")
     n_sets = figures.integer("number of lamp sets", 1)
-    sets = _LampSets(source, lines)
+    lamp_flux = _first_lamp_flux(source, lines)
     after_sets = HEADER_LINES + 6 * n_sets + 10
     body = Tokens(source, lines[after_sets:], after_sets + 1)
     c = np.array(body.numbers(n_planes, "C angles"))
     g = np.array(body.numbers(n_gamma, "γ angles"))
     first, count = _measured_planes(symmetry, n_planes)
     values = np.array(body.numbers(count * n_gamma, "luminous intensities"))
-    table = values.reshape(count, n_gamma) * factor * sets.flux / 1000.0
+    table = values.reshape(count, n_gamma) * factor * lamp_flux / 1000.0
     c_measured = np.array([0.0]) if symmetry == 1 else c[first:first + count]
     c, g, t = unfold(source, c_measured, g, table)
-    return Photometry(name or path.name, c, g, t, rated_flux_lm=lorl / 100.0 * sets.flux,
-                      lamp_flux_lm=sets.flux, notes={"lorl_percent": f"{lorl:g}",
+    return Photometry(name or path.name, c, g, t, rated_flux_lm=lorl / 100.0 * lamp_flux,
+                      lamp_flux_lm=lamp_flux, notes={"lorl_percent": f"{lorl:g}",
                                                      "lamp_sets": str(n_sets)})
 
 
-class _LampSets:
-    """The first lamp set's total flux (lm): each set is six lines (26a-26f: lamps, type,
+def _first_lamp_flux(source: str, lines: list[str]) -> float:
+    """The first lamp set's total flux (lm). Each set is six lines (26a-26f: lamps, type,
     total flux, colour, colour rendering, watts), one set after another."""
-
-    def __init__(self, source: str, lines: list[str]) -> None:
-        flux_line = HEADER_LINES + 2  # 26c of the first set
-        tokens = Tokens(source, lines[flux_line:flux_line + 1], flux_line + 1)
-        self.flux = abs(tokens.number("total luminous flux of the lamps"))
-        if self.flux == 0:
-            raise InvalidInput("lamp flux is 0", source=source, where=f"line {flux_line + 1}")
+    flux_line = HEADER_LINES + 2  # 26c of the first set
+    flux = abs(Tokens(source, lines[flux_line:flux_line + 1], flux_line + 1).number(
+        "total luminous flux of the lamps"))
+    if flux == 0:
+        raise InvalidInput("lamp flux is 0", source=source, where=f"line {flux_line + 1}")
+    return flux
 
 
 def _measured_planes(symmetry: int, n_planes: int) -> tuple[int, int]:

@@ -42,7 +42,7 @@ class Grid:
         k = slice(None) if which is None else which
         x, y, ux, uy = self.x[k], self.y[k], self.ux[k], self.uy[k]
         a, b = self.step_m[k] / 2, self.width_m[k] / 2
-        corners = [(sa, sb) for sa, sb in ((-1, -1), (1, -1), (1, 1), (-1, 1))]
+        corners = ((-1, -1), (1, -1), (1, 1), (-1, 1))  # (along, across) signs
         ring = np.stack([np.stack([x + sa * a * ux - sb * b * uy, y + sa * a * uy + sb * b * ux],
                                   axis=-1) for sa, sb in corners], axis=1)
         return shapely.polygons(ring)

@@ -64,12 +64,6 @@ class Photometry:
         weights = np.sin(np.radians(g)) * np.radians(step_deg) ** 2
         return float((values * weights[None, :]).sum())
 
-    def scaled(self, factor: float, name: str | None = None) -> Photometry:
-        """The same distribution with every intensity (and stated flux) times ``factor``."""
-        scale = None if self.rated_flux_lm is None else self.rated_flux_lm * factor
-        return Photometry(name or self.name, self.c_deg, self.gamma_deg, self.candela * factor,
-                          scale, self.lamp_flux_lm, self.notes)
-
 
 def _cell(axis: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Index of the table cell holding ``x`` and the fraction across it (0..1); evenly spaced

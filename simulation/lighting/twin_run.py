@@ -11,7 +11,6 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 from sqlalchemy import Connection, Engine
 
 from simulation.lighting.dimming import output_level
@@ -24,7 +23,7 @@ from twin.read import BBox, read_layer
 
 MARGIN_DEG = 0.0015
 """Luminaires and trees are read this far (≈ 160 m) beyond the bbox: they light its roads."""
-LUMINAIRE_COLUMNS = ["road_id", "mounting_height_m", "tilt_deg", "orientation_deg",
+READ_COLUMNS = ["road_id", "mounting_height_m", "tilt_deg", "orientation_deg",
                      "wattage_w", "photometry", "dimming_profile"]
 
 
@@ -42,14 +41,27 @@ class WhatIf:
         return not (self.dim or self.photometry or (self.add is not None and len(self.add)))
 
 
+@dataclass(frozen=True)
+class Options:
+    """How to compute: with the trees' shade, extra photometries by name (read with
+    ``read_photometry``), the maintenance factor, the dark-spot threshold (lx)."""
+
+    trees: bool = True
+    photometries: Mapping[str, Photometry] = field(default_factory=dict)
+    maintenance_factor: float = MAINTENANCE_FACTOR
+    dark_lux: float = DARK_LUX
+
+
 def run_lighting(db: Engine | Connection, bbox: BBox | None = None, at: time | None = None,
-                 fail: Sequence[str] = (), what_if: WhatIf | None = None, live: bool = True, *,
-                 trees: bool = True, photometries: Mapping[str, Photometry] | None = None,
-                 maintenance_factor: float = MAINTENANCE_FACTOR, dark_lux: float = DARK_LUX,
-                 progress: Callable[[str], None] | None = None) -> LightingResult:
+                 fail: Sequence[str] = (), what_if: WhatIf | None = None, live: bool = True,
+                 options: Options | None = None, progress: Callable[[str], None] | None = None
+                 ) -> LightingResult:
     """Lighting of the lit roads (in ``bbox``, EPSG:4326 lon/lat) at ``at`` (a time of night;
     None = full output), with the live state's failed and dimmed luminaires when ``live``.
     ``fail`` and ``what_if`` are applied on top: the roads then carry ``*_before`` figures."""
+    options = options or Options()
+    trees, photometries = options.trees, options.photometries
+    maintenance_factor, dark_lux = options.maintenance_factor, options.dark_lux
     step = progress or (lambda label: None)
     crs = BAC_GIANG.metric_crs
     roads, lamps, tree_frame = _read(db, bbox, crs, trees)
@@ -93,7 +105,7 @@ def _read(db: Engine | Connection, bbox: BBox | None, crs: str, trees: bool
                                        bbox[2] + MARGIN_DEG, bbox[3] + MARGIN_DEG)
     roads = read_layer(db, "roads", bbox=bbox, crs=crs,
                        columns=["name", "road_class", "width_m", "lanes", "lit"])
-    lamps = read_layer(db, "luminaires", bbox=wider, crs=crs, columns=LUMINAIRE_COLUMNS)
+    lamps = read_layer(db, "luminaires", bbox=wider, crs=crs, columns=READ_COLUMNS)
     lit = roads["lit"].fillna(False).astype(bool) | roads.index.isin(lamps["road_id"])
     tree_frame = read_layer(db, "trees", bbox=wider, crs=crs,
                             columns=["height_m", "crown_diameter_m"]) if trees else None

@@ -6,7 +6,7 @@ with ``--json``, one JSON document on stdout. Every run is stored as a scenario 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -34,7 +34,7 @@ def lighting(
 ) -> None:
     """Illuminance on every lit road (Eav, Emin, U0, EN 13201-2 class), dark spots, and the
     trees that cost each street its light."""
-    from simulation.lighting import run_lighting
+    from simulation.lighting import Options, run_lighting
     from simulation.lighting.dimming import parse_hour
     from twin.config import Settings
     from twin.database import open_twin
@@ -50,12 +50,12 @@ def lighting(
     steps = 3 + bool(fail) + (raster is not None) + 1
     with step_progress("Street lighting", steps) as step:
         result = run_lighting(engine, bbox=area, at=hour, fail=fail or (), live=not no_live,
-                              trees=not no_trees, progress=step)
+                              options=Options(trees=not no_trees), progress=step)
         if raster is not None:
             result.write_raster(raster)
             step(f"raster {raster}")
         data = result.to_json()
-        name = save or f"lighting {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S.%f} UTC"
+        name = save or f"lighting {datetime.now(UTC):%Y-%m-%d %H:%M:%S.%f} UTC"
         save_scenario(engine, name, "lighting", result.parameters, data)
         step(f"saved as '{name}'")
     if as_json:
