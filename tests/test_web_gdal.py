@@ -1,5 +1,5 @@
-"""GDAL reads the running server as QGIS does (OAPIF driver), and ``twin serve`` refuses a port
-in use."""
+"""GDAL reads the running server as QGIS does (OAPIF driver) and its tiles (MVT driver), and
+``twin serve`` refuses a port in use."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import shutil
 import socket
 import subprocess
 
+import httpx
+import morecantile
 import sqlalchemy as sa
 
 from layers import LAYERS
@@ -46,6 +48,23 @@ def test_gdal_reads_every_feature_with_typed_fields(live_server, live_server_dat
     filtered = ogrinfo(f"OAPIF:{live_server}", "luminaires", "-oo", "PAGE_SIZE=1000",
                        "-where", "lamp_type = 'LED'")
     assert filtered.count("OGRFeature(luminaires)") == led
+
+
+def test_gdal_reads_a_vector_tile(live_server, live_server_database_url, tmp_path):
+    engine = create_engine(live_server_database_url)
+    with engine.connect() as conn:
+        lon, lat = conn.execute(sa.text("SELECT ST_X(geom), ST_Y(geom) FROM luminaires "
+                                        "ORDER BY id LIMIT 1")).one()
+    engine.dispose()
+    tile = morecantile.tms.get("WebMercatorQuad").tile(lon, lat, 16)
+    url = f"{live_server}/collections/luminaires/tiles/WebMercatorQuad/{tile.z}/{tile.x}/{tile.y}"
+    assert httpx.head(url).headers["content-type"] == "application/vnd.mapbox-vector-tile"
+    path = tmp_path / "tile.mvt"
+    path.write_bytes(httpx.get(url).content)
+    listing = ogrinfo(f"MVT:{path}", "-oo", f"Z={tile.z}", "-oo", f"X={tile.x}", "-oo",
+                      f"Y={tile.y}", "-al")
+    assert "Layer name: luminaires" in listing and "LUM-000001" in listing
+    assert "lamp_type (String)" in listing
 
 
 def test_serve_refuses_a_port_in_use(database_url):

@@ -190,23 +190,8 @@ def tile_matrix_sets(base: str) -> dict[str, Any]:
 
 
 def tile_matrix_set() -> dict[str, Any]:
-    """WebMercatorQuad as OGC Two Dimensional Tile Matrix Set 2.0 JSON (from morecantile), with
-    the 1.0 names beside the 2.0 ones: GDAL before 3.7 (Debian 12's) reads only TMS 1.0, newer
-    clients the 2.0 names; the two sets of keys do not overlap."""
-    document = _TMS.model_dump(mode="json", exclude_none=True)
-    matrices = document["tileMatrices"]
-    document.update({
-        "type": "TileMatrixSetType",
-        "identifier": document["id"],
-        "supportedCRS": document["crs"],
-        "tileMatrix": [{
-            "type": "TileMatrixType", "identifier": m["id"],
-            "scaleDenominator": m["scaleDenominator"], "topLeftCorner": m["pointOfOrigin"],
-            "tileWidth": m["tileWidth"], "tileHeight": m["tileHeight"],
-            "matrixWidth": m["matrixWidth"], "matrixHeight": m["matrixHeight"],
-        } for m in matrices],
-    })
-    return document
+    """WebMercatorQuad as OGC Two Dimensional Tile Matrix Set 2.0 JSON (from morecantile)."""
+    return _TMS.model_dump(mode="json", exclude_none=True)
 
 
 def json_text(document: Any) -> str:

@@ -51,10 +51,10 @@ def tileset(collection_id: str, tms: str, conn: ConnectionDep, extents: ExtentsD
     return ogc.tileset_document(base, collection, extents.of(conn, [collection])[collection.id])
 
 
-@router.get("/collections/{collection_id}/tiles/{tms}/{z}/{x}/{y}",
-            summary="A vector tile (MVT) in XYZ numbering: zoom, column, row",
-            response_class=Response,
-            responses={200: {"content": {ogc.MVT: {}}}, 304: {"description": "Not modified"}})
+@router.api_route("/collections/{collection_id}/tiles/{tms}/{z}/{x}/{y}", methods=["GET", "HEAD"],
+                  summary="A vector tile (MVT) in XYZ numbering: zoom, column, row",
+                  response_class=Response,
+                  responses={200: {"content": {ogc.MVT: {}}}, 304: {"description": "Not modified"}})
 def tile(
     collection_id: str, tms: str, z: int, x: int, y: int, conn: ConnectionDep,
     cache: TileCacheDep, accept_encoding: Annotated[str, Header()] = "",
