@@ -14,7 +14,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from layers import LAYERS
 from twin.errors import InvalidInput
 from twin.progress import table_progress, tell_notes
-from twin.write import Dataset, write_dataset
+from twin.write import Dataset, reserve_ids, write_dataset
 
 AssignIds = Callable[[Connection, Dataset], Dataset]
 """Gives a dataset's rows their twin ids inside the transaction (reserve_ids) and links them."""
@@ -67,3 +67,27 @@ def refuse_reimport(conn: Connection, dataset: Dataset, name: str) -> None:
             if taken is not None:
                 raise InvalidInput(f"id '{taken}' is already in layer '{layer}'; nothing was "
                                    "written", source=name)
+
+
+def link_ids(conn: Connection, dataset: Dataset, network: str
+             ) -> tuple[Dataset, dict[str, str], dict[str, str]]:
+    """The dataset with fresh twin ids (reserved in ``conn``'s transaction) for the keys its
+    frames are indexed by, its ``network``'s nodes and edges linked through them; and the ids
+    given to each asset key and each node key."""
+    assets: dict[str, str] = {}
+    layers = {}
+    for layer, frame in dataset.layers.items():
+        ids = reserve_ids(conn, layer, len(frame))
+        assets.update(zip(frame.index, ids, strict=True))
+        layers[layer] = frame.assign(id=ids)
+    nodes, edges = dataset.nodes, dataset.edges
+    if nodes is None or edges is None:
+        raise ValueError("link_ids links a network: the dataset needs nodes and edges")
+    node_ids = dict(zip(nodes.index, reserve_ids(conn, f"{network}:nodes", len(nodes)),
+                        strict=True))
+    nodes = nodes.assign(id=nodes.index.map(node_ids), asset_id=nodes["asset_id"].map(assets))
+    edges = edges.assign(id=reserve_ids(conn, f"{network}:edges", len(edges)),
+                         from_node=edges["from_node"].map(node_ids),
+                         to_node=edges["to_node"].map(node_ids),
+                         asset_id=edges["asset_id"].map(assets))
+    return Dataset(layers=layers, nodes=nodes, edges=edges, notes=dataset.notes), assets, node_ids

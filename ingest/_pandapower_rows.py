@@ -1,7 +1,7 @@
 """A pandapower network's rows: the power layers' frames and the power network's nodes and edges.
 
 Every frame is keyed by ``<table>/<index>`` (``line/7``, ``ext_grid/0``; nodes ``bus/3``,
-``switch/12``, ``trafo3w/1``), the keys :func:`ingest.pandapower.assign_ids` swaps for twin ids.
+``switch/12``, ``trafo3w/1``), the keys :func:`ingest._load.link_ids` swaps for twin ids.
 Values in the twin's units: kV, kVA, A, m.
 
 Topology, as pandapower's own graph (``pandapower.topology.create_nxgraph``) sees it:

@@ -56,13 +56,13 @@ from ingest._epanet_rows import (
     network_nodes,
     unmodelled,
 )
-from ingest._load import write_import
+from ingest._load import link_ids, write_import
 from layers import LAYERS
 from twin.city import BAC_GIANG, CityProfile
 from twin.errors import InvalidInput
 from twin.schema import STORAGE_SRID
 from twin.validate import parse_crs, prepare_layer, refuse_outside_world
-from twin.write import Dataset, reserve_ids
+from twin.write import Dataset
 
 __all__ = ["assign_ids", "import_epanet_file", "read_epanet"]
 
@@ -108,23 +108,7 @@ def import_epanet_file(engine: Engine, path: str | Path, *, crs: str | None = No
 
 def assign_ids(conn: Connection, dataset: Dataset) -> Dataset:
     """The dataset with fresh twin ids (reserved in ``conn``'s transaction) for its keys."""
-    assets: dict[str, str] = {}
-    layers = {}
-    for layer, frame in dataset.layers.items():
-        ids = reserve_ids(conn, layer, len(frame))
-        assets.update(zip(frame.index, ids, strict=True))
-        layers[layer] = frame.assign(id=ids)
-    nodes, edges = dataset.nodes, dataset.edges
-    if nodes is None or edges is None:
-        raise ValueError("assign_ids links a network: the dataset needs nodes and edges")
-    node_ids = dict(zip(nodes.index, reserve_ids(conn, f"{NETWORK}:nodes", len(nodes)),
-                        strict=True))
-    nodes = nodes.assign(id=nodes.index.map(node_ids), asset_id=nodes["asset_id"].map(assets))
-    edges = edges.assign(id=reserve_ids(conn, f"{NETWORK}:edges", len(edges)),
-                         from_node=edges["from_node"].map(node_ids),
-                         to_node=edges["to_node"].map(node_ids),
-                         asset_id=edges["asset_id"].map(assets))
-    return Dataset(layers=layers, nodes=nodes, edges=edges, notes=dataset.notes)
+    return link_ids(conn, dataset, NETWORK)[0]
 
 
 # -- placing the drawing ----------------------------------------------------------------------

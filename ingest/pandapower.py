@@ -36,7 +36,7 @@ from typing import Any
 from pyproj import CRS
 from sqlalchemy import Connection, Engine
 
-from ingest._load import write_import
+from ingest._load import link_ids, write_import
 from ingest._pandapower_place import place
 from ingest._pandapower_rows import NETWORK, layer_frames, refuse_dangling, topology
 from layers import LAYERS
@@ -44,9 +44,9 @@ from twin.city import BAC_GIANG, CityProfile
 from twin.errors import InvalidInput
 from twin.schema import STORAGE_SRID
 from twin.validate import parse_crs, prepare_layer, refuse_outside_world
-from twin.write import Dataset, reserve_ids
+from twin.write import Dataset
 
-__all__ = ["PandapowerImport", "assign_ids", "import_pandapower", "pandapower_dataset"]
+__all__ = ["PandapowerImport", "import_pandapower", "pandapower_dataset"]
 
 UNMODELLED = ("load", "sgen", "gen", "storage", "shunt", "ward", "xward", "motor",
               "asymmetric_load", "asymmetric_sgen", "impedance", "dcline", "tcsc", "svc", "ssc",
@@ -108,34 +108,11 @@ def import_pandapower(engine: Engine, net: Any, *, name: str | None = None,
     ids: dict[str, dict[str, str]] = {}
 
     def linked(conn: Connection, keyed: Dataset) -> Dataset:
-        dataset, ids["assets"], ids["nodes"] = assign_ids(conn, keyed)
+        dataset, ids["assets"], ids["nodes"] = link_ids(conn, keyed, NETWORK)
         return dataset
 
     written = write_import(engine, dataset, source_name(net, name), assign_ids=linked)
     return PandapowerImport.from_ids(written, ids["assets"], ids["nodes"])
-
-
-def assign_ids(conn: Connection, dataset: Dataset
-               ) -> tuple[Dataset, dict[str, str], dict[str, str]]:
-    """The dataset with fresh twin ids (reserved in ``conn``'s transaction) for its keys, and
-    the ids given to each asset key and each node key."""
-    assets: dict[str, str] = {}
-    layers = {}
-    for layer, frame in dataset.layers.items():
-        ids = reserve_ids(conn, layer, len(frame))
-        assets.update(zip(frame.index, ids, strict=True))
-        layers[layer] = frame.assign(id=ids)
-    if dataset.nodes is None or dataset.edges is None:
-        raise ValueError("assign_ids links a network: the dataset needs nodes and edges")
-    nodes, edges = dataset.nodes, dataset.edges
-    node_ids = dict(zip(nodes.index, reserve_ids(conn, f"{NETWORK}:nodes", len(nodes)),
-                        strict=True))
-    nodes = nodes.assign(id=nodes.index.map(node_ids), asset_id=nodes["asset_id"].map(assets))
-    edges = edges.assign(id=reserve_ids(conn, f"{NETWORK}:edges", len(edges)),
-                         from_node=edges["from_node"].map(node_ids),
-                         to_node=edges["to_node"].map(node_ids),
-                         asset_id=edges["asset_id"].map(assets))
-    return Dataset(layers=layers, nodes=nodes, edges=edges, notes=dataset.notes), assets, node_ids
 
 
 def source_name(net: Any, name: str | None) -> str:
