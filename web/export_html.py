@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +51,11 @@ def notebook_view(deck: Any, height: int = 520) -> Any:
 
 
 def export_html(db: Engine | Connection, path: str | Path, layers: Iterable[str] | None = None, *,
-                bbox: Sequence[float] | None = None, underground: bool = False) -> Path:
-    """Write the twin's ``layers`` (default: those its styles show, with the base map) inside
-    ``bbox`` (min lon, min lat, max lon, max lat) as a standalone HTML map; returns the path.
+                bbox: Sequence[float] | None = None, underground: bool = False,
+                step: Callable[[str], None] | None = None) -> Path:
+    """Write the twin's ``layers`` (default: ``web.pydeck_layers.map_layers``) inside ``bbox``
+    (min lon, min lat, max lon, max lat) as a standalone HTML map; returns the path. ``step`` is
+    called after each layer and once the file is written (progress bars).
 
     The file is written whole or not at all (a temporary file renamed into place).
     """
@@ -64,8 +66,10 @@ def export_html(db: Engine | Connection, path: str | Path, layers: Iterable[str]
         raise InvalidInput(f"the map is HTML: name a .html file, not '{target.name}'")
     if not target.parent.is_dir():
         raise InvalidInput(f"folder '{target.parent}' does not exist")
-    deck = city_deck(db, layers, bbox=bbox, underground=underground)
+    deck = city_deck(db, layers, bbox=bbox, underground=underground, step=step)
     partial = target.with_name(f".{target.name}.partial")
     partial.write_text(offline_html(deck), encoding="utf-8")
     partial.replace(target)
+    if step is not None:
+        step(target.name)
     return target

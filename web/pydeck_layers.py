@@ -9,7 +9,7 @@ fields (no JavaScript expressions). The browser app applies the same rules in ``
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -206,27 +206,32 @@ def result_layer(geojson: dict[str, Any], layer_id: str = "result") -> pdk.Layer
                      line_width_min_pixels=3, pickable=True)
 
 
+def map_layers(layers: Iterable[str] | None = None) -> list[str]:
+    """The layers a map draws: ``layers`` as given, or by default the base map (ward outlines,
+    water, roads) and every layer styled visible, in registry order."""
+    if layers is not None:
+        return list(layers)
+    base = [n for n, spec in LAYERS.items() if spec.style and spec.style.base_map]
+    return list(dict.fromkeys([*base, *default_layers()]))
+
+
 def city_deck(db: Engine | Connection, layers: Iterable[str] | None = None, *,
               bbox: Sequence[float] | None = None, underground: bool = False,
-              pitch: float = 50.0) -> pdk.Deck:
-    """A pydeck map of the twin's ``layers`` (default: those styled visible, plus the base map)
-    inside ``bbox`` (lon/lat), with no external base map: the twin's own water, roads and wards
-    are the base."""
-    names = list(layers) if layers is not None else _with_base(default_layers())
+              pitch: float = 50.0, step: Callable[[str], None] | None = None) -> pdk.Deck:
+    """A pydeck map of the twin's ``layers`` (default: :func:`map_layers`) inside ``bbox``
+    (lon/lat), with no external base map: the twin's own water, roads and wards are the base.
+    ``step`` is called with each layer's name once it is drawn (progress bars)."""
     drawn: list[pdk.Layer] = []
-    for name in names:
+    for name in map_layers(layers):
         spec = get_layer(name)
         columns = [c for c in (spec.style.attributes() if spec.style else []) if c in spec.table.c]
         frame = read_layer(db, name, bbox=bbox, columns=columns)
         drawn += deck_layers(frame, spec, underground=underground)
+        if step is not None:
+            step(name)
     lon, lat = ((bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2) if bbox else (
         BAC_GIANG.centre_lon, BAC_GIANG.centre_lat)
     view = pdk.ViewState(longitude=lon, latitude=lat, zoom=15, pitch=pitch, bearing=-20)
     return pdk.Deck(layers=drawn, initial_view_state=view, map_provider=None, map_style=None,
                     tooltip={"text": "{id}"})
 
-
-def _with_base(names: list[str]) -> list[str]:
-    """``names`` after the base-map layers (ward outlines, water, roads), in registry order."""
-    base = [n for n, spec in LAYERS.items() if spec.style and spec.style.base_map]
-    return list(dict.fromkeys([*base, *names]))

@@ -35,8 +35,9 @@ def export_html_command(
     from twin.config import Settings
     from twin.database import open_twin
     from twin.errors import InvalidInput
-    from twin.progress import console
+    from twin.progress import console, step_progress
     from web.export_html import export_html
+    from web.pydeck_layers import map_layers
 
     box = None
     if bbox is not None:
@@ -44,5 +45,8 @@ def export_html_command(
             box = [float(v) for v in bbox.split(",")]
         except ValueError:
             raise InvalidInput(f"--bbox must be four numbers separated by commas; got '{bbox}'") from None
-    written = export_html(open_twin(Settings()), path, layer, bbox=box, underground=underground)
+    names = map_layers(layer)
+    with step_progress("Drawing the map", len(names) + 1) as step:
+        written = export_html(open_twin(Settings()), path, names, bbox=box, underground=underground,
+                              step=step)
     console.print(f"wrote {written} ({written.stat().st_size / 1e6:.1f} MB)")
