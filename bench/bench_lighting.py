@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from ingest.demo import load_demo_city
 
-from simulation.lighting import run_lighting, study_lighting
+from ingest.demo import load_demo_city
+from simulation.lighting import Study, run_lighting, study_lighting
 from simulation.lighting.study import road_figures
 from twin.city import BAC_GIANG
 from twin.config import Settings
@@ -55,8 +55,10 @@ def main() -> None:
     print(f"read: {len(roads):,} lit roads, {len(lamps):,} luminaires, {len(trees):,} trees "
           f"in {wall:.2f} s")
     for label, tree_frame in (("with trees", trees), ("without trees", None)):
-        wall, cpu, study = timed(lambda t=tree_frame: study_lighting(lamps, roads, t),
-                                 args.repeat)
+        def whole(t: pd.DataFrame | None = tree_frame) -> Study:
+            return study_lighting(lamps, roads, t)
+
+        wall, cpu, study = timed(whole, args.repeat)
         print(f"whole city {label}: {wall:.2f} s wall, {cpu:.2f} s CPU "
               f"({len(study.E):,} grid points; best of {args.repeat})")
     wall, cpu, _ = timed(lambda: run_lighting(engine, live=False), 1)
@@ -93,8 +95,9 @@ def deviation(lamps: pd.DataFrame, roads: pd.DataFrame, streets: int) -> None:
     start = time.perf_counter()
     reference = study.scene.brute_force(study.output, points)
     took = time.perf_counter() - start
-    fast = road_figures(study.grid.road[points], study.E[points], roads)
-    slow = road_figures(study.grid.road[points], reference, roads)
+    road, surface = study.grid.road[points], study.grid.surface[points]
+    fast = road_figures(road, study.E[points], roads, surface)
+    slow = road_figures(road, reference, roads, surface)
     worst = {k: float(np.nanmax(np.abs(fast[k] / slow[k] - 1))) for k in ("eav", "emin", "u0")}
     point = float(np.max(np.abs(study.E[points] / reference - 1)))
     print(f"deviation from brute force on {streets} streets ({len(points):,} points, "

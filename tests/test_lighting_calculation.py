@@ -15,7 +15,7 @@ import shapely
 from simulation.lighting import read_photometry, study_lighting
 from simulation.lighting.classes import best_c_class, best_p_class
 from simulation.lighting.crowns import Crowns, shade
-from simulation.lighting.grid import longitudinal_step
+from simulation.lighting.grid import FOOTWAY, longitudinal_step
 from simulation.lighting.photometry import Photometry
 from tests.conftest import shared_file
 from twin.errors import InvalidInput
@@ -218,6 +218,16 @@ def test_grid_follows_en_13201_3() -> None:
     assert sorted(set(np.round(g.y - Y0, 6))) == pytest.approx(
         [-3.5 + (k + 0.5) * 7 / 6 for k in range(6)])
     assert g.x.min() - X0 == pytest.approx(1.25)
+    walk = road(100.0, 7.0, 2).assign(footway_width_m=2.4)
+    s = study(lamps([(x, 0.0) for x in range(0, 100, 25)]), walk)
+    footway = s.grid.surface == FOOTWAY
+    assert footway.sum() == 40 * 2 * 3  # both sides, one "lane" of three points each
+    assert sorted(set(np.round(np.abs(s.grid.y[footway] - Y0), 6))) == pytest.approx(
+        [3.5 + (k + 0.5) * 0.8 for k in range(3)])
+    figures = s.figures().loc["RD-1"]
+    assert figures["points"] == 240
+    assert figures["footway_eav"] == pytest.approx(s.E[footway].mean())
+    assert figures["footway_eav"] < figures["eav"]
 
 
 def test_classes_follow_en_13201_2_tables() -> None:

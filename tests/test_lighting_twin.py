@@ -38,6 +38,9 @@ def test_every_lit_road_gets_figures_and_a_class(demo_engine: Engine, city_resul
     assert len(result.roads) == int(roads["lit"].sum())
     assert (result.roads["eav"] > 0).all()
     assert (result.roads["emin"] <= result.roads["eav"]).all()
+    with_footways = result.roads["footway_eav"].notna()
+    assert with_footways.any() and (result.roads.loc[with_footways, "footway_eav"] > 0).all()
+    assert set(result.dark_spots["surface"]) <= {"carriageway", "footway"}
     assert set(result.roads["class"].dropna()) <= {f"C{k}" for k in range(6)} | {
         f"P{k}" for k in range(1, 7)}
     data = result.to_json()

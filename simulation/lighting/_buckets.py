@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.lighting._arrays import ranks
+
 
 class Buckets:
     """Points ``x``, ``y`` (m) sorted into square buckets of ``size`` metres."""
@@ -31,18 +33,12 @@ class Buckets:
         # one run of buckets per centre and bucket column: iy lo..hi are contiguous keys
         columns = np.maximum(hi_x - lo_x, 0) * (hi_y > lo_y)
         centre = np.repeat(np.arange(len(cx)), columns)
-        column = lo_x[centre] + _ranks(columns)
+        column = lo_x[centre] + ranks(columns)
         first = self.start[column * self.ny + lo_y[centre]]
         last = self.start[column * self.ny + hi_y[centre]]
         count = last - first
         centre = np.repeat(centre, count)
-        point = self.order[np.repeat(first, count) + _ranks(count)]
+        point = self.order[np.repeat(first, count) + ranks(count)]
         dx, dy = self.x[point] - cx[centre], self.y[point] - cy[centre]
         near = dx * dx + dy * dy <= radius[centre] ** 2
         return centre[near], point[near]
-
-
-def _ranks(counts: np.ndarray) -> np.ndarray:
-    """0, 1, ..., counts[0]-1, 0, 1, ..., counts[1]-1, ... (the position within each run)."""
-    total = int(counts.sum())
-    return np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)

@@ -41,6 +41,6 @@ def best_p_class(eav: np.ndarray, emin: np.ndarray) -> np.ndarray:
 
 
 def _best(table: pd.DataFrame, met: np.ndarray) -> np.ndarray:
-    names = np.append(table.index.to_numpy(dtype=object), None)
+    names = np.array([*table.index, None], dtype=object)
     first = np.where(met.any(axis=1), met.argmax(axis=1), len(table))
     return names[first]

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
+from simulation.lighting._arrays import ranks
+
 EXTINCTION_PER_M = 0.5
 """k (1/m): leaf area density 1 m²/m³ × projection G 0.5."""
 
@@ -95,14 +97,14 @@ def shade(crowns: Crowns, lamp: np.ndarray, lx: np.ndarray, ly: np.ndarray, lh: 
     last_ring = np.minimum(np.minimum(far, longest[cand_lamp]) // RING_M, rings - 1)
     ring_count = np.maximum(last_ring.astype(np.int64) - first_ring + 1, 0)
     candidate = np.repeat(np.arange(len(cand_crown)), ring_count)
-    ring = first_ring[candidate] + _ranks(ring_count)
+    ring = first_ring[candidate] + ranks(ring_count)
     base = (cand_lamp[candidate] * rings + ring) * 8.0 + 4.0
     ray_parts, cand_parts = [], []
     for low, high in _wedges(np.arctan2(ty, tx)[candidate], half[candidate]):
         start = np.searchsorted(sorted_key, base + low)
         stop = np.searchsorted(sorted_key, base + high, side="right")
         count = np.maximum(stop - start, 0)
-        ray_parts.append(order[np.repeat(start, count) + _ranks(count)])
+        ray_parts.append(order[np.repeat(start, count) + ranks(count)])
         cand_parts.append(np.repeat(candidate, count))
     ray, which = np.concatenate(ray_parts), np.concatenate(cand_parts)
     inside = (distance[ray] >= near[which]) & (distance[ray] <= far[which])
@@ -113,11 +115,6 @@ def shade(crowns: Crowns, lamp: np.ndarray, lx: np.ndarray, ly: np.ndarray, lh: 
     ray, crown, depth = ray[hit], crown[hit], depth[hit]
     through = np.exp(-np.bincount(ray, weights=depth, minlength=n))
     return Shade(through, ray, crown, depth)
-
-
-def _ranks(counts: np.ndarray) -> np.ndarray:
-    """0 … counts[0]−1, 0 … counts[1]−1, …: the position within each run."""
-    return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
 def _candidates(crowns: Crowns, lx: np.ndarray, ly: np.ndarray, lh: np.ndarray,

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from simulation.lighting.grid import FOOTWAY
 from simulation.lighting.raster import illuminance_raster, write_cog
 from simulation.lighting.study import Study
 
@@ -29,8 +30,9 @@ class LightingResult:
     """``roads``: GeoDataFrame per road (index road_id; EPSG:4326 centreline): road_id, name,
     road_class, eav, emin (lx), u0, class (EN 13201-2 class met on the road's scale, or None),
     class_c, class_p, points, and ``*_before`` columns when a what-if was asked.
-    ``dark_spots``: polygons (EPSG:4326) of grid cells below ``dark_lux``, per road, with
-    area_m2. ``pruning``: tree_id, road_id, lost_lm (light the crown keeps from the road),
+    Roads with footways add footway_eav, footway_emin, footway_class (P scale).
+    ``dark_spots``: polygons (EPSG:4326) of grid cells below ``dark_lux``, per road and
+    surface, with area_m2. ``pruning``: tree_id, road_id, lost_lm (light the crown keeps from the road),
     lost_percent (of the light the road would get without that tree's share)."""
 
     roads: gpd.GeoDataFrame
@@ -63,17 +65,20 @@ class LightingResult:
 
 
 def dark_spots(study: Study, dark_lux: float = DARK_LUX) -> gpd.GeoDataFrame:
-    """Grid cells below ``dark_lux``, dissolved per road (metric CRS of the study)."""
+    """Grid cells below ``dark_lux``, dissolved per road and surface (carriageway or
+    footway; metric CRS of the study): road_id, surface, area_m2."""
     dark = np.flatnonzero(study.E < dark_lux)
-    cells = gpd.GeoDataFrame({"road_id": study.road_frame.index[study.grid.road[dark]]},
+    surface = np.where(study.grid.surface[dark] == FOOTWAY, "footway", "carriageway")
+    cells = gpd.GeoDataFrame({"road_id": study.road_frame.index[study.grid.road[dark]],
+                              "surface": surface},
                              geometry=study.grid.cells(dark), crs=study.road_frame.crs)
     if len(cells) == 0:
-        return gpd.GeoDataFrame({"road_id": [], "area_m2": []}, geometry=[],
+        return gpd.GeoDataFrame({"road_id": [], "surface": [], "area_m2": []}, geometry=[],
                                 crs=study.road_frame.crs)
     cells["geometry"] = shapely.buffer(cells.geometry.to_numpy(), 0.01, join_style="mitre")
-    merged = cells.dissolve("road_id").explode(index_parts=False).reset_index()
+    merged = cells.dissolve(["road_id", "surface"]).explode(index_parts=False).reset_index()
     merged["area_m2"] = merged.geometry.area.round(1)
-    return merged[["road_id", "area_m2", "geometry"]]
+    return merged[["road_id", "surface", "area_m2", "geometry"]]
 
 
 def pruning_list(study: Study) -> pd.DataFrame:

@@ -4,7 +4,8 @@ figures per road, with no database — one street in a notebook or the whole cit
 Frames are in a metric CRS (the twin's: EPSG:9214) and indexed by asset id.
 ``luminaires``: point at the light centre, ``mounting_height_m``, ``tilt_deg``,
 ``orientation_deg``, ``photometry``, ``wattage_w``, ``road_id``, optionally ``output`` (0..1).
-``roads``: centreline, ``width_m`` (carriageway), ``lanes`` (may be missing).
+``roads``: centreline, ``width_m`` (carriageway), ``lanes`` and ``footway_width_m`` (either
+may be missing).
 ``trees``: point, ``height_m``, ``crown_diameter_m``.
 """
 
@@ -23,7 +24,7 @@ from simulation.lighting.calculation import Lamps, Scene
 from simulation.lighting.catalogue import resolve
 from simulation.lighting.classes import C_FAMILY_ROADS, best_c_class, best_p_class
 from simulation.lighting.crowns import Crowns
-from simulation.lighting.grid import Grid, lay_grid, luminaire_spacing
+from simulation.lighting.grid import CARRIAGEWAY, Grid, lay_grid, luminaire_spacing
 from simulation.lighting.photometry import Photometry
 from twin.errors import InvalidInput
 
@@ -52,9 +53,8 @@ class Study:
         return self.scene.grid
 
     def figures(self) -> pd.DataFrame:
-        """Per road (index road_id): eav, emin (lx), u0, class_c, class_p and class (the
-        class on the scale the road is judged by), points (grid points)."""
-        return road_figures(self.grid.road, self.E, self.road_frame)
+        """Figures per road: see ``road_figures``."""
+        return road_figures(self.grid.road, self.E, self.road_frame, self.grid.surface)
 
     def with_output(self, changes: Mapping[str, float]) -> Study:
         """The study with luminaires set to other outputs (0 = failed), recomputing only the
@@ -122,26 +122,40 @@ def study_lighting(luminaires: gpd.GeoDataFrame, roads: gpd.GeoDataFrame,
                  roads, tree_ids, e, _shade_frame(shade, grid, roads.index, tree_ids))
 
 
-def road_figures(road: np.ndarray, e: np.ndarray, roads: pd.DataFrame) -> pd.DataFrame:
-    """Eav, Emin, U0 and EN 13201-2 classes per road (rows of ``roads`` with grid points)."""
-    n = len(roads)
-    count = np.bincount(road, minlength=n)
-    eav = np.bincount(road, weights=e, minlength=n) / np.maximum(count, 1)
-    emin = np.full(n, np.inf)
-    np.minimum.at(emin, road, e)
-    has = count > 0
-    emin = np.where(has, emin, np.nan)
-    eav = np.where(has, eav, np.nan)
+def road_figures(road: np.ndarray, e: np.ndarray, roads: pd.DataFrame,
+                 surface: np.ndarray | None = None) -> pd.DataFrame:
+    """Per road with carriageway grid points (index road_id): eav, emin (lx), u0, class_c,
+    class_p, class (on the scale the road is judged by), points; and, where it has footways,
+    footway_eav, footway_emin (lx), footway_class (P scale). ``surface`` (per grid point,
+    CARRIAGEWAY or FOOTWAY) is all carriageway when None."""
+    surface = np.zeros(len(road), np.int8) if surface is None else surface
+    lane = surface == CARRIAGEWAY
+    eav, emin, count = _per_road(road[lane], e[lane], len(roads))
     with np.errstate(invalid="ignore", divide="ignore"):
         u0 = np.where(eav > 0, emin / eav, np.nan)
     class_c = best_c_class(np.nan_to_num(eav), np.nan_to_num(u0))
     class_p = best_p_class(np.nan_to_num(eav), np.nan_to_num(emin))
     judged_c = roads["road_class"].isin(C_FAMILY_ROADS).to_numpy() if "road_class" in roads \
-        else np.zeros(n, bool)
+        else np.zeros(len(roads), bool)
     frame = pd.DataFrame({"road_id": roads.index, "eav": eav, "emin": emin, "u0": u0,
                           "class": np.where(judged_c, class_c, class_p), "class_c": class_c,
                           "class_p": class_p, "points": count}, index=roads.index)
-    return frame[has]
+    if (~lane).any():
+        f_eav, f_emin, _ = _per_road(road[~lane], e[~lane], len(roads))
+        frame["footway_eav"], frame["footway_emin"] = f_eav, f_emin
+        frame["footway_class"] = np.where(np.isnan(f_eav), None, best_p_class(
+            np.nan_to_num(f_eav), np.nan_to_num(f_emin)))
+    return frame[count > 0]
+
+
+def _per_road(road: np.ndarray, e: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
+    """Mean and minimum of ``e`` per road (NaN where a road has no point), and the count."""
+    count = np.bincount(road, minlength=n)
+    mean = np.bincount(road, weights=e, minlength=n) / np.maximum(count, 1)
+    low = np.full(n, np.inf)
+    np.minimum.at(low, road, e)
+    has = count > 0
+    return np.where(has, mean, np.nan), np.where(has, low, np.nan), count
 
 
 def _check_luminaires(luminaires: pd.DataFrame) -> None:
@@ -184,9 +198,11 @@ def _road_grid(roads: gpd.GeoDataFrame, luminaires: pd.DataFrame) -> Grid:
     left = np.bincount(on[mine], weights=side > 0, minlength=len(roads)) > 0
     right = np.bincount(on[mine], weights=side < 0, minlength=len(roads)) > 0
     rows = np.maximum(left.astype(int) + right.astype(int), 1)
-    lanes = roads["lanes"] if "lanes" in roads else pd.Series(np.nan, roads.index)
-    return lay_grid(pd.DataFrame({"width_m": width.to_numpy(float), "lanes": lanes.to_numpy()}),
-                    geoms, luminaire_spacing(shapely.length(geoms), counts, rows))
+    surfaces = pd.DataFrame({"width_m": width.to_numpy(float),
+                             "lanes": roads.get("lanes", pd.Series(np.nan, roads.index)),
+                             "footway_width_m": roads.get("footway_width_m",
+                                                          pd.Series(0.0, roads.index))})
+    return lay_grid(surfaces, geoms, luminaire_spacing(shapely.length(geoms), counts, rows))
 
 
 def _side(lines: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -202,7 +218,7 @@ def _side(lines: np.ndarray, points: np.ndarray) -> np.ndarray:
     return np.sign(tx * py - ty * px)
 
 
-def _shade_frame(shade: tuple[np.ndarray, np.ndarray, np.ndarray] | None, grid: Grid,
+def _shade_frame(shade: tuple[np.ndarray, ...] | None, grid: Grid,
                  road_ids: pd.Index, tree_ids: pd.Index) -> pd.DataFrame:
     """Light taken by each crown from each road (lm = lx lost × cell area), most first."""
     columns: dict[str, Any] = {"tree_id": [], "road_id": [], "lost_lm": []}

@@ -104,7 +104,7 @@ def _read(db: Engine | Connection, bbox: BBox | None, crs: str, trees: bool
     wider = None if bbox is None else (bbox[0] - MARGIN_DEG, bbox[1] - MARGIN_DEG,
                                        bbox[2] + MARGIN_DEG, bbox[3] + MARGIN_DEG)
     roads = read_layer(db, "roads", bbox=bbox, crs=crs,
-                       columns=["name", "road_class", "width_m", "lanes", "lit"])
+                       columns=["name", "road_class", "width_m", "lanes", "footway_width_m", "lit"])
     lamps = read_layer(db, "luminaires", bbox=wider, crs=crs, columns=READ_COLUMNS)
     lit = roads["lit"].fillna(False).astype(bool) | roads.index.isin(lamps["road_id"])
     tree_frame = read_layer(db, "trees", bbox=wider, crs=crs,
