@@ -55,6 +55,11 @@ def settle(page, timeout_ms: int = 60_000) -> None:
     page.wait_for_timeout(600)
 
 
+def assert_stayed_local(requests: list[str]) -> None:
+    """No request of the page so far went anywhere but this machine."""
+    assert [u for u in requests if leaves_localhost(u)] == []
+
+
 def map_shot(page) -> bytes:
     return page.screenshot(clip=MAP_AREA)
 
@@ -66,12 +71,12 @@ def test_map_draws_the_city_and_asks_only_this_machine(map_page, tmp_path):
     keep_shot(shot, tmp_path, "map.png")
     assert image_variance(shot) > 100, "the map is blank"
     assert any("/tiles/WebMercatorQuad/" in u for u in requests), "no vector tile was asked for"
-    assert [u for u in requests if leaves_localhost(u)] == []
+    assert_stayed_local(requests)
 
 
 @pytest.mark.slow
 def test_toggling_a_layer_changes_the_picture(map_page, tmp_path):
-    page, _ = map_page
+    page, requests = map_page
     before = map_shot(page)
     page.locator('#layer-list input[data-layer="buildings"]').uncheck()
     settle(page)
@@ -80,6 +85,7 @@ def test_toggling_a_layer_changes_the_picture(map_page, tmp_path):
     page.locator('#layer-list input[data-layer="buildings"]').check()
     settle(page)
     assert picture_change(before, after) > 0.02, "hiding buildings left the picture as it was"
+    assert_stayed_local(requests)
 
 
 def first_feature(base_url: str, layer: str) -> dict:
@@ -104,7 +110,7 @@ def map_centre() -> tuple[float, float]:
 
 @pytest.mark.slow
 def test_clicking_an_asset_opens_its_panel(map_page, live_server, tmp_path):  # noqa: F811
-    page, _ = map_page
+    page, requests = map_page
     tree = first_feature(live_server, "trees")
     look_down_at(page, *tree["geometry"]["coordinates"][:2], only="trees")
     page.mouse.click(*map_centre())
@@ -114,6 +120,7 @@ def test_clicking_an_asset_opens_its_panel(map_page, live_server, tmp_path):  # 
     keep_shot(page.screenshot(), tmp_path, "asset_panel.png")
     assert tree["id"] in page.locator("#asset h3").inner_text()
     page.locator("#asset-close").click()
+    assert_stayed_local(requests)
 
 
 def centre_colour(page, size: int = 6) -> np.ndarray:
@@ -128,7 +135,7 @@ def test_a_lamp_switched_off_through_the_broker_darkens_on_the_map(
         map_page, live_server, live_server_database_url, mqtt_broker, tmp_path):  # noqa: F811
     """A state message published to MQTT reaches the twin (LIVE's ingester), the server's event
     stream and the map's colours within 2 s, without a reload."""
-    page, _ = map_page
+    page, requests = map_page
     lamp = first_feature(live_server, "luminaires")
     look_down_at(page, *lamp["geometry"]["coordinates"][:2], only="luminaires", zoom=20)
     lit = centre_colour(page)
@@ -153,11 +160,12 @@ def test_a_lamp_switched_off_through_the_broker_darkens_on_the_map(
         thread.join(10)
         engine.dispose()
     assert lit.sum() - dark.sum() > 150, f"the lamp stayed {dark} (was {lit})"
+    assert_stayed_local(requests)
 
 
 @pytest.mark.slow
 def test_what_if_this_fails_highlights_what_goes_down(map_page, live_server, tmp_path):  # noqa: F811
-    page, _ = map_page
+    page, requests = map_page
     transformer = first_feature(live_server, "transformers")
     lon, lat = transformer["geometry"]["coordinates"][:2]
     look_down_at(page, lon, lat, only="transformers")
@@ -177,3 +185,4 @@ def test_what_if_this_fails_highlights_what_goes_down(map_page, live_server, tmp
     page.locator("#asset-close").click()
     assert affected > 1, "the outage highlighted nothing but the failed asset"
     assert picture_change(before, after) > 0.002, "the highlight did not change the picture"
+    assert_stayed_local(requests)
