@@ -163,7 +163,15 @@ def run_twin_ingester(engine: sa.Engine, broker: Broker, assets: list, total: in
         proc.join()
     ingester.stop.set()
     worker.join()
+    forget_session(broker, ingester.client_id)
     return tally
+
+
+def forget_session(broker: Broker, client_id: str) -> None:
+    """End a persistent session, so the broker stops keeping messages for it."""
+    client = connect_client(broker, client_id, persistent=False)
+    client.loop_stop()
+    client.disconnect()
 
 
 def run_naive_ingester(engine: sa.Engine, broker: Broker, assets: list, seconds: float,
@@ -195,8 +203,8 @@ def run_naive_ingester(engine: sa.Engine, broker: Broker, assets: list, seconds:
         client.on_message = on_message
         client.on_connect = lambda c, *_: c.subscribe("twin/#", qos=1)
 
-    client = connect_client(broker, f"bench-naive-{uuid.uuid4().hex[:6]}", persistent=True,
-                            manual_ack=True, setup=setup)
+    client_id = f"bench-naive-{uuid.uuid4().hex[:6]}"
+    client = connect_client(broker, client_id, persistent=True, manual_ack=True, setup=setup)
     time.sleep(0.5)
     procs = publish(broker, assets, int(seconds * 5000), per_message, 1)
     time.sleep(seconds)
@@ -206,6 +214,7 @@ def run_naive_ingester(engine: sa.Engine, broker: Broker, assets: list, seconds:
         proc.terminate()
         proc.join()
     conn.close()
+    forget_session(broker, client_id)
     return tally
 
 

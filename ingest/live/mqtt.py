@@ -101,6 +101,7 @@ class MqttIngester:
         """Ingest until :attr:`stop` is set. Two stages overlap: this thread gathers and parses
         the next batch while a committer thread writes the last one and then acknowledges its
         messages; a batch in hand when stopping is not acknowledged (the broker re-delivers it)."""
+        self.writer.warm_up()
         client = connect_client(self.broker, self.client_id, persistent=True, manual_ack=True,
                                 setup=self._setup)
         parsed: queue.Queue[tuple[list[mqtt.MQTTMessage], Parsed]] = queue.Queue(maxsize=1)
