@@ -23,7 +23,7 @@ const view = {
 
 const app = {
   view, map: null, overlay: null, layers: [], visible: {}, selected: null, lighting: null,
-  incidents: [], liveNow: true, ready: false, drawn: [],
+  incidents: [], liveNow: true, ready: false, streaming: false, drawn: [],
   say(text, warn = false) {
     const status = document.getElementById("status");
     status.textContent = text;
@@ -131,10 +131,10 @@ async function followLive() {
     app.say(`/api/state: ${failureText(error)}`, true);
   }
   listen({
-    onOpen: () => app.say(`${t("ready")} (${t("live_updates")})`),
+    onOpen: () => { app.streaming = true; app.say(`${t("ready")} (${t("live_updates")})`); },
     onState: (message) => { if (app.liveNow && applyObservation(view.live, message)) recolourSoon(); },
     onIncident: () => app.refreshIncidents(),
-    onTrouble: () => app.say(t("stream_lost"), true),
+    onTrouble: () => { app.streaming = false; app.say(t("stream_lost"), true); },
   });
 }
 
@@ -225,7 +225,10 @@ async function start() {
   wireControls();
   wireLighting(app);
   render();
-  app.map.once("load", () => { app.ready = true; app.say(t("ready")); });
+  app.map.once("load", () => {
+    app.ready = true;
+    if (!app.streaming) app.say(t("ready"));
+  });
   followLive();
   app.refreshIncidents();
 }
