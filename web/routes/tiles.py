@@ -51,10 +51,12 @@ def tileset(collection_id: str, tms: str, conn: ConnectionDep, extents: ExtentsD
     return ogc.tileset_document(base, collection, extents.of(conn, [collection])[collection.id])
 
 
-@router.api_route("/collections/{collection_id}/tiles/{tms}/{z}/{x}/{y}", methods=["GET", "HEAD"],
-                  summary="A vector tile (MVT) in XYZ numbering: zoom, column, row",
-                  response_class=Response,
-                  responses={200: {"content": {ogc.MVT: {}}}, 304: {"description": "Not modified"}})
+TILE = "/collections/{collection_id}/tiles/{tms}/{z}/{x}/{y}"
+
+
+@router.get(TILE, summary="A vector tile (MVT) in XYZ numbering: zoom, column, row",
+            response_class=Response,
+            responses={200: {"content": {ogc.MVT: {}}}, 304: {"description": "Not modified"}})
 def tile(
     collection_id: str, tms: str, z: int, x: int, y: int, conn: ConnectionDep,
     cache: TileCacheDep, accept_encoding: Annotated[str, Header()] = "",
@@ -75,3 +77,7 @@ def tile(
         return Response(made.gzipped, media_type=ogc.MVT,
                         headers={**headers, "Content-Encoding": "gzip"})
     return Response(made.data, media_type=ogc.MVT, headers=headers)
+
+
+router.add_api_route(TILE, tile, methods=["HEAD"], response_class=Response,
+                     include_in_schema=False)
