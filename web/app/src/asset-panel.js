@@ -97,7 +97,7 @@ async function whatIf(id, app) {
   app.setOutage(answer.geojson);
   const result = answer.result || {};
   const counts = Object.entries(result.affected || {}).map(([layer, ids]) => [layer, ids.length]);
-  const actions = (result.actions || []).map((a) => [a.asset_id ?? a.device ?? "", a.action ?? a.operation ?? JSON.stringify(a)]);
+  const actions = (result.actions || []).map((a) => [a.asset_id, a.action]);
   out.innerHTML = `<p id="outage-summary"><b>${(result.customers ?? 0).toLocaleString()}</b> ${t("customers")}</p>
     <h4>${t("affected")}</h4>${table(counts)}
     ${actions.length ? `<h4>${t("operate")}</h4>${table(actions)}` : ""}`;

@@ -24,21 +24,14 @@ export async function showKpis() {
   }
 }
 
-function incidentsOf(answer) {
-  return Array.isArray(answer) ? answer : answer?.incidents || answer?.features?.map((f) => ({ ...f.properties, geometry: f.geometry })) || [];
-}
-
 // The assets an incident involves.
 export function incidentAssets(incident) {
-  return incident.asset_ids ?? (incident.asset_id ? [incident.asset_id] : []);
+  return incident.asset_ids ?? [];
 }
 
-// Where an incident is: its own position or geometry (lon/lat), if it has one.
+// Where an incident is (lon/lat), when it is known.
 export function incidentPosition(incident) {
-  if (Array.isArray(incident.position)) return incident.position;
-  if (incident.geometry?.type === "Point") return incident.geometry.coordinates;
-  if (incident.lon != null && incident.lat != null) return [incident.lon, incident.lat];
-  return null;
+  return incident.position ?? null;
 }
 
 // Refresh the incident list; returns the open incidents (for the map and live colours).
@@ -46,7 +39,7 @@ export async function showIncidents(app) {
   const list = document.getElementById("incident-list");
   let incidents;
   try {
-    incidents = incidentsOf(await getJSON("/api/incidents")).filter((i) => i.status !== "resolved");
+    incidents = (await getJSON("/api/incidents")).incidents.filter((i) => i.status !== "resolved");
   } catch (error) {
     list.innerHTML = `<li>${failureNote(error)}</li>`;
     return [];

@@ -3,38 +3,27 @@
 // (/api/live/stream, Server-Sent Events "state" and "incident").
 import { getJSON } from "./api.js";
 
-const LEVEL_PROPERTIES = new Set(["illuminance_level", "level", "dimming_level"]);
+const LEVEL = "illuminance_level";
 
-// Fold one observation or state message into ``live`` (Map asset id -> {state, level, values}).
-// Accepts the stored row shape {asset_id, property, value, value_text} and the message shape
-// {asset_id, state, level}.
+// Fold one observation {asset_id, property, value} (a row of /api/state or a "state" event of the
+// stream) into ``live`` (Map asset id -> {state, level, values}); false when it names no asset or
+// no property (the stream's summaries of numeric readings).
 export function applyObservation(live, message) {
   const id = message.asset_id;
-  if (!id) return false;
+  if (!id || !message.property) return false;
   const entry = { ...(live.get(id) || { values: {} }) };
-  entry.values = { ...entry.values };
-  if (message.property) {
-    const value = message.value_text ?? message.value;
-    entry.values[message.property] = value;
-    if (message.property === "state") entry.state = value;
-    if (LEVEL_PROPERTIES.has(message.property)) entry.level = Number(message.value);
-  }
-  if (message.state != null) entry.state = message.state;
-  if (message.level != null) entry.level = Number(message.level);
+  entry.values = { ...entry.values, [message.property]: message.value };
+  if (message.property === "state") entry.state = message.value;
+  if (message.property === LEVEL) entry.level = Number(message.value);
   live.set(id, entry);
   return true;
-}
-
-function rowsOf(answer) {
-  if (Array.isArray(answer)) return answer;
-  return answer?.observations || answer?.states || answer?.rows || answer?.features?.map((f) => f.properties) || [];
 }
 
 // The whole city's state now (at = null) or at a past time, as a new Map.
 export async function loadState(at) {
   const answer = await getJSON(at ? `/api/state?at=${encodeURIComponent(at)}` : "/api/state");
   const live = new Map();
-  for (const row of rowsOf(answer)) applyObservation(live, row);
+  for (const row of answer.observations) applyObservation(live, row);
   return live;
 }
 
