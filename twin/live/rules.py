@@ -66,7 +66,7 @@ def check_rules(conn: Connection, now: datetime, settings: RuleSettings = RuleSe
     for asset_id, value, mean in _rows(conn, """
             SELECT c.asset_id, c.value, avg(h.value) FROM live_current c
             JOIN live_history h ON h.asset_id = c.asset_id AND h.property = c.property
-             AND h.observed_at >= c.observed_at - make_interval(mins => :window)
+             AND h.observed_at >= c.observed_at - :window * interval '1 minute'
              AND h.observed_at < c.observed_at
             WHERE c.property = 'pressure'
             GROUP BY c.asset_id, c.value HAVING avg(h.value) - c.value > :drop""",

@@ -28,6 +28,7 @@ OPEN_STATES = frozenset({"open"})
 CLOSED_STATES = frozenset({"closed"})
 FAILED_STATES = frozenset({"failed", "out_of_service"})
 DARK_STATES = frozenset({"off"}) | FAILED_STATES
+LUMINAIRE_PREFIX = "LUM-"
 NO_VOLTAGE_V = 1.0
 """A voltage reading below this (V) means the asset has no supply."""
 
@@ -69,7 +70,9 @@ def current_device_states(conn: Connection, at: datetime | None = None) -> Devic
     failed = _watched(conn, failed) | {a for a, s in states.items() if s in FAILED_STATES}
     dimmed = dict(levels)
     for asset_id, state in states.items():
-        if state in DARK_STATES and (asset_id in levels or state == "off"):
+        if not asset_id.startswith(LUMINAIRE_PREFIX):
+            continue
+        if state in DARK_STATES:
             dimmed[asset_id] = 0.0
         elif state == "on" and asset_id not in levels:
             dimmed[asset_id] = 1.0
