@@ -170,7 +170,8 @@ def test_rules_raise_incidents_once_and_people_resolve_them(demo_twin):
         raised = {i.kind: i for i in list_incidents(conn)}
         assert set(raised) == {"camera_offline", "pressure_drop", "no_voltage"}
         assert raised["no_voltage"].asset_ids == ["TR-000001"]
-        assert "takes_down" in raised["no_voltage"].details
+        takes_down = raised["no_voltage"].details["takes_down"]  # the outage simulation's answer
+        assert takes_down["customers"] > 0 and takes_down["affected"]["service_points"]
         assert raised["pressure_drop"].details["mean_before_kpa"] == 320.0
         at_night = check_rules(conn, T0 + timedelta(minutes=1), RuleSettings())
         assert [i.kind for i in at_night] == ["luminaire_off_at_night"]

@@ -93,13 +93,14 @@ def raise_incident(conn: Connection, kind: str, asset_ids: Sequence[str], *,
 
 def takes_down(conn: Connection, asset_id: str) -> dict[str, Any]:
     """What the failure of ``asset_id`` takes down (the outage simulation's affected assets and
-    customers), or why it is not known."""
+    customers), or why it is not known. Run on the network's normal state: the live state
+    already holds the failure itself, and against it the failure would take down nothing new."""
     try:
-        from simulation.outage import run_outage  # type: ignore[import-not-found]
+        from simulation.outage import run_outage
     except ImportError:
         return {"error": "not built yet: the outage simulation (simulation.outage.run_outage) "
                          "is not installed"}
-    result = run_outage(conn, [asset_id], live=True).to_json()
+    result = run_outage(conn, [asset_id], live=False).to_json()
     return {"affected": result.get("affected", {}), "customers": result.get("customers", 0)}
 
 
