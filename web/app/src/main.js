@@ -179,6 +179,7 @@ function wireControls() {
     document.getElementById("view-map").classList.toggle("on", !ioc);
     document.getElementById("ioc").classList.toggle("hidden", !ioc);
     document.getElementById("layers").classList.toggle("hidden", ioc);
+    document.body.classList.toggle("ioc", ioc);
     if (ioc) { showKpis(); app.refreshIncidents(); }
   };
   document.getElementById("view-ioc").onclick = () => switchView(true);
