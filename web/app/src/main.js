@@ -58,6 +58,7 @@ const app = {
     return app.map.loaded() && app.map.areTilesLoaded() && app.drawn.every((l) => l.isLoaded !== false);
   },
   async refreshIncidents() {
+    if (!document.getElementById("ioc").classList.contains("hidden")) showKpis();
     app.incidents = await showIncidents(app);
     view.incidentAssets = new Set(app.incidents.flatMap(incidentAssets));
     view.colourVersion++;
@@ -180,7 +181,7 @@ function wireControls() {
     document.getElementById("ioc").classList.toggle("hidden", !ioc);
     document.getElementById("layers").classList.toggle("hidden", ioc);
     document.body.classList.toggle("ioc", ioc);
-    if (ioc) { showKpis(); app.refreshIncidents(); }
+    if (ioc) app.refreshIncidents();
   };
   document.getElementById("view-ioc").onclick = () => switchView(true);
   document.getElementById("view-map").onclick = () => switchView(false);
