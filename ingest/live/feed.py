@@ -58,7 +58,7 @@ Message = tuple[str, dict[str, Any], int]
 
 
 def _iso(at: datetime) -> str:
-    return at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return at.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def demo_messages(assets: FeedAssets, clock: Clock, seed: int = 7) -> Iterator[Message]:
@@ -88,15 +88,13 @@ def demo_messages(assets: FeedAssets, clock: Clock, seed: int = 7) -> Iterator[M
             doc: dict[str, Any] = {"state": state, "time": _iso(now)}
             if state == "on":
                 doc["level"] = 1.0 if now.hour < 16 or now.hour >= 22 else 0.7
-            yield f"twin/devices/{lamp}/state", doc, 1
+            yield f"twin/devices/{lamp}/state", doc, 2 if "level" in doc else 1
         if assets.cameras and clock.elapsed() >= next_heartbeat:
             next_heartbeat += 60
             yield from _camera_round(assets.cameras, now, rng)
         if rng.random() < 0.002 and assets.sensors:
             _upset(assets.sensors, pressure_dips, dead_voltage, rng)
-        for _ in range(OBSERVATIONS_PER_MESSAGE):
-            if not assets.sensors:
-                break
+        for _ in range(min(OBSERVATIONS_PER_MESSAGE, len(assets.sensors))):  # each once a message
             sensor_id, prop = assets.sensors[sensor_index % len(assets.sensors)]
             sensor_index += 1
             readings.append({"asset_id": sensor_id, "property": prop,
