@@ -139,31 +139,36 @@ def _latest(conn: Connection, at: datetime | None, *, properties: tuple[str, ...
     """Rows (asset_id, property, observed_at, value, value_text, unit): the current state, or for
     a past ``at`` one probe per (asset, property) into the history's primary key."""
     c = live_current
-    pairs = select(c.c.asset_id, c.c.property)
+    conditions = []
     if properties is not None:
-        pairs = pairs.where(c.c.property.in_(properties))
+        conditions.append(c.c.property.in_(properties))
     if bbox is not None:
-        pairs = pairs.where(c.c.asset_id.in_(_assets_in_bbox(conn, bbox)))
+        conditions.append(c.c.asset_id.in_(_assets_in_bbox(conn, bbox)))
     if at is None:
-        wanted = [c.c[col] for col in OBSERVATION_COLUMNS]
-        return list(conn.execute(select(*wanted).where(
-            sa.tuple_(c.c.asset_id, c.c.property).in_(pairs))).all())
-    pairs_cte = pairs.cte("pairs")
+        return list(conn.execute(
+            select(*(c.c[col] for col in OBSERVATION_COLUMNS)).where(*conditions)).all())
+    pairs = select(c.c.asset_id, c.c.property).where(*conditions).cte("pairs")
     h = live_history
     latest = (select(h.c.observed_at, h.c.value, h.c.value_text, h.c.unit)
-              .where(h.c.asset_id == pairs_cte.c.asset_id, h.c.property == pairs_cte.c.property,
+              .where(h.c.asset_id == pairs.c.asset_id, h.c.property == pairs.c.property,
                      h.c.observed_at <= utc(at))
               .order_by(h.c.observed_at.desc()).limit(1).lateral("latest"))
-    query = select(pairs_cte.c.asset_id, pairs_cte.c.property, latest).select_from(
-        pairs_cte.join(latest, sa.true()))
+    query = select(pairs.c.asset_id, pairs.c.property, latest).select_from(
+        pairs.join(latest, sa.true()))
     return list(conn.execute(query).all())
 
 
 def _assets_in_bbox(conn: Connection, bbox: tuple[float, float, float, float]) -> sa.Select[Any]:
-    """Ids of every asset (any layer) whose geometry meets ``bbox`` (EPSG:4326)."""
+    """Ids of the assets with a live state whose geometry meets ``bbox`` (EPSG:4326); only the
+    layers that have any live state are searched."""
     envelope = func.ST_MakeEnvelope(*bbox, 4326)
+    prefixes = set(conn.execute(
+        select(func.split_part(live_current.c.asset_id, "-", 1)).distinct()).scalars())
+    tables = [spec.table for spec in LAYERS.values() if spec.prefix in prefixes]
+    if not tables:
+        return select(live_current.c.asset_id).where(sa.false())
     return sa.union_all(*(
-        select(spec.table.c.id).where(spec.table.c.geom.op("&&")(envelope),
-                                      func.ST_Intersects(spec.table.c.geom, envelope))
-        for spec in LAYERS.values() if spec.is_asset
+        select(table.c.id).where(table.c.geom.op("&&")(envelope),
+                                 func.ST_Intersects(table.c.geom, envelope))
+        for table in tables
     ))  # type: ignore[return-value]
