@@ -57,9 +57,10 @@ def test_isotropic_source_gives_i_over_h2_at_nadir_and_cos3_off_axis() -> None:
     d = np.hypot(g.x - (X0 + 50), g.y - Y0)
     cos_g = 8.0 / np.hypot(d, 8.0)
     expected = MF * I_CD * cos_g ** 3 / 8.0 ** 2
-    assert s.E == pytest.approx(expected, rel=1e-12)
+    assert s.E == pytest.approx(expected, rel=1e-6)  # computed in float32
     nearest = np.argmin(d)
-    assert s.E[nearest] == pytest.approx(MF * I_CD / 64 * (8 / np.hypot(d[nearest], 8)) ** 3)
+    assert s.E[nearest] == pytest.approx(MF * I_CD / 64 * (8 / np.hypot(d[nearest], 8)) ** 3,
+                                         rel=1e-6)
     assert s.E.max() <= MF * I_CD / 64
 
 
@@ -88,17 +89,18 @@ def test_uniform_row_of_luminaires_sums_every_one() -> None:
     i = np.argmin(np.hypot(g.x - (X0 + 45), g.y - (Y0 + 1)))
     px, py = g.x[i] - X0, g.y[i] - Y0
     hand = sum(MF * I_CD * 8.0 / (math.hypot(px - x, py) ** 2 + 64) ** 1.5 for x in xs)
-    assert s.E[i] == pytest.approx(hand, rel=1e-9)
+    assert s.E[i] == pytest.approx(hand, rel=1e-6)
     line = np.abs(g.y - Y0 - py) < 1e-6
     along = np.argsort(g.x[line])
-    assert s.E[line][along] == pytest.approx(s.E[line][along][::-1], rel=1e-9)
+    assert s.E[line][along] == pytest.approx(s.E[line][along][::-1], rel=1e-6)
 
 
 def test_dimming_to_half_halves_every_value() -> None:
     full = study(lamps([(20.0, 4.0), (70.0, -4.0)]))
     half = study(lamps([(20.0, 4.0), (70.0, -4.0)], output=0.5))
-    assert half.E == pytest.approx(full.E / 2, rel=1e-12)
-    assert (half.figures()[["eav", "emin"]] == full.figures()[["eav", "emin"]] / 2).all().all()
+    assert half.E == pytest.approx(full.E / 2, rel=1e-6)
+    halved = full.figures()[["eav", "emin"]] / 2
+    assert np.allclose(half.figures()[["eav", "emin"]], halved, rtol=1e-6, atol=0)
 
 
 def test_a_pure_uplight_adds_nothing_to_the_road() -> None:
@@ -121,7 +123,7 @@ def test_tilt_and_orientation_turn_the_pattern_on_the_ground() -> None:
 
     n, s_ = halves(0.0)
     assert n > 1.2 * s_
-    assert halves(180.0) == pytest.approx((s_, n), rel=1e-9)
+    assert halves(180.0) == pytest.approx((s_, n), rel=1e-5)
     s0 = study_lighting(lamps([(50.0, 0.0)], photometry=optic), wide)
     s15 = study_lighting(lamps([(50.0, 0.0)], photometry=optic, tilt_deg=15.0), wide)
     far = s0.grid.y > Y0 + 7
@@ -141,7 +143,7 @@ def test_a_crown_between_lamp_and_road_takes_light_and_is_on_the_pruning_list() 
     assert shaded.E.sum() < 0.95 * bare.E.sum()
     assert list(shaded.shade["tree_id"]) == ["TRE-1"]
     lost_lm = ((bare.E - shaded.E) * shaded.grid.step_m * shaded.grid.width_m).sum()
-    assert shaded.shade["lost_lm"].sum() == pytest.approx(lost_lm, rel=1e-9)
+    assert shaded.shade["lost_lm"].sum() == pytest.approx(lost_lm, rel=1e-5)
 
 
 def test_a_ray_through_a_crown_keeps_exp_minus_k_times_the_chord() -> None:
@@ -185,13 +187,13 @@ def test_one_lamp_what_if_equals_a_full_recompute() -> None:
     base = study_lighting(luminaires, road())
     failed = base.with_output({"LUM-1": 0.0, "LUM-2": 0.4})
     direct = study_lighting(luminaires.assign(output=[1.0, 0.0, 0.4, 1.0]), road())
-    assert failed.E == pytest.approx(direct.E, abs=1e-9)
+    assert failed.E == pytest.approx(direct.E, rel=1e-5, abs=1e-6)
     swapped = base.with_luminaires(luminaires.loc[["LUM-3"]].assign(
         photometry="builtin:hps-road", wattage_w=100.0))
     direct = study_lighting(luminaires.assign(
         photometry=["builtin:led-road-medium"] * 3 + ["builtin:hps-road"],
         wattage_w=[50.0] * 3 + [100.0]), road())
-    assert swapped.E == pytest.approx(direct.E, abs=1e-9)
+    assert swapped.E == pytest.approx(direct.E, rel=1e-5, abs=1e-6)
     added = base.with_luminaires(lamps([(60.0, -4.0)], photometry="builtin:led-road-wide",
                                        orientation_deg=0.0).set_axis(["LUM-new"]))
     assert added.E.sum() > base.E.sum()

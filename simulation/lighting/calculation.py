@@ -26,7 +26,7 @@ from simulation.lighting.photometry import Photometry, frame_angles
 REACH_FRACTION = 1e-3
 """A distribution 'gives nothing' past the γ where I·cos³γ stays below this share of its peak."""
 MAX_REACH_DEG = 85.0
-LAMPS_PER_CHUNK = 400
+LAMPS_PER_CHUNK = 200
 """Luminaires computed together: some 10⁵-10⁶ rays, small enough to stay in cache."""
 THREADS = 2
 
@@ -109,22 +109,29 @@ class Scene:
         ``point[k]`` without trees, and the crowns' shade on each ray (None without trees):
         the light that arrives is E × shade.through."""
         gx, gy = self.grid.x[point], self.grid.y[point]
-        dx, dy = gx - lamps.x[lamp], gy - lamps.y[lamp]
-        h = lamps.height[lamp]
-        theta, tau = np.radians(lamps.orientation), np.radians(lamps.tilt)
+        # differences in float64 (coordinates are 10⁶ m), the rest in float32 (7 digits)
+        dx = (gx - lamps.x[lamp]).astype(np.float32)
+        dy = (gy - lamps.y[lamp]).astype(np.float32)
+        h = lamps.height.astype(np.float32)[lamp]
+        theta = np.radians(lamps.orientation).astype(np.float32)
+        tau = np.radians(lamps.tilt).astype(np.float32)
         c, gamma = frame_angles(dx, dy, -h, np.sin(theta)[lamp], np.cos(theta)[lamp],
                                 np.sin(tau)[lamp], np.cos(tau)[lamp])
+        intensity = np.empty(len(lamp), np.float32)
         optic = lamps.optic[lamp]
-        if len(self.optics) == 1:
-            intensity = self.optics[0].intensity(c, gamma)
+        if len(optic) and (np.diff(optic) >= 0).all():  # runs of one photometry (see _sum)
+            bounds = np.flatnonzero(np.diff(optic)) + 1
+            runs = zip(np.r_[0, bounds], np.r_[bounds, len(lamp)], strict=True)
+            for start, stop in runs:
+                intensity[start:stop] = self.optics[optic[start]].intensity(
+                    c[start:stop], gamma[start:stop])
         else:
-            intensity = np.zeros(len(lamp))
             for k in np.unique(optic):
                 mine = optic == k
                 intensity[mine] = self.optics[k].intensity(c[mine], gamma[mine])
         d2 = dx * dx + dy * dy + h * h
-        strength = lamps.scale * output * self.maintenance_factor
-        e = intensity * strength[lamp] * h / (d2 * np.sqrt(d2))
+        strength = (lamps.scale * output * self.maintenance_factor).astype(np.float32)
+        e = (intensity * strength[lamp] * h / (d2 * np.sqrt(d2))).astype(np.float64)
         if self.crowns is None or len(lamp) == 0:
             return e, None
         return e, shade(self.crowns, lamp, lamps.x, lamps.y, lamps.height, gx, gy)
@@ -136,16 +143,17 @@ class Scene:
 
     def illuminance_and_shade(self, output: np.ndarray
                               ) -> tuple[np.ndarray, tuple[np.ndarray, ...] | None]:
-        """E (lx) at every grid point, and the light the crowns take: (crown, grid point,
-        lx lost) per crossing, a ray's loss shared among its crowns by optical depth."""
+        """E (lx) at every grid point, and the light the crowns take from the roads:
+        (crown, road, lm lost) — lx lost × cell area, a ray's loss shared among its crowns
+        by optical depth — or None without trees."""
         return self._sum(output, None, with_shade=self.crowns is not None)
 
     def _sum(self, output: np.ndarray, lamps: Lamps | None, with_shade: bool
              ) -> tuple[np.ndarray, tuple[np.ndarray, ...] | None]:
         """Luminaires in chunks of ``LAMPS_PER_CHUNK`` on ``THREADS`` threads."""
         lamps = self.lamps if lamps is None else lamps
-        chunks = [np.arange(s, min(s + LAMPS_PER_CHUNK, len(lamps)))
-                  for s in range(0, len(lamps), LAMPS_PER_CHUNK)]
+        by_optic = np.argsort(lamps.optic, kind="stable")
+        chunks = [by_optic[s:s + LAMPS_PER_CHUNK] for s in range(0, len(lamps), LAMPS_PER_CHUNK)]
 
         def one(chunk: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, ...] | None]:
             part = lamps.take(chunk)
@@ -155,10 +163,7 @@ class Scene:
             total = np.bincount(point, weights=arriving, minlength=len(self.grid))
             if not with_shade or found is None:
                 return total, None
-            ray = found.ray
-            depth_of_ray = np.bincount(ray, weights=found.depth, minlength=len(lamp))
-            lost = (e - arriving)[ray] * found.depth / depth_of_ray[ray]
-            return total, (found.crown, point[ray], lost)
+            return total, self._shade_by_road(found, e - arriving, point)
 
         total = np.zeros(len(self.grid))
         shades = []
@@ -169,7 +174,18 @@ class Scene:
                     shades.append(shaded)
         if not with_shade:
             return total, None
-        return total, tuple(np.concatenate(x) for x in zip(*shades, strict=True)) if shades else None
+        crown, road, lost = (np.concatenate(x) for x in zip(*shades, strict=True))
+        return total, _sum_by_key(crown, road, lost) if len(crown) else None
+
+    def _shade_by_road(self, found: Shade, lost_lx: np.ndarray, point: np.ndarray
+                       ) -> tuple[np.ndarray, ...]:
+        """(crown, road, lm lost) summed over one chunk's crossings."""
+        ray = found.ray
+        depth_of_ray = np.bincount(ray, weights=found.depth, minlength=len(lost_lx))
+        on = point[ray]
+        lost_lm = (lost_lx[ray] * found.depth / depth_of_ray[ray]
+                   * self.grid.step_m[on] * self.grid.width_m[on])
+        return _sum_by_key(found.crown, self.grid.road[on], lost_lm)
 
     def brute_force(self, output: np.ndarray, points: np.ndarray, chunk: int = 2_000_000
                     ) -> np.ndarray:
@@ -185,3 +201,11 @@ class Scene:
             arriving = e if found is None else e * found.through
             total[block] = arriving.reshape(len(block), n).sum(axis=1)
         return total
+
+
+def _sum_by_key(crown: np.ndarray, road: np.ndarray, value: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``value`` summed per (crown, road)."""
+    key = crown.astype(np.int64) << 32 | road.astype(np.int64)
+    unique, index = np.unique(key, return_inverse=True)
+    return unique >> 32, unique & 0xFFFFFFFF, np.bincount(index, weights=value)

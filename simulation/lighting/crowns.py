@@ -13,6 +13,7 @@ after another multiply. Trunks are not modelled (a few decimetres wide, below th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -48,6 +49,11 @@ class Crowns:
     @property
     def base(self) -> np.ndarray:
         return self.z - self.b
+
+    @cached_property
+    def tree(self) -> cKDTree:
+        """The crowns' centres in a KD-tree, built once."""
+        return cKDTree(np.column_stack([self.x, self.y]))
 
 
 @dataclass(frozen=True)
@@ -122,8 +128,7 @@ def _candidates(crowns: Crowns, lx: np.ndarray, ly: np.ndarray, lh: np.ndarray,
     """(luminaire, crown) pairs that can meet: the crown within the luminaire's longest ray
     (m) + its radius, its base below the light."""
     lamps = np.flatnonzero(longest > 0)
-    tree = cKDTree(np.column_stack([crowns.x, crowns.y]))
-    found = tree.query_ball_point(np.column_stack([lx[lamps], ly[lamps]]),
+    found = crowns.tree.query_ball_point(np.column_stack([lx[lamps], ly[lamps]]),
                                   longest[lamps] + float(crowns.a.max()))
     counts = np.fromiter(map(len, found), int, len(found))
     if counts.sum() == 0:
@@ -160,10 +165,15 @@ def _wedges(centre: np.ndarray, half: np.ndarray) -> list[tuple[np.ndarray, np.n
 
 def _chord(crowns: Crowns, crown: np.ndarray, lx: np.ndarray, ly: np.ndarray, lh: np.ndarray,
            px: np.ndarray, py: np.ndarray) -> np.ndarray:
-    """Length (m) of the segment (lx, ly, lh) → (px, py, 0) inside crown ``crown``."""
-    a, b = crowns.a[crown], crowns.b[crown]
-    u0 = ((lx - crowns.x[crown]) / a, (ly - crowns.y[crown]) / a, (lh - crowns.z[crown]) / b)
-    du = ((px - lx) / a, (py - ly) / a, -lh / b)
+    """Length (m) of the segment (lx, ly, lh) → (px, py, 0) inside crown ``crown``; in the
+    crown's frame scaled to a unit sphere, in float32 after the (float64) differences."""
+    a, b = crowns.a[crown].astype(np.float32), crowns.b[crown].astype(np.float32)
+    u0 = ((lx - crowns.x[crown]).astype(np.float32) / a,
+          (ly - crowns.y[crown]).astype(np.float32) / a,
+          (lh - crowns.z[crown]).astype(np.float32) / b)
+    sx, sy = (px - lx).astype(np.float32), (py - ly).astype(np.float32)
+    down = -lh.astype(np.float32)
+    du = (sx / a, sy / a, down / b)
     qa = du[0] ** 2 + du[1] ** 2 + du[2] ** 2
     qb = 2 * (u0[0] * du[0] + u0[1] * du[1] + u0[2] * du[2])
     qc = u0[0] ** 2 + u0[1] ** 2 + u0[2] ** 2 - 1
@@ -171,5 +181,5 @@ def _chord(crowns: Crowns, crown: np.ndarray, lx: np.ndarray, ly: np.ndarray, lh
     root = np.sqrt(np.maximum(disc, 0.0))
     t1 = np.clip((-qb - root) / (2 * qa), 0.0, 1.0)
     t2 = np.clip((-qb + root) / (2 * qa), 0.0, 1.0)
-    length = np.sqrt((px - lx) ** 2 + (py - ly) ** 2 + lh ** 2)
-    return np.where(disc > 0, (t2 - t1) * length, 0.0)
+    length = np.sqrt(sx * sx + sy * sy + down * down)
+    return np.where(disc > 0, (t2 - t1) * length, 0.0).astype(np.float64)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -119,7 +118,7 @@ def study_lighting(luminaires: gpd.GeoDataFrame, roads: gpd.GeoDataFrame,
     e, shade = scene.illuminance_and_shade(output)
     tree_ids = trees.index if trees is not None else pd.Index([])
     return Study(scene, luminaires.index, tuple(luminaires["photometry"].fillna("")), output,
-                 roads, tree_ids, e, _shade_frame(shade, grid, roads.index, tree_ids))
+                 roads, tree_ids, e, _shade_frame(shade, roads.index, tree_ids))
 
 
 def road_figures(road: np.ndarray, e: np.ndarray, roads: pd.DataFrame,
@@ -218,17 +217,12 @@ def _side(lines: np.ndarray, points: np.ndarray) -> np.ndarray:
     return np.sign(tx * py - ty * px)
 
 
-def _shade_frame(shade: tuple[np.ndarray, ...] | None, grid: Grid,
-                 road_ids: pd.Index, tree_ids: pd.Index) -> pd.DataFrame:
-    """Light taken by each crown from each road (lm = lx lost × cell area), most first."""
-    columns: dict[str, Any] = {"tree_id": [], "road_id": [], "lost_lm": []}
-    if shade is None or len(shade[0]) == 0:
-        return pd.DataFrame(columns)
-    crown, point, lost_lx = shade
-    lm = lost_lx * grid.step_m[point] * grid.width_m[point]
-    frame = pd.DataFrame({"tree": crown, "road": grid.road[point], "lost_lm": lm})
-    total = frame.groupby(["tree", "road"], sort=False)["lost_lm"].sum().reset_index()
-    total["tree_id"] = tree_ids[total["tree"]]
-    total["road_id"] = road_ids[total["road"]]
-    return total[["tree_id", "road_id", "lost_lm"]].sort_values(
-        "lost_lm", ascending=False, ignore_index=True)
+def _shade_frame(shade: tuple[np.ndarray, ...] | None, road_ids: pd.Index,
+                 tree_ids: pd.Index) -> pd.DataFrame:
+    """Light taken by each crown from each road (lm), most first."""
+    if shade is None:
+        return pd.DataFrame({"tree_id": [], "road_id": [], "lost_lm": []})
+    crown, road, lost = shade
+    frame = pd.DataFrame({"tree_id": tree_ids[crown], "road_id": road_ids[road],
+                          "lost_lm": lost})
+    return frame.sort_values("lost_lm", ascending=False, ignore_index=True)
