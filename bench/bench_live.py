@@ -87,7 +87,8 @@ def publisher(broker: Broker, assets: list, first: int, messages: int, per_messa
             entries.append({"asset_id": asset, "property": prop,
                             "value": round(low + (high - low) * ((k * 7919) % 1000) / 1000, 3),
                             "time": at})
-        pending.append(client.publish(f"twin/observations/bench", json.dumps({"observations": entries}), qos=1))
+        pending.append(client.publish("twin/observations/bench",
+                                      json.dumps({"observations": entries}), qos=1))
         if len(pending) >= 200:
             for info in pending:
                 info.wait_for_publish(60)
@@ -250,7 +251,7 @@ def time_travel(engine: sa.Engine) -> None:
         print(f"time travel over {rows:,} observations:")
         for name, work in figures.items():
             seconds, result = best_of(work)
-            size = len(result) if hasattr(result, "__len__") else len(result.dimmed)  # type: ignore[attr-defined]
+            size = len(getattr(result, "dimmed", result))  # type: ignore[arg-type]
             print(f"  {name}: {seconds * 1000:.0f} ms ({size:,} rows)")
 
 

@@ -58,7 +58,8 @@ class Mosquitto:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"mosquitto exited: {self.process.stderr.read().decode()}")  # type: ignore[union-attr]
+                error = self.process.stderr.read().decode()  # type: ignore[union-attr]
+                raise RuntimeError(f"mosquitto exited: {error}")
             try:
                 socket.create_connection((self.broker.host, self.broker.port), timeout=0.2).close()
                 return self.broker

@@ -141,7 +141,8 @@ def test_current_state_time_travel_and_device_states(demo_twin):
 
         history = asset_history(conn, sensors[0])
         assert list(history.value) == [111.0, 300.0, 250.0, 310.0]
-        assert list(asset_history(conn, sensors[0], since=T0 + timedelta(minutes=5), limit=1).value) == [310.0]
+        newest = asset_history(conn, sensors[0], since=T0 + timedelta(minutes=5), limit=1)
+        assert list(newest.value) == [310.0]
 
 
 def test_redelivered_messages_are_kept_once(demo_twin):
@@ -199,7 +200,8 @@ def test_changes_are_notified_after_commit(demo_twin):
     with psycopg.connect(url, autocommit=True) as listener:
         listener.execute("LISTEN twin_live")
         send(writer, f"twin/devices/{lamp}/state", {"state": "off", "time": T0.isoformat()})
-        send(writer, f"twin/devices/{lamp}/state", {"state": "off", "time": (T0 + timedelta(minutes=1)).isoformat()})
+        later = (T0 + timedelta(minutes=1)).isoformat()
+        send(writer, f"twin/devices/{lamp}/state", {"state": "off", "time": later})
         send(writer, "twin/cameras/CAM-000001/events", {"event": "incident", "time": T0.isoformat(),
              "incident": {"type": "fire", "confidence": 0.7}})
         select.select([listener.fileno()], [], [], 5)

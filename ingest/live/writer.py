@@ -68,20 +68,21 @@ _HISTORY_COPY = ("COPY live_history (asset_id, property, observed_at, value, val
                  "FROM STDIN")
 _STAGE_COPY = ("COPY live_batch (asset_id, property, observed_at, value, value_text, unit) "
                "FROM STDIN")
-RETRYABLE = (sa.exc.OperationalError, sa.exc.InterfaceError)
-"""Errors of a server or connection that went away: wait and retry the batch."""
+RETRYABLE = (sa.exc.OperationalError, sa.exc.InterfaceError,
+             psycopg.OperationalError, psycopg.InterfaceError)
+"""Errors of a server or connection that went away: wait and retry the batch (the COPYs run on
+the driver's connection, whose errors SQLAlchemy does not wrap)."""
 
 
 @dataclass
 class BatchResult:
     """What became of a batch: observations stored, entries dead-lettered (by reason),
-    incidents opened, state changes announced."""
+    incidents opened, attempts that met no database."""
 
     stored: int = 0
     dead_lettered: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
     incidents: int = 0
-    changes: int = 0
     retries: int = 0
 
     def to_json(self) -> dict[str, Any]:
@@ -180,13 +181,17 @@ class BatchWriter:
         unknown = self.assets.unknown(conn, ids)
         dead = list(parsed.dead)
         good: list[Observation] = []
+        refused_whole: set[int] = set()  # a device state's two observations: one dead letter
         for obs in parsed.observations:
-            if obs.asset_id in unknown:
-                dead.append(DeadLetter(obs.origin, obs.item, "unknown_asset",
-                                       f"no asset '{obs.asset_id}' in the twin",
-                                       entry=None if obs.item is None else _entry(obs)))
-            else:
+            if obs.asset_id not in unknown:
                 good.append(obs)
+            elif obs.item is not None:
+                dead.append(DeadLetter(obs.origin, obs.item, "unknown_asset",
+                                       f"no asset '{obs.asset_id}' in the twin", entry=_entry(obs)))
+            elif id(obs.origin) not in refused_whole:
+                refused_whole.add(id(obs.origin))
+                dead.append(DeadLetter(obs.origin, None, "unknown_asset",
+                                       f"no asset '{obs.asset_id}' in the twin"))
         seen_by_cameras: list[CameraIncident] = []
         for seen in parsed.incidents:
             if seen.camera_id in unknown:
@@ -199,7 +204,7 @@ class BatchWriter:
         raw = conn.connection.driver_connection
         with raw.cursor() as cursor:  # type: ignore[union-attr]
             if good:
-                self._store(conn, cursor, good, result)
+                self._store(conn, cursor, good)
             if dead:
                 with cursor.copy(_DEAD_COPY) as copy:
                     for d in dead:
@@ -208,8 +213,7 @@ class BatchWriter:
         result.incidents = sum(self._camera_incident(conn, seen) for seen in seen_by_cameras)
         return result
 
-    def _store(self, conn: Connection, cursor: Any, good: list[Observation],
-               result: BatchResult) -> None:
+    def _store(self, conn: Connection, cursor: Any, good: list[Observation]) -> None:
         cursor.execute(_STAGE)
         _to_history(cursor, good)
         latest: dict[tuple[str, str], Observation] = {}
@@ -226,7 +230,6 @@ class BatchWriter:
         readings = sorted({a for a, p, *_ in updated if p not in (STATE, LEVEL)})
         if readings:
             changes.append(readings_payload(readings, len(good)))
-        result.changes = len(changes)
         notify(conn, changes)
 
     def _camera_incident(self, conn: Connection, seen: CameraIncident) -> bool:
