@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 
 from ingest.live.messages import Origin, Parsed
 from ingest.live.writer import BatchResult, BatchWriter, parse_batch
-from twin.errors import InvalidInput
+from twin.errors import InvalidInput, TwinError
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def connect_client(broker: Broker, client_id: str, *, persistent: bool,
     try:
         client.connect(broker.host, broker.port, keepalive=30)
     except OSError as exc:
-        raise InvalidInput(f"cannot reach the MQTT broker at {broker.url}: {exc}") from None
+        raise TwinError(f"cannot reach the MQTT broker at {broker.url}: {exc}") from None
     client.loop_start()
     return client
 
@@ -83,7 +83,7 @@ class MqttIngester:
 
     def __init__(self, engine: Engine, broker: str = DEFAULT_BROKER, *,
                  client_id: str = CLIENT_ID, batch_messages: int = 2000,
-                 max_delay_s: float = 0.05,
+                 max_delay_s: float = 0.02,
                  on_batch: Callable[[BatchResult, list[mqtt.MQTTMessage]], None] | None = None
                  ) -> None:
         self.broker = parse_broker(broker)
@@ -96,6 +96,7 @@ class MqttIngester:
         self.ready = threading.Event()
         """Set once subscribed: from then on every message on twin/# reaches the twin."""
         self._inbox: queue.Queue[mqtt.MQTTMessage] = queue.Queue()
+        self._failure: Exception | None = None
 
     def run(self) -> None:
         """Ingest until :attr:`stop` is set. Two stages overlap: this thread gathers and parses
@@ -125,6 +126,8 @@ class MqttIngester:
             committer.join()
             client.loop_stop()
             client.disconnect()
+        if self._failure is not None:
+            raise self._failure
 
     def _commit_loop(self, client: mqtt.Client,
                      parsed: queue.Queue[tuple[list[mqtt.MQTTMessage], Parsed]]) -> None:
@@ -137,6 +140,10 @@ class MqttIngester:
             try:
                 result = self.writer.commit(work)
             except InterruptedError:
+                return
+            except Exception as exc:  # not the database going away: stop, and say why
+                self._failure = exc
+                self.stop.set()
                 return
             for message in batch:
                 if message.qos:

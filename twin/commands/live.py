@@ -52,7 +52,15 @@ def ingest_mqtt(
     ingester = MqttIngester(engine, broker, client_id=client_id, on_batch=on_batch)
     checker = threading.Thread(target=_check_rules_every, args=(engine, ingester.stop, rules_every),
                                daemon=True)
-    worker = threading.Thread(target=ingester.run, daemon=True)
+    failures: list[Exception] = []
+
+    def ingest() -> None:
+        try:
+            ingester.run()
+        except Exception as exc:  # shown below as one line by the CLI
+            failures.append(exc)
+
+    worker = threading.Thread(target=ingest, daemon=True)
     worker.start()
     if rules_every:
         checker.start()
@@ -69,6 +77,8 @@ def ingest_mqtt(
     finally:
         ingester.stop.set()
         worker.join(10)
+    if failures:
+        raise failures[0]
     console.print(f"stopped: {totals['stored']:,} observations stored, "
                   f"{totals['dead_lettered']:,} dead-lettered")
 
