@@ -9,6 +9,7 @@ Topology, as pandapower's own graph (``pandapower.topology.create_nxgraph``) see
 - a bus is a ``bus`` node; the bus of an external grid is that substation's node, a source;
 - a line or a two-winding transformer is one edge between its buses; a three-winding
   transformer is a centre node with an edge to each of its three buses;
+- a load is a ``consumer`` node (its service point's) joined to its bus by a ``cable`` edge;
 - a bus-bus switch is an edge between its buses; a switch on a line or transformer sits between
   its bus and the element: an edge from the bus to a node of its own, where the element's edge
   then starts;
@@ -70,6 +71,7 @@ def layer_frames(net: Any, place: Placement, ref: str) -> dict[str, gpd.GeoDataF
     ``source='pandapower'`` and ``source_ref='<ref>:<key>'``."""
     rows = {"substations": _substation_rows(net, place), "power_lines": _line_rows(net, place),
             "transformers": _transformer_rows(net, place),
+            "service_points": _service_point_rows(net, place),
             "power_switches": {f"switch/{i}": _switch_row(net, i, bus, et, place.switches[i])
                                for i, bus, _, et in switch_rows(net)}}
     return {name: gpd.GeoDataFrame(list(layer.values()),
@@ -111,6 +113,11 @@ def topology(net: Any, place: Placement) -> tuple[gpd.GeoDataFrame, pd.DataFrame
         for side, bus in ends.items():
             edges[f"trafo3w/{i}/{side}"] = _edge(end("trafo3w", i, bus), f"trafo3w/{i}",
                                                  f"trafo3w/{i}", "transformer", on)
+    for i, load in net.load.iterrows():
+        bus = int(load["bus"])
+        nodes[f"load/{i}"] = _node(f"load/{i}", "consumer", place.buses[bus])
+        edges[f"load/{i}"] = _edge(f"bus/{bus}", f"load/{i}", None, "cable",
+                                   bool(load["in_service"]))
     return _node_frame(nodes, place), _edge_frame(edges, net)
 
 
@@ -163,6 +170,16 @@ def _transformer_rows(net: Any, place: Placement) -> Rows:
             "geom": centre(place.buses[b] for b in ends.values()),
         }
     return rows
+
+
+def _service_point_rows(net: Any, place: Placement) -> Rows:
+    """A service point of one customer per load, at its bus, with its real power as demand."""
+    return {f"load/{i}": {
+        "customers": 1, "demand_kw": load["p_mw"] * 1000.0 * load.get("scaling", 1.0),
+        "attributes": _kept(name=_text(load.get("name")), q_mvar=load.get("q_mvar"),
+                            in_service=_out_of_service(load)),
+        "geom": place.buses[int(load["bus"])],
+    } for i, load in net.load.iterrows()}
 
 
 def _switch_row(net: Any, i: int, bus: int, et: str, point: Point) -> dict[str, Any]:
@@ -236,7 +253,7 @@ def _node(asset: str | None, kind: str, point: Point, is_source: bool = False) -
             "geom": point}
 
 
-def _edge(start: str, end: str, asset: str, kind: str, on: bool,
+def _edge(start: str, end: str, asset: str | None, kind: str, on: bool,
           length_m: float = 0.0) -> dict[str, Any]:
     return {"network": NETWORK, "from_node": start, "to_node": end, "asset_id": asset,
             "kind": kind, "normally_connected": on, "length_m": length_m}

@@ -15,13 +15,15 @@ What becomes what (pandapower's units turned into the twin's: kV, kVA, A, m):
   and a ``line``/``cable`` edge of ``length_km`` × 1000 m;
 - ``trafo`` / ``trafo3w`` → ``transformers`` (``capacity_kva`` = ``sn_mva`` × 1000, kV of the
   HV and LV sides) at the middle of its buses, and ``transformer`` edges;
+- ``load`` → ``service_points`` (one customer, ``demand_kw`` = ``p_mw`` × ``scaling`` × 1000)
+  at its bus, with a ``consumer`` node joined to the bus by a ``cable`` edge;
 - ``switch`` → ``power_switches`` (``switch_type`` CB breaker, LBS/LS load_break, DS
   disconnector; ``normal_state`` from ``closed``; an open switch is taken as a tie) and a
   ``switch`` edge, normally connected when closed.
 
 Buses are network nodes, not assets. Topology as ``pandapower.topology.create_nxgraph`` sees it
 (:mod:`ingest._pandapower_rows` says how switches and out-of-service elements are represented).
-Loads, generators and the other element tables are not modelled: a note counts them.
+Generators and the other element tables are not modelled: a note counts them.
 Rows get ``source='pandapower'`` and ``source_ref='<name>:<table>/<index>'``.
 
 Coordinates: bus and line ``geo`` (GeoJSON) taken in ``crs`` (EPSG:4326 by default, as GeoJSON
@@ -48,7 +50,7 @@ from twin.write import Dataset
 
 __all__ = ["PandapowerImport", "import_pandapower", "pandapower_dataset"]
 
-UNMODELLED = ("load", "sgen", "gen", "storage", "shunt", "ward", "xward", "motor",
+UNMODELLED = ("sgen", "gen", "storage", "shunt", "ward", "xward", "motor",
               "asymmetric_load", "asymmetric_sgen", "impedance", "dcline", "tcsc", "svc", "ssc",
               "vsc", "line_dc", "bus_dc")
 """pandapower element tables the twin does not model (counted in a note)."""
@@ -68,6 +70,8 @@ class PandapowerImport:
     trafo_assets: dict[int, str]
     trafo3w_assets: dict[int, str]
     switch_assets: dict[int, str]
+    load_assets: dict[int, str]
+    """``load`` index → service point id."""
 
     @classmethod
     def from_ids(cls, written: dict[str, int], assets: dict[str, str],
@@ -77,7 +81,8 @@ class PandapowerImport:
             return {int(key.split("/")[1]): i for key, i in ids.items()
                     if key.split("/")[0] == table}
         return cls(written, of("bus", nodes), of("ext_grid", assets), of("line", assets),
-                   of("trafo", assets), of("trafo3w", assets), of("switch", assets))
+                   of("trafo", assets), of("trafo3w", assets), of("switch", assets),
+                   of("load", assets))
 
 
 def pandapower_dataset(net: Any, *, name: str | None = None, crs: str = "EPSG:4326",
@@ -127,4 +132,4 @@ def _unmodelled(net: Any) -> list[str]:
     if not held:
         return []
     return [f"the network's {', '.join(held)} are not part of the twin's power network; "
-            "lines, transformers, switches and external grids are"]
+            "its buses, lines, transformers, switches, external grids and loads are"]

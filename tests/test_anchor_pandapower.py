@@ -1,6 +1,7 @@
 """pandapower as the anchor of power outages: its shipped networks loaded through the adapter
 (``ingest.pandapower``) into a real PostGIS, then every single line and transformer outage
-compared with ``pandapower.topology.unsupplied_buses``.
+compared with ``pandapower.topology.unsupplied_buses`` (and its customers with the loads there:
+the adapter makes each load a service point of one customer).
 
 Reference: pandapower's own graph (``create_nxgraph``) with the element's edge taken out, which is
 what ``unsupplied_buses`` builds once the element is out of service (checked literally, by
@@ -60,14 +61,15 @@ def test_every_element_is_written_once(module_engine, anchors, name):  # noqa: F
     net, result = anchors[name]
     assert len(result.bus_nodes) == len(net.bus)
     assert (len(result.line_assets), len(result.trafo_assets), len(result.switch_assets),
-            len(result.substation_assets)) == (len(net.line), len(net.trafo), len(net.switch),
-                                               len(net.ext_grid))
+            len(result.substation_assets), len(result.load_assets)) == (
+        len(net.line), len(net.trafo), len(net.switch), len(net.ext_grid), len(net.load))
     line_switches = int((net.switch["et"] != "b").sum())
     assert result.written == {
         "substations": len(net.ext_grid), "power_lines": len(net.line),
         "transformers": len(net.trafo), "power_switches": len(net.switch),
-        "network_nodes": len(net.bus) + line_switches,
-        "network_edges": len(net.line) + len(net.trafo) + len(net.switch)}
+        "service_points": len(net.load),
+        "network_nodes": len(net.bus) + line_switches + len(net.load),
+        "network_edges": len(net.line) + len(net.trafo) + len(net.switch) + len(net.load)}
     lines = read_layer(module_engine, "power_lines", ids=result.line_assets.values(),
                        columns=["source_ref", "voltage_kv", "construction"])
     first = int(net.line.index[0])
@@ -162,13 +164,17 @@ def test_every_single_outage_matches_unsupplied_buses(anchors, snapshot, name, t
     assets = result.line_assets if table == "line" else result.trafo_assets
     buses = {node: bus for bus, node in result.bus_nodes.items()}
     on = set(net.bus.index[net.bus["in_service"]])
+    loads = net.load[net.load["in_service"]].groupby("bus").size()
     graph = top.create_nxgraph(net)
     wrong = []
     for k, (index, asset) in enumerate(sorted(assets.items())):
         expected = _reference(net, graph, table, index, literal=k % LITERAL_EVERY == 0)
-        dead = snapshot.outage([asset]).dead_nodes["power"]
-        got = {buses[n] for n in dead if n in buses} & on
+        outage = snapshot.outage([asset])
+        got = {buses[n] for n in outage.dead_nodes["power"] if n in buses} & on
         if got != expected:
             wrong.append(f"{table} {index} ({asset}): twin-only {sorted(got - expected)[:5]}, "
                          f"pandapower-only {sorted(expected - got)[:5]}")
+        elif outage.customers != loads.reindex(list(expected), fill_value=0).sum():
+            wrong.append(f"{table} {index} ({asset}): {outage.customers} customers, not one "
+                         "per load at the unsupplied buses")
     assert not wrong, f"{len(wrong)} of {len(assets)} outages differ:\n" + "\n".join(wrong[:10])
