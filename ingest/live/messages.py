@@ -132,12 +132,12 @@ def parse_message(origin: Origin, now: datetime) -> Parsed:
     parts = origin.topic.split("/")
     kind = _topic_kind(parts)
     if kind is None:
-        return _refused(origin, None, "unknown_topic", f"no message type is published on "
+        return _refused(origin, "unknown_topic", f"no message type is published on "
                         f"'{origin.topic}' (see docs/live.md for the topics under twin/)")
     try:
         doc = json.loads(origin.payload)
     except (UnicodeDecodeError, ValueError) as exc:
-        return _refused(origin, None, "bad_json", f"not JSON: {exc}")
+        return _refused(origin, "bad_json", f"not JSON: {exc}")
     if kind == "observations":
         return _observations(doc, origin, now)
     try:
@@ -146,7 +146,7 @@ def parse_message(origin: Origin, now: datetime) -> Parsed:
             return Parsed(observations=_device_state(parts[2], doc, origin, now))
         return _camera_event(parts[2], doc, origin, now)
     except Refused as refused:
-        return _refused(origin, None, refused.reason, refused.detail)
+        return _refused(origin, refused.reason, refused.detail)
 
 
 def _topic_kind(parts: list[str]) -> str | None:
@@ -158,8 +158,9 @@ def _topic_kind(parts: list[str]) -> str | None:
     return None
 
 
-def _refused(origin: Origin, item: int | None, reason: str, detail: str) -> Parsed:
-    return Parsed(dead=[DeadLetter(origin, item, reason, detail)])
+def _refused(origin: Origin, reason: str, detail: str) -> Parsed:
+    """The whole message refused."""
+    return Parsed(dead=[DeadLetter(origin, None, reason, detail)])
 
 
 def _check_schema(kind: str, doc: Any) -> None:
@@ -176,7 +177,7 @@ def _observations(doc: Any, origin: Origin, now: datetime) -> Parsed:
     """Each entry stands alone: a bad one is dead-lettered with its index, the rest are kept."""
     items = doc.get("observations") if isinstance(doc, dict) else None
     if not isinstance(items, list) or not items or set(doc) != {"observations"}:
-        return _refused(origin, None, "bad_message",
+        return _refused(origin, "bad_message",
                         "observations message must be {\"observations\": [entry, ...]} "
                         "with at least one entry")
     parsed = Parsed()
