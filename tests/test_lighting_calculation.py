@@ -197,6 +197,10 @@ def test_one_lamp_what_if_equals_a_full_recompute() -> None:
     added = base.with_luminaires(lamps([(60.0, -4.0)], photometry="builtin:led-road-wide",
                                        orientation_deg=0.0).set_axis(["LUM-new"]))
     assert added.E.sum() > base.E.sum()
+    # a built-in the study already uses still scales with the luminaire's wattage
+    doubled = base.with_luminaires(luminaires.loc[["LUM-0"]].assign(wattage_w=100.0))
+    direct = study_lighting(luminaires.assign(wattage_w=[100.0, 50.0, 50.0, 50.0]), road())
+    assert doubled.E == pytest.approx(direct.E, rel=1e-5, abs=1e-6)
 
 
 def test_unknown_photometry_and_bad_height_are_refused() -> None:

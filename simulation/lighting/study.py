@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from simulation.lighting.builtin import PREFIX
 from simulation.lighting.calculation import Lamps, Scene
 from simulation.lighting.catalogue import resolve
 from simulation.lighting.classes import C_FAMILY_ROADS, best_c_class, best_p_class
@@ -40,10 +41,8 @@ class Study:
 
     scene: Scene
     lamp_ids: pd.Index
-    photometry_names: tuple[str, ...]
     output: np.ndarray
     road_frame: gpd.GeoDataFrame
-    tree_ids: pd.Index
     E: np.ndarray
     shade: pd.DataFrame
 
@@ -77,9 +76,10 @@ class Study:
         old = self.lamp_ids.get_indexer(gone)
         if (old < 0).any():
             raise InvalidInput(f"no luminaire '{gone[int(np.argmax(old < 0))]}'")
-        known = {p.name: p for p in self.scene.optics}
+        files = {p.name: p for p in self.scene.optics if not p.name.startswith(PREFIX)}
         added, index, scale = resolve(luminaires["photometry"], luminaires["wattage_w"],
-                                      {**known, **(photometries or {})})
+                                      {**files, **(photometries or {})})
+        known = {p.name for p in self.scene.optics}
         optics = self.scene.optics + tuple(p for p in added if p.name not in known)
         names = [p.name for p in optics]
         position = np.array([names.index(p.name) for p in added], int)
@@ -92,8 +92,6 @@ class Study:
         return replace(self, scene=scene.with_lamps(scene.lamps.take(keep).join(new)),
                        E=np.maximum(self.E + minus + plus, 0.0),
                        lamp_ids=self.lamp_ids[keep].append(luminaires.index),
-                       photometry_names=tuple(np.array(self.photometry_names, object)[keep])
-                       + tuple(luminaires["photometry"].fillna("")),
                        output=np.concatenate([self.output[keep], out_new]))
 
 
@@ -117,8 +115,8 @@ def study_lighting(luminaires: gpd.GeoDataFrame, roads: gpd.GeoDataFrame,
     output = luminaires.get("output", pd.Series(1.0, luminaires.index)).to_numpy(float)
     e, shade = scene.illuminance_and_shade(output)
     tree_ids = trees.index if trees is not None else pd.Index([])
-    return Study(scene, luminaires.index, tuple(luminaires["photometry"].fillna("")), output,
-                 roads, tree_ids, e, _shade_frame(shade, roads.index, tree_ids))
+    return Study(scene, luminaires.index, output, roads, e,
+                 _shade_frame(shade, roads.index, tree_ids))
 
 
 def road_figures(road: np.ndarray, e: np.ndarray, roads: pd.DataFrame,
@@ -142,8 +140,7 @@ def road_figures(road: np.ndarray, e: np.ndarray, roads: pd.DataFrame,
     if (~lane).any():
         f_eav, f_emin, _ = _per_road(road[~lane], e[~lane], len(roads))
         frame["footway_eav"], frame["footway_emin"] = f_eav, f_emin
-        frame["footway_class"] = np.where(np.isnan(f_eav), None, best_p_class(
-            np.nan_to_num(f_eav), np.nan_to_num(f_emin)))
+        frame["footway_class"] = best_p_class(np.nan_to_num(f_eav), np.nan_to_num(f_emin))
     return frame[count > 0]
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 from sqlalchemy import Connection, Engine
 
 from simulation.lighting.dimming import output_level
@@ -60,42 +61,47 @@ def run_lighting(db: Engine | Connection, bbox: BBox | None = None, at: time | N
     None = full output), with the live state's failed and dimmed luminaires when ``live``.
     ``fail`` and ``what_if`` are applied on top: the roads then carry ``*_before`` figures."""
     options = options or Options()
-    trees, photometries = options.trees, options.photometries
-    maintenance_factor, dark_lux = options.maintenance_factor, options.dark_lux
     step = progress or (lambda label: None)
     crs = BAC_GIANG.metric_crs
-    roads, lamps, tree_frame = _read(db, bbox, crs, trees)
+    roads, lamps, tree_frame = _read(db, bbox, crs, options.trees)
     step(f"read {len(roads):,} lit roads, {len(lamps):,} luminaires, "
          f"{0 if tree_frame is None else len(tree_frame):,} trees")
     failed, dimmed = _live_state(db) if live else (frozenset(), {})
-    levels = np.array([output_level(p, at) for p in lamps["dimming_profile"]])
-    if at is None:
-        levels = lamps.index.map(lambda i: dimmed.get(i, 1.0)).to_numpy(float)
-    levels[lamps.index.isin(list(failed))] = 0.0
-    study = study_lighting(lamps.assign(output=levels), roads, tree_frame,
-                           photometries=photometries, maintenance_factor=maintenance_factor)
+    study = study_lighting(lamps.assign(output=_levels(lamps, at, failed, dimmed)), roads,
+                           tree_frame, photometries=options.photometries,
+                           maintenance_factor=options.maintenance_factor)
     step(f"illuminance at {len(study.E):,} grid points")
     before = study.figures()
     changed = bool(fail) or (what_if is not None and not what_if.is_empty())
     if changed:
-        study = _apply(study, lamps, fail, what_if or WhatIf(), crs, photometries)
+        study = _apply(study, lamps, fail, what_if or WhatIf(), crs, options.photometries)
         step("what-if applied")
     figures = study.figures()
     if changed:
         figures = figures.join(before[list(FIGURES)].add_suffix("_before"))
-    spots = dark_spots(study, dark_lux)
+    spots = dark_spots(study, options.dark_lux)
     step(f"{len(spots):,} dark spots")
     parameters = {"bbox": list(bbox) if bbox else None, "at": at.strftime("%H:%M") if at else None,
-                  "fail": list(fail), "live": live, "trees": trees,
-                  "maintenance_factor": maintenance_factor, "dark_lux": dark_lux,
+                  "fail": list(fail), "live": live, "trees": options.trees,
+                  "maintenance_factor": options.maintenance_factor, "dark_lux": options.dark_lux,
                   "live_failed": len(failed), "live_dimmed": len(dimmed),
                   "what_if": _describe(what_if)}
-    road_info = roads[["name", "road_class"]].join(figures.drop(columns="road_id"), how="inner")
-    out_roads = gpd.GeoDataFrame(road_info.assign(road_id=road_info.index),
-                                 geometry=roads.geometry.loc[road_info.index],
-                                 crs=crs).to_crs(4326)
+    info = roads[["name", "road_class"]].join(figures.drop(columns="road_id"), how="inner")
+    out_roads = gpd.GeoDataFrame(info.assign(road_id=info.index),
+                                 geometry=roads.geometry.loc[info.index], crs=crs).to_crs(4326)
     return LightingResult(out_roads[["road_id", *[c for c in out_roads if c != "road_id"]]],
                           spots.to_crs(4326), pruning_list(study), study, crs, parameters)
+
+
+def _levels(lamps: pd.DataFrame, at: time | None, failed: frozenset[str],
+            dimmed: Mapping[str, float]) -> np.ndarray:
+    """Each luminaire's output (0..1): its dimming profile at ``at``; with no ``at``, the
+    live state's reported level (full when none); failed ones off."""
+    levels = np.array([output_level(p, at) for p in lamps["dimming_profile"]])
+    if at is None:
+        levels = np.array([dimmed.get(i, 1.0) for i in lamps.index], float)
+    levels[lamps.index.isin(list(failed))] = 0.0
+    return levels
 
 
 def _read(db: Engine | Connection, bbox: BBox | None, crs: str, trees: bool
