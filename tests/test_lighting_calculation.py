@@ -241,3 +241,17 @@ def test_classes_follow_en_13201_2_tables() -> None:
         "C3", None, "C0"]
     assert list(best_p_class(np.array([5.5, 5.5, 1.0]), np.array([1.0, 0.9, 1.0]))) == [
         "P4", "P5", None]
+
+
+def test_a_real_file_lights_the_road_at_its_own_intensities() -> None:
+    """The ASA 15M R2 file, named as the luminaires name it, hung 10 m right above a grid
+    point: E there = MF·I(γ 0)/h² with I(γ 0) = 1666 cd (the file's first value), whatever the
+    luminaire's wattage."""
+    asa = read_photometry(shared_file("photometry/luxcore_ASA_15M_R2.ies"))
+    first = study_lighting(lamps([(50.0, 0.5)], height=10.0, photometry="asa"), road(),
+                           photometries={"asa": asa}, maintenance_factor=MF)
+    below = np.argmin(np.hypot(first.grid.x - (X0 + 50), first.grid.y - (Y0 + 0.5)))
+    spot = (first.grid.x[below] - X0, first.grid.y[below] - Y0)
+    s = study_lighting(lamps([spot], height=10.0, photometry="asa", wattage_w=999.0), road(),
+                       photometries={"asa": asa}, maintenance_factor=MF)
+    assert s.E[below] == pytest.approx(MF * 1666 / 100, rel=1e-6)

@@ -8,6 +8,7 @@ from an IES or EULUMDAT file: used at the file's own absolute intensities).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -39,8 +40,9 @@ def resolve(names: pd.Series, wattage_w: pd.Series,
     distinct = sorted(pd.unique(names.fillna("")))
     optics = []
     for name in distinct:
-        if name in extra:
-            optics.append(extra[name])
+        if name in extra:  # known by the name the luminaires give it
+            optics.append(extra[name] if extra[name].name == name
+                          else replace(extra[name], name=name))
         elif name.removeprefix(PREFIX) in OPTICS and name.startswith(PREFIX):
             optics.append(builtin_photometry(name))
         else:
@@ -49,10 +51,9 @@ def resolve(names: pd.Series, wattage_w: pd.Series,
             raise InvalidInput(f"unknown photometry '{name}' (known: {known})",
                                where=f"luminaire {who}", column="photometry")
     index = pd.Index(distinct).get_indexer(names.fillna(""))
-    builtin = np.array([n.startswith(PREFIX) and n not in extra for n in distinct])[index]
-    efficacy = np.array([OPTICS[n.removeprefix(PREFIX)].efficacy_lm_per_w
-                         if n.startswith(PREFIX) and n not in extra else np.nan
-                         for n in distinct])[index]
+    efficacy = np.array([np.nan if n in extra else OPTICS[n.removeprefix(PREFIX)]
+                         .efficacy_lm_per_w for n in distinct])[index]
+    builtin = ~np.isnan(efficacy)
     watts = pd.to_numeric(wattage_w, errors="coerce").to_numpy(float)
     if np.any(builtin & ~(watts > 0)):
         who = names.index[builtin & ~(watts > 0)][0]

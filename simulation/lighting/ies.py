@@ -40,8 +40,9 @@ def read_ies(path: str | Path, name: str | None = None) -> Photometry:
     n_horizontal = tokens.integer("number of horizontal angles", 1)
     kind = tokens.integer("photometric type", 1)
     if kind != 1:
-        raise InvalidInput(f"photometric type {kind} ({'B' if kind == 2 else 'A'}) is not "
-                           "supported: only type C (1)", source=source, where=f"line {tokens.line}")
+        raise InvalidInput(f"photometric type {kind} ({ {2: 'B', 3: 'A'}.get(kind, '?') }) is "
+                           "not supported: only type C (1)", source=source,
+                           where=f"line {tokens.line}")
     tokens.numbers(4, "units type and luminous dimensions")
     ballast = tokens.number("ballast factor")
     tokens.numbers(2, "ballast-lamp factor and input watts")

@@ -21,9 +21,9 @@ from twin.errors import InvalidInput
 class Photometry:
     """An intensity table in cd on a rectilinear (C, γ) grid.
 
-    ``candela[i, j]`` is I(c_deg[i], gamma_deg[j]); ``rated_flux_lm`` is the flux the file
-    itself states for the luminaire (lamp flux × LOR for EULUMDAT, lamps × lumens × multiplier
-    for IES) or ``None`` when it states none.
+    ``candela[i, j]`` is I(c_deg[i], gamma_deg[j]); ``rated_flux_lm`` is the luminaire flux
+    the file itself states (EULUMDAT: LORL × lamp flux) or None (an IES file states only its
+    lamps' flux, ``lamp_flux_lm`` = lamps × lumens × multiplier).
     """
 
     name: str
@@ -153,8 +153,7 @@ def _pad_gamma(name: str, g: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.
     step = g[1] - g[0] if len(g) > 1 else 180.0
     before = _padding(g[0], step)
     after = g[-1] + _padding(180 - g[-1], step)
-    g = np.concatenate([g[0] - before[::-1], g, after]) if len(before) else np.concatenate(
-        [g, after])
+    g = np.concatenate([g[0] - before[::-1], g, after])
     zeros_before, zeros_after = np.zeros((len(t), len(before))), np.zeros((len(t), len(after)))
     return g, np.hstack([zeros_before, t, zeros_after])
 
