@@ -255,3 +255,15 @@ def test_a_real_file_lights_the_road_at_its_own_intensities() -> None:
     s = study_lighting(lamps([spot], height=10.0, photometry="asa", wattage_w=999.0), road(),
                        photometries={"asa": asa}, maintenance_factor=MF)
     assert s.E[below] == pytest.approx(MF * 1666 / 100, rel=1e-6)
+
+
+def test_a_study_with_no_dark_spot_and_no_tree_answers_in_json_and_geojson() -> None:
+    from simulation.lighting.result import LightingResult, dark_spots, pruning_list
+
+    s = study(lamps([(x, 0.0) for x in range(0, 100, 20)]))
+    spots = dark_spots(s, dark_lux=0.01)
+    assert len(spots) == 0 and len(pruning_list(s)) == 0
+    roads = gpd.GeoDataFrame(s.figures(), geometry=road().geometry, crs=CRS).to_crs(4326)
+    result = LightingResult(roads, spots.to_crs(4326), pruning_list(s), s, CRS)
+    assert result.to_json()["roads"][0]["road_id"] == "RD-1"
+    assert [f["properties"]["kind"] for f in result.to_geojson()["features"]] == ["road"]

@@ -22,6 +22,7 @@ DARK_LUX = 1.0
 """A grid cell below this (lx) is a dark spot: the EN 13201-2 P4 minimum."""
 MIN_LOST_LM = 1.0
 """Crowns that cost a road less than this (lm) are left off the pruning list."""
+PRUNING_IN_JSON = 500
 FIGURES = ("eav", "emin", "u0", "class")
 
 
@@ -32,8 +33,8 @@ class LightingResult:
     class_c, class_p, points, and ``*_before`` columns when a what-if was asked.
     Roads with footways add footway_eav, footway_emin, footway_class (P scale).
     ``dark_spots``: polygons (EPSG:4326) of grid cells below ``dark_lux``, per road and
-    surface, with area_m2. ``pruning``: tree_id, road_id, lost_lm (light the crown keeps from the road),
-    lost_percent (of the light the road would get without that tree's share)."""
+    surface, with area_m2. ``pruning``: tree_id, road_id, lost_lm (light the crown keeps from
+    the road), lost_percent (of the light the road would get without that loss)."""
 
     roads: gpd.GeoDataFrame
     dark_spots: gpd.GeoDataFrame
@@ -43,20 +44,20 @@ class LightingResult:
     parameters: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        """``{"roads": [{"road_id", "eav", "emin", "u0", "class", ...}], "pruning": [...],
-        "dark_spots": N, "parameters": {...}}`` with plain JSON values (NaN as null)."""
+        """``{"roads": [{"road_id", "eav", "emin", "u0", "class", ...}], "pruning": [the
+        ``PRUNING_IN_JSON`` worst], "dark_spots": N, "parameters": {...}}``, plain JSON values
+        (NaN as null)."""
         roads = pd.DataFrame(self.roads.drop(columns="geometry"))
-        return {"roads": _records(roads), "pruning": _records(self.pruning.head(500)),
+        return {"roads": _records(roads), "pruning": _records(self.pruning.head(PRUNING_IN_JSON)),
                 "dark_spots": len(self.dark_spots), "parameters": self.parameters}
 
     def to_geojson(self) -> dict[str, Any]:
         """Road figures (kind "road") and dark-spot polygons (kind "dark_spot")."""
-        roads = self.roads.assign(kind="road")
-        spots = self.dark_spots.assign(kind="dark_spot")
-        both = pd.concat([roads, spots], ignore_index=True)
-        features = json.loads(gpd.GeoDataFrame(both, geometry="geometry",
-                                               crs="EPSG:4326").to_json(na="null"))
-        return features
+        parts = [frame for frame in (self.roads.assign(kind="road"),
+                                     self.dark_spots.assign(kind="dark_spot")) if len(frame)]
+        both = pd.concat(parts, ignore_index=True) if parts else self.roads.assign(kind="road")
+        return json.loads(gpd.GeoDataFrame(both, geometry="geometry",
+                                           crs="EPSG:4326").to_json(na="null"))
 
     def write_raster(self, path: str | Path) -> Path:
         """The illuminance (lx) as a Cloud-Optimised GeoTIFF in the city's metric CRS."""
