@@ -132,6 +132,8 @@ def _live_state(db: Engine | Connection) -> tuple[frozenset[str], Mapping[str, f
 
 def _apply(study: Study, lamps: gpd.GeoDataFrame, fail: Sequence[str], what_if: WhatIf,
            crs: str, photometries: Mapping[str, Photometry] | None) -> Study:
+    """The study after the what-if: failures and dimming, other photometries, new luminaires
+    (each recomputing only the grid points those luminaires reach)."""
     unknown = [i for i in [*fail, *what_if.dim, *what_if.photometry] if i not in lamps.index]
     if unknown:
         raise InvalidInput(f"no luminaire '{unknown[0]}' in the area studied")
@@ -148,6 +150,8 @@ def _apply(study: Study, lamps: gpd.GeoDataFrame, fail: Sequence[str], what_if: 
         taken = what_if.add.index.intersection(lamps.index)
         if len(taken):
             raise InvalidInput(f"a new luminaire's id '{taken[0]}' is taken")
+        if what_if.add.crs is None:
+            raise InvalidInput("new luminaires need a CRS (EPSG:4326 points)")
         study = study.with_luminaires(what_if.add.to_crs(crs), photometries=photometries)
     return study
 
