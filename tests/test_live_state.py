@@ -217,3 +217,16 @@ def test_twin_stats_reports_the_live_state(demo_database_url, demo_twin):
         obs("SEN-000001", "pressure", 300.0, T0), obs("SEN-000001", "pressure", -1.0, T0)]})
     figures = json.loads(run_twin("stats", "--json", env={"TWIN_DATABASE_URL": demo_database_url}).stdout)
     assert figures["live"] == {"observations": 1, "dead_letters": 1, "open_incidents": 0}
+
+
+def test_odd_asset_ids_and_values_survive_the_copy(demo_twin):
+    odd = "SEN-odd\tid\\with\nbreaks"
+    with demo_twin.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO sensors (id, geom, measures) "
+            "VALUES (%(id)s, ST_SetSRID(ST_MakePoint(106.2, 21.27), 4326), 'pressure')", {"id": odd})
+    send(BatchWriter(demo_twin), "twin/observations", {"observations": [
+        obs(odd, "pressure", 0.1, T0), obs(odd, "pressure", 1e-7, T0 + timedelta(seconds=1))]})
+    with demo_twin.connect() as conn:
+        assert list(asset_history(conn, odd).value) == [0.1, 1e-7]
+        assert state_at(conn).asset_id.tolist() == [odd]
