@@ -25,6 +25,7 @@ from web.live_stream import LiveHub
 from web.routes import assets, features, incidents, kpis, live, simulate, tiles
 from web.snapshots import SnapshotCache
 from web.tile_cache import TileCache
+from web.tiles import tile_pool
 from web.versions import DataVersions
 
 
@@ -35,16 +36,19 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = open_twin(settings)
         app.state.engine = engine
+        url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         versions = DataVersions()
         app.state.snapshots = SnapshotCache(engine, versions)
-        app.state.tile_cache = TileCache(versions)
+        tiles_pool = tile_pool(url)
+        await tiles_pool.open()
+        app.state.tile_cache = TileCache(versions, tiles_pool)
         app.state.extents = Extents(versions)
-        app.state.live_hub = LiveHub(
-            engine.url.set(drivername="postgresql").render_as_string(hide_password=False))
+        app.state.live_hub = LiveHub(url)
         try:
             yield
         finally:
             await app.state.live_hub.close()
+            await tiles_pool.close()
             engine.dispose()
 
     app = FastAPI(title="Urban Twin", version="0.1.0", lifespan=lifespan,

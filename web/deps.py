@@ -41,7 +41,7 @@ def get_snapshots(request: Request) -> SnapshotCache:
 SnapshotsDep = Annotated[SnapshotCache, Depends(get_snapshots)]
 
 
-def get_tile_cache(request: Request) -> TileCache:
+async def get_tile_cache(request: Request) -> TileCache:  # async: no thread for tile requests
     return request.app.state.tile_cache  # type: ignore[no-any-return]
 
 

@@ -57,22 +57,22 @@ TILE = "/collections/{collection_id}/tiles/{tms}/{z}/{x}/{y}"
 @router.get(TILE, summary="A vector tile (MVT) in XYZ numbering: zoom, column, row",
             response_class=Response,
             responses={200: {"content": {ogc.MVT: {}}}, 304: {"description": "Not modified"}})
-def tile(
-    collection_id: str, tms: str, z: int, x: int, y: int, conn: ConnectionDep,
-    cache: TileCacheDep, accept_encoding: Annotated[str, Header()] = "",
+async def tile(
+    collection_id: str, tms: str, z: int, x: int, y: int, cache: TileCacheDep,
+    accept_encoding: Annotated[str, Header()] = "",
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     collection = get_collection(collection_id)
     _check_tms(tms)
     wanted = tiles.check_tile(z, x, y)
-    etag = cache.etag(conn, collection, wanted)
+    etag = await cache.etag(collection, wanted)
     gzip = "gzip" in accept_encoding
     if gzip:
         etag = etag[:-1] + '-gz"'  # another encoding, another strong validator
     headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
     if if_none_match is not None and etag in if_none_match:
         return Response(status_code=304, headers=headers)
-    made = cache.tile(conn, collection, wanted, etag)
+    made = await cache.tile(collection, wanted, etag)
     if gzip and made.data:
         return Response(made.gzipped, media_type=ogc.MVT,
                         headers={**headers, "Content-Encoding": "gzip"})
