@@ -45,7 +45,7 @@ def test_lamps_switch_on_at_dusk_with_a_few_failing():
     assert {s for s in states.values()} == {"on", "failed"}
 
 
-def test_the_feed_posts_to_the_http_ingest(demo_twin, demo_database_url):
+def test_the_feed_posts_to_the_http_ingest(demo_twin, demo_database_url):  # noqa: F811
     app = FastAPI()
     app.state.engine = demo_twin
     app.include_router(router, prefix="/api/live")

@@ -83,7 +83,7 @@ def readings(asset_ids: list[str], start: datetime, per_message: int, messages: 
     return out
 
 
-def test_messages_published_while_stopped_arrive_after_start(demo_twin, mqtt_broker):
+def test_messages_published_while_stopped_arrive_after_start(demo_twin, mqtt_broker):  # noqa: F811
     client_id = f"ingester-{uuid.uuid4().hex[:8]}"
     with ingesting(demo_twin, mqtt_broker, client_id):
         pass  # the broker now keeps a session for this ingester
@@ -96,7 +96,7 @@ def test_messages_published_while_stopped_arrive_after_start(demo_twin, mqtt_bro
     assert count(demo_twin, "live_dead_letters") == 0
 
 
-def test_each_kind_of_bad_message_is_dead_lettered_and_the_rest_stored(demo_twin, mqtt_broker):
+def test_each_kind_of_bad_message_is_dead_lettered_and_the_rest_stored(demo_twin, mqtt_broker):  # noqa: F811
     sensor, camera = sensor_ids(demo_twin, 1)[0], "CAM-000001"
     now = datetime.now(UTC)
     t = now.isoformat()

@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
 from jsonschema.validators import validator_for
 
 from ingest.live.messages import Origin, parse_message, schema

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from ingest.demo import load_demo_city
-from tests.live_fixtures import mqtt_broker  # noqa: F401
 from ingest.live.mqtt import connect_client
+from tests.live_fixtures import mqtt_broker  # noqa: F401
 from tests.test_live_ingest import count, ingesting, sensor_ids, wait_for
 from twin.cluster import EmbeddedCluster
 from twin.database import create_engine, prepare
@@ -34,7 +34,7 @@ def own_cluster():
 
 
 @pytest.mark.slow
-def test_a_database_restart_during_ingest_loses_nothing(own_cluster, mqtt_broker):
+def test_a_database_restart_during_ingest_loses_nothing(own_cluster, mqtt_broker):  # noqa: F811
     engine = create_engine(own_cluster.url())
     prepare(engine)
     load_demo_city(engine, scale=0.01, seed=7)

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import psycopg
 import pytest
-import httpx
 import uvicorn
 from fastapi import FastAPI
 
@@ -73,7 +73,7 @@ def serving(app: FastAPI) -> Iterator[str]:
         thread.join(10)
 
 
-def test_http_ingest_stores_and_dead_letters(demo_twin):
+def test_http_ingest_stores_and_dead_letters(demo_twin):  # noqa: F811
     app = FastAPI()
     app.state.engine = demo_twin
     app.include_router(router, prefix="/api/live")
@@ -96,7 +96,7 @@ def test_http_ingest_stores_and_dead_letters(demo_twin):
         assert channel == ["http"]
 
 
-def test_current_state_time_travel_and_device_states(demo_twin):
+def test_current_state_time_travel_and_device_states(demo_twin):  # noqa: F811
     writer = BatchWriter(demo_twin)
     valve, switch = ids(demo_twin, "water_valves", 1)[0], ids(demo_twin, "power_switches", 1)[0]
     lamps, sensors = ids(demo_twin, "luminaires", 3), ids(demo_twin, "sensors", 2)
@@ -145,7 +145,7 @@ def test_current_state_time_travel_and_device_states(demo_twin):
         assert list(newest.value) == [310.0]
 
 
-def test_redelivered_messages_are_kept_once(demo_twin):
+def test_redelivered_messages_are_kept_once(demo_twin):  # noqa: F811
     writer = BatchWriter(demo_twin)
     sensor = ids(demo_twin, "sensors", 1)[0]
     message = {"observations": [obs(sensor, "pressure", 300.0 + i, T0 + timedelta(seconds=i))
@@ -156,7 +156,7 @@ def test_redelivered_messages_are_kept_once(demo_twin):
         assert live_kpis(conn)["observations"] == 5
 
 
-def test_rules_raise_incidents_once_and_people_resolve_them(demo_twin):
+def test_rules_raise_incidents_once_and_people_resolve_them(demo_twin):  # noqa: F811
     writer = BatchWriter(demo_twin)
     lamp, camera = ids(demo_twin, "luminaires", 1)[0], ids(demo_twin, "cameras", 1)[0]
     sensor = ids(demo_twin, "sensors", 1)[0]
@@ -193,7 +193,7 @@ def test_rules_raise_incidents_once_and_people_resolve_them(demo_twin):
         assert live_kpis(conn)["open_incidents"] == 4
 
 
-def test_changes_are_notified_after_commit(demo_twin):
+def test_changes_are_notified_after_commit(demo_twin):  # noqa: F811
     writer = BatchWriter(demo_twin)
     lamp = ids(demo_twin, "luminaires", 1)[0]
     url = demo_twin.url.set(drivername="postgresql").render_as_string(hide_password=False)
@@ -212,14 +212,14 @@ def test_changes_are_notified_after_commit(demo_twin):
     assert kinds.count(("state", lamp)) == 1  # the same state again is no change
 
 
-def test_twin_stats_reports_the_live_state(demo_database_url, demo_twin):
+def test_twin_stats_reports_the_live_state(demo_database_url, demo_twin):  # noqa: F811
     send(BatchWriter(demo_twin), "twin/observations", {"observations": [
         obs("SEN-000001", "pressure", 300.0, T0), obs("SEN-000001", "pressure", -1.0, T0)]})
     figures = json.loads(run_twin("stats", "--json", env={"TWIN_DATABASE_URL": demo_database_url}).stdout)
     assert figures["live"] == {"observations": 1, "dead_letters": 1, "open_incidents": 0}
 
 
-def test_odd_asset_ids_and_values_survive_the_copy(demo_twin):
+def test_odd_asset_ids_and_values_survive_the_copy(demo_twin):  # noqa: F811
     odd = "SEN-odd\tid\\with\nbreaks"
     with demo_twin.begin() as conn:
         conn.exec_driver_sql(

@@ -160,11 +160,12 @@ def incidents_raise(
                                          "down (outage simulation)")] = False,
 ) -> None:
     """Raise an incident by hand."""
-    from twin.live import raise_incident
+    from twin.live import raise_incident, takes_down
 
     with _engine().begin() as conn:
+        details = {"takes_down": takes_down(conn, assets[0])} if failed else None
         incident = raise_incident(conn, kind, assets, raised_by="hand", title=title,
-                                  failed_asset=assets[0] if failed else None)
+                                  details=details)
     assert incident is not None  # by hand: no rule key, never a duplicate
     console.print(f"incident {incident.id} raised: {incident.title}")
 

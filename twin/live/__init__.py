@@ -13,6 +13,7 @@ from twin.live.incidents import (
     list_incidents,
     raise_incident,
     resolve_incident,
+    takes_down,
 )
 from twin.live.rules import RuleSettings, check_rules, is_night
 from twin.live.state import (
@@ -28,5 +29,5 @@ __all__ = [
     "DeviceStates", "Incident", "RuleSettings", "acknowledge_incident", "add_note",
     "asset_history", "check_rules", "current_device_states", "get_incident", "incidents",
     "is_night", "list_incidents", "live_current", "live_dead_letters", "live_history",
-    "live_kpis", "raise_incident", "resolve_incident", "state_at",
+    "live_kpis", "raise_incident", "resolve_incident", "state_at", "takes_down",
 ]

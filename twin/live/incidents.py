@@ -58,10 +58,11 @@ def _incident(row: sa.Row[Any]) -> Incident:
 def raise_incident(conn: Connection, kind: str, asset_ids: Sequence[str], *,
                    raised_by: str = "hand", title: str | None = None,
                    details: dict[str, Any] | None = None,
-                   position: tuple[float, float] | None = None, rule_key: str | None = None,
-                   failed_asset: str | None = None) -> Incident | None:
+                   position: tuple[float, float] | None = None, rule_key: str | None = None
+                   ) -> Incident | None:
     """Open an incident on ``asset_ids``; None when one with the same ``rule_key`` is still open
-    (a rule or camera reporting what is already known). ``failed_asset`` adds what it takes down."""
+    (a rule or camera reporting what is already known). For a failed asset, put
+    ``{"takes_down": takes_down(conn, asset)}`` in ``details``."""
     if raised_by not in RAISED_BY:
         raise InvalidInput(f"raised_by must be one of {', '.join(RAISED_BY)}, not '{raised_by}'")
     if not kind or not asset_ids:
@@ -69,11 +70,8 @@ def raise_incident(conn: Connection, kind: str, asset_ids: Sequence[str], *,
     missing = unknown_assets(conn, set(asset_ids))
     if missing:
         raise InvalidInput(f"no asset {', '.join(sorted(missing))} in the twin")
-    details = dict(details or {})
-    if failed_asset is not None:
-        details["takes_down"] = takes_down(conn, failed_asset)
     values: dict[str, Any] = {
-        "kind": kind, "raised_by": raised_by, "asset_ids": list(asset_ids), "details": details,
+        "kind": kind, "raised_by": raised_by, "asset_ids": list(asset_ids), "details": details or {},
         "title": title or f"{kind.replace('_', ' ')} at {', '.join(asset_ids)}",
         "rule_key": rule_key,
     }

@@ -16,7 +16,7 @@ from astral.sun import elevation
 from sqlalchemy import Connection
 
 from twin.city import BAC_GIANG
-from twin.live.incidents import Incident, raise_incident
+from twin.live.incidents import Incident, raise_incident, takes_down
 from twin.live.state import NO_VOLTAGE_V, utc
 
 CIVIL_TWILIGHT_DEG = -6.0
@@ -86,8 +86,8 @@ def check_rules(conn: Connection, now: datetime, settings: RuleSettings = RuleSe
         if not _open(conn, key):
             found.append(raise_incident(
                 conn, "no_voltage", sorted({failed, asset_id}), raised_by="rule", rule_key=key,
-                title=f"{failed} reports no voltage", details={"voltage_v": value},
-                failed_asset=failed))
+                title=f"{failed} reports no voltage",
+                details={"voltage_v": value, "takes_down": takes_down(conn, failed)}))
     return [incident for incident in found if incident is not None]
 
 
