@@ -4,7 +4,8 @@
 
 Uses the twin that TWIN_HOME / TWIN_DATABASE_URL names and builds the demo city there if it
 holds no luminaires. Prints, one line each: the whole city's calculation (every lit road, every
-luminaire, with and without trees; wall and CPU time), the end-to-end run_lighting, a one-lamp
+luminaire; with and without trees and footways; wall and CPU time), the end-to-end
+run_lighting, a one-lamp
 what-if on one street, and the largest deviation from the brute-force reference (every
 luminaire to every grid point, no reach cut-off) on a sample of streets. Asserts nothing.
 """
@@ -54,9 +55,13 @@ def main() -> None:
     roads = roads[roads["lit"].fillna(False).astype(bool)]
     print(f"read: {len(roads):,} lit roads, {len(lamps):,} luminaires, {len(trees):,} trees "
           f"in {wall:.2f} s")
-    for label, tree_frame in (("with trees", trees), ("without trees", None)):
-        def whole(t: pd.DataFrame | None = tree_frame) -> Study:
-            return study_lighting(lamps, roads, t)
+    carriageways = roads.drop(columns="footway_width_m")
+    for label, tree_frame, surfaces in (
+            ("carriageways and footways, with trees", trees, roads),
+            ("carriageways and footways, without trees", None, roads),
+            ("carriageways only, with trees", trees, carriageways)):
+        def whole(t: pd.DataFrame | None = tree_frame, r: pd.DataFrame = surfaces) -> Study:
+            return study_lighting(lamps, r, t)
 
         wall, cpu, study = timed(whole, args.repeat)
         print(f"whole city {label}: {wall:.2f} s wall, {cpu:.2f} s CPU "
