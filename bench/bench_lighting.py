@@ -5,9 +5,9 @@
 Uses the twin that TWIN_HOME / TWIN_DATABASE_URL names and builds the demo city there if it
 holds no luminaires. Prints, one line each: the whole city's calculation (every lit road, every
 luminaire; with and without trees and footways; wall and CPU time), the end-to-end
-run_lighting, a one-lamp
-what-if on one street, and the largest deviation from the brute-force reference (every
-luminaire to every grid point, no reach cut-off) on a sample of streets. Asserts nothing.
+run_lighting, a one-lamp what-if on one street, and the largest deviation from the brute-force
+reference (every luminaire to every grid point, no reach cut-off) on a sample of streets.
+Asserts nothing.
 """
 
 from __future__ import annotations
