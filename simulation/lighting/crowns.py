@@ -85,7 +85,8 @@ def shade(crowns: Crowns, lamp: np.ndarray, lx: np.ndarray, ly: np.ndarray, lh: 
     n = len(lamp)
     if n == 0 or len(crowns) == 0:
         return Shade(np.ones(n), *(np.empty(0, int),) * 2, np.empty(0))
-    dx, dy = px - lx[lamp], py - ly[lamp]
+    dx = (px - lx[lamp]).astype(np.float32)  # float32 after the float64 differences
+    dy = (py - ly[lamp]).astype(np.float32)
     distance = np.hypot(dx, dy)
     longest = np.zeros(len(lx))
     np.maximum.at(longest, lamp, distance)
