@@ -44,18 +44,19 @@ Rows = dict[str, dict[str, Any]]
 
 
 def refuse_dangling(net: Any) -> None:
-    """InvalidInput for an element joined to a bus the network lacks, to itself, or a switch on
-    an element it is not at."""
+    """InvalidInput for an element joined to a bus the network lacks, a line or transformer
+    joining a bus to itself, or a switch on an element it is not at."""
     buses = set(net.bus.index)
-    for table, ends in ENDS.items():
+    for table, ends in {**ENDS, "ext_grid": ("bus",), "load": ("bus",)}.items():
         for column in ends:
             bad = ~net[table][column].isin(buses)
             if bad.any():
                 raise InvalidInput(f"names bus {net[table][column][bad].iloc[0]}, which the "
                                    "network does not have", where=f"{table} {bad.idxmax()}",
                                    column=column)
-        looped = net[table][ends[0]] == net[table][ends[1]]
-        if table != "trafo3w" and looped.any():
+    for table in ("line", "trafo"):
+        looped = net[table][ENDS[table][0]] == net[table][ENDS[table][1]]
+        if looped.any():
             raise InvalidInput("joins a bus to itself", where=f"{table} {looped.idxmax()}")
     for index, bus, element, et in switch_rows(net):
         joined = {bus, element} <= buses if et == "b" else bus in _element_buses(net, et, element)

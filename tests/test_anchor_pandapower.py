@@ -120,10 +120,22 @@ def test_network_without_geodata_is_drawn_around_the_city_centre(engine):
     assert nodes.distance(Point(x, y)).max() < 500
 
 
-def test_bad_network_is_refused_and_nothing_written(engine):
+BROKEN = {
+    "line 0: column 'to_bus': names bus 999": ("line", 0, "to_bus", 999),
+    "load 0: column 'bus': names bus 999": ("load", 0, "bus", 999),
+    "trafo 0: joins a bus to itself": ("trafo", 0, "lv_bus", 2),
+    "switch 2: is on bus 3 and l element 1, which the network does not join": (
+        "switch", 2, "bus", 3),
+}
+"""What breaks example_simple (table, index, column, value) → the error it must give."""
+
+
+@pytest.mark.parametrize("message", BROKEN)
+def test_bad_network_is_refused_and_nothing_written(engine, message):
     net = pandapower_network("example_simple")
-    net.line.loc[net.line.index[0], "to_bus"] = 999
-    with pytest.raises(InvalidInput, match=r"line 0: column 'to_bus': names bus 999"):
+    table, index, column, value = BROKEN[message]
+    net[table].loc[index, column] = value
+    with pytest.raises(InvalidInput, match=f"^broken: {message}"):
         import_pandapower(engine, net, name="broken")
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(LAYERS["power_lines"].table)
