@@ -90,7 +90,7 @@ def split_at_valves(network: Network, ids: EpanetIds, valve_layer: pd.DataFrame,
     ``valve/<index>``. ``pipes`` (EPSG:4326, ``diameter_mm``) draws the valves on pipes; other
     links are drawn straight between their nodes. InvalidInput for an unknown link or node, a
     node that is not an end of its link, or a valve given twice."""
-    refuse_bad_layer(valve_layer, ids, network)
+    _refuse_bad_layer(valve_layer, ids, network)
     edges, points = network.edges, network.nodes.geometry
     valves, nodes, valve_edges, moved = {}, {}, {}, []
     for index, link, node in zip(valve_layer.index, valve_layer["link"], valve_layer["node"],
@@ -116,7 +116,7 @@ def split_at_valves(network: Network, ids: EpanetIds, valve_layer: pd.DataFrame,
     return ValveSplit(dataset, pd.DataFrame(moved, columns=["edge", "end", "node"]))
 
 
-def refuse_bad_layer(valve_layer: pd.DataFrame, ids: EpanetIds, network: Network) -> None:
+def _refuse_bad_layer(valve_layer: pd.DataFrame, ids: EpanetIds, network: Network) -> None:
     """InvalidInput naming the first valve whose link or node the model lacks, whose node is not
     an end of its link, or that repeats another."""
     missing = {"link", "node"} - set(valve_layer.columns)
