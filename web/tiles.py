@@ -6,7 +6,8 @@ WebMercatorQuad tile matrix set (XYZ numbering, y down from the north), 4096 uni
 buffer. Identifiers come from the collection registry (quoted); everything else is bound.
 
 Tiles are made on their own pool of asynchronous connections (``tile_pool``), so a request
-never waits for a thread: autocommit (a read needs no transaction round trips) and JIT off.
+never waits for a thread: autocommit (a read needs no transaction round trips), no JIT and no
+parallel workers (``_configure``).
 """
 
 from __future__ import annotations
@@ -52,9 +53,10 @@ def tile_sql(collection: Collection) -> str:
     ``layer`` (the source-layer's name), in psycopg's ``%(name)s`` style.
 
     The rows are found with the GiST index on EPSG:4326 geometry (the tile plus its buffer,
-    reprojected), then clipped and quantised by ``ST_AsMVTGeom`` in EPSG:3857. ``OFFSET 0``
-    keeps the planner from pushing ``geom IS NOT NULL`` into the scan, which would run
-    ``ST_AsMVTGeom`` twice per row (once to filter, once to keep).
+    reprojected), then clipped and quantised by ``ST_AsMVTGeom`` in EPSG:3857. Rows it leaves
+    without geometry (smaller than a unit of the tile, or only in the buffer's corner) are
+    skipped by ``ST_AsMVT`` itself: a ``geom IS NOT NULL`` filter would be pushed into the scan
+    and run ``ST_AsMVTGeom`` twice per row.
     """
     attributes = ", ".join(
         f"t.{quote(c.name)}" + ("::text" if c.kind in (date, datetime) else "")
@@ -66,8 +68,7 @@ def tile_sql(collection: Collection) -> str:
         f"SELECT ST_AsMVT(m, %(layer)s, {EXTENT}, 'geom') FROM ("
         f"SELECT ST_AsMVTGeom(ST_Transform(t.geom, 3857), {envelope}), {EXTENT}, {BUFFER}, "
         f"true) AS geom, t.id, {attributes} FROM {collection.relation} "
-        f"WHERE t.geom && ST_Transform({envelope}, margin => {BUFFER / EXTENT}), 4326) "
-        "OFFSET 0) m WHERE m.geom IS NOT NULL"
+        f"WHERE t.geom && ST_Transform({envelope}, margin => {BUFFER / EXTENT}), 4326)) m"
     )
 
 
@@ -87,8 +88,10 @@ def compress(data: bytes) -> bytes:
 
 async def _configure(conn: AsyncConnection) -> None:
     # PostgreSQL's JIT compiles a large tile's plan (ST_AsMVTGeom is costed high) for 100-300 ms,
-    # more than making the tile takes.
+    # more than making the tile takes. Parallel workers for one tile take cores from the other
+    # tiles being made at the same time (a map asks for a dozen at once), and cost their start.
     await conn.execute("SET jit = off")
+    await conn.execute("SET max_parallel_workers_per_gather = 0")
 
 
 def tile_pool(url: str, size: int = POOL_SIZE) -> AsyncConnectionPool:
