@@ -54,6 +54,9 @@ UNMODELLED = ("sgen", "gen", "storage", "shunt", "ward", "xward", "motor",
               "asymmetric_load", "asymmetric_sgen", "impedance", "dcline", "tcsc", "svc", "ssc",
               "vsc", "line_dc", "bus_dc")
 """pandapower element tables the twin does not model (counted in a note)."""
+BRANCHES = ("impedance", "dcline", "tcsc", "vsc", "line_dc")
+"""Those of them that join buses: without them the twin may see buses cut off that pandapower
+sees supplied (a note warns)."""
 
 
 @dataclass(frozen=True)
@@ -131,5 +134,8 @@ def _unmodelled(net: Any) -> list[str]:
             if table in net and len(net[table])]
     if not held:
         return []
+    joining = [table for table in BRANCHES if table in net and len(net[table])]
     return [f"the network's {', '.join(held)} are not part of the twin's power network; "
-            "its buses, lines, transformers, switches, external grids and loads are"]
+            "its buses, lines, transformers, switches, external grids and loads are"] + (
+        [f"without its {', '.join(joining)}, buses they join may be cut off in the twin"]
+        if joining else [])
