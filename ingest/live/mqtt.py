@@ -92,7 +92,7 @@ class MqttIngester:
         self.max_delay_s = max_delay_s
         self.on_batch = on_batch
         self.stop = threading.Event()
-        self.writer = BatchWriter(engine, stop=self.stop)
+        self.writer = BatchWriter(engine, stop=self.stop, keep_connection=True)
         self.ready = threading.Event()
         """Set once subscribed: from then on every message on twin/# reaches the twin."""
         self._inbox: queue.Queue[mqtt.MQTTMessage] = queue.Queue()
@@ -124,6 +124,7 @@ class MqttIngester:
         finally:
             self.stop.set()
             committer.join()
+            self.writer.close()
             client.loop_stop()
             client.disconnect()
         if self._failure is not None:
