@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 
 import mapbox_vector_tile
 import morecantile
 import pytest
 import sqlalchemy as sa
+from psycopg import AsyncConnection
 
 from tests.web_fixtures import client_for, web_client  # noqa: F401
 from twin.database import create_engine
 from twin.read import read_layer
+from web.versions import DataVersions
 
 TMS = morecantile.tms.get("WebMercatorQuad")
 
@@ -97,6 +100,20 @@ def test_a_tile_is_fresh_after_the_data_change(demo_database_url):
         lamps = {f["properties"]["id"]: f["properties"]
                  for f in decode(after.content)["luminaires"]["features"]}
         assert lamps[lamp.name]["lamp_type"] == "HPS"
+
+
+def test_synchronous_and_asynchronous_versions_agree(demo_engine):
+    """Tiles (asynchronous psycopg) and extents and the snapshot (SQLAlchemy) share one record of
+    versions: both must fingerprint alike, or a tile's ETag would follow whichever asked last."""
+    url = demo_engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    tables = ("network_edges", "network_nodes")
+
+    async def asynchronous() -> str:
+        async with await AsyncConnection.connect(url, autocommit=True) as conn:
+            return await DataVersions().version_async(conn, tables)
+
+    with demo_engine.connect() as conn:
+        assert DataVersions().version(conn, tables) == asyncio.run(asynchronous())
 
 
 def test_tilesets_tilejson_and_tile_matrix_set(web_client, demo_engine):
