@@ -2,7 +2,13 @@
 pass that yields every articulation point and bridge with the weight it cuts off.
 
 Nodes are ``0..n-1``; edges are parallel arrays ``u``, ``v``. Everything here is numpy/scipy over
-those arrays, O(n + m) per query, except the depth-first search (a tight Python loop over lists).
+those arrays, O(n + m) per query (O(n log depth) for the sums and minima along a forest), except
+the depth-first search (a tight Python loop over lists).
+
+Networks have parallel edges (two pipes or cables between the same nodes), so a graph matrix may
+hold the same entry twice. scipy's strongly connected components never return on such a matrix
+(scipy 1.17: a 2 × 2 matrix with indices [1, 1, 0, 0] is enough); the graphs here are symmetric,
+so components are always taken weakly, and searches (breadth-first) are safe with duplicates.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ def rooted(n: int, u: np.ndarray, v: np.ndarray, sources: np.ndarray) -> csr_mat
     node n joined to every source: one search from n covers all sources at once."""
     uu = np.concatenate([u, np.full(len(sources), n)])
     vv = np.concatenate([v, sources])
-    return coo_matrix((np.ones(len(uu), dtype=np.int8), (uu, vv)), shape=(n + 1, n + 1)).tocsr()
+    return coo_matrix((np.ones(len(uu)), (uu, vv)), shape=(n + 1, n + 1)).tocsr()
 
 
 def reached_from(n: int, u: np.ndarray, v: np.ndarray, sources: np.ndarray) -> np.ndarray:
@@ -176,6 +182,53 @@ class Adjacency:
         return reached
 
     def components(self, live: np.ndarray) -> np.ndarray:
-        """Component label of each node over the ``live`` edges."""
-        labels = connected_components(self.graph(live), directed=True, connection="strong")[1]
+        """Component label of each node over the ``live`` edges (weak components of the
+        symmetric graph: see the module's note on parallel edges)."""
+        labels = connected_components(self.graph(live), directed=True, connection="weak")[1]
         return labels[: self.n]
+
+    def forest(self, live: np.ndarray, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Breadth-first forest of the ``live`` edges from ``sources``: each node's parent (-1
+        at the sources and where unreached) and the edge to it (-1 likewise). Parallel edges:
+        the first live one."""
+        parent = np.full(self.n, -1)
+        parent_edge = np.full(self.n, -1)
+        if len(sources) == 0:
+            return parent, parent_edge
+        order, pred = breadth_first_order(self.graph(live, sources), self.n, directed=True,
+                                          return_predecessors=True)
+        below = order[order < self.n]
+        parent[below] = np.where(pred[below] == self.n, -1, pred[below])
+        tree = np.flatnonzero(live[self.edge] & (self.cols == parent[self.rows]))
+        first = tree[np.concatenate([[True], self.rows[tree[1:]] != self.rows[tree[:-1]]])] \
+            if len(tree) else tree
+        parent_edge[self.rows[first]] = self.edge[first]
+        return parent, parent_edge
+
+
+def subtree_totals(parent: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Each node's ``weight`` plus that of all its descendants in the forest ``parent`` (-1 at
+    roots). Pointer doubling: after step j every node has sent its sum of 2^j generations to
+    its 2^j-th ancestor, so log2(depth) vectorised steps."""
+    total = weight.astype(float)
+    jump = parent.copy()
+    while (has := jump >= 0).any():
+        total = total + np.bincount(jump[has], weights=total[has], minlength=len(parent))
+        jump = np.where(has, jump[np.maximum(jump, 0)], -1)
+    return total
+
+
+def path_minimum(parent: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The least ``value`` on the way from each node to its root in the forest ``parent`` (the
+    node and the root included) and the node where it is (the nearest on ties); pointer
+    doubling, log2(depth) vectorised steps."""
+    least = value.astype(float)
+    where = np.arange(len(parent))
+    jump = parent.copy()
+    while (has := np.flatnonzero(jump >= 0)).size:
+        up = jump[has]
+        lower = least[up] < least[has]
+        least[has[lower]] = least[up[lower]]
+        where[has[lower]] = where[up[lower]]
+        jump[has] = jump[up]
+    return least, where

@@ -7,7 +7,7 @@ demand) and per edge (capacity, length) are float arrays.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -21,8 +21,20 @@ OPEN_CONDUCTS = frozenset({"valve", "pipe", "pump"})
 """Edge kinds that carry service when open (water); the others (switches) when closed."""
 BARRIERS = {"water": ("valve",), "power": ("switch", "transformer"), "drainage": (),
             "telecom": (), "road": ()}
-"""Edge kinds that bound isolation segments in each network: valves close; switches, and a
-transformer's own fuse switch, open."""
+"""Edge kinds that bound isolation segments in each network: isolation valves close; switches,
+and a transformer's own fuse switch, open."""
+ISOLATION_VALVE_TYPES = frozenset({"gate", "butterfly", "ball", "sluice", "plug", "globe",
+                                   "knife", "isolation", "stop"})
+"""``water_valves.valve_type`` values (any case) of the valves crews shut to isolate a segment;
+a valve of no recorded type counts as one. Control valves (EPANET's PRV, PSV, PBV, FCV, TCV,
+GPV), check valves and the like conduct or not by their state but bound no segment (as in
+WNTR, where only the valve layer bounds segments) and are not operated to isolate or restore."""
+
+
+def isolating_valve(valve_type: object) -> bool:
+    """Whether a valve of this type (text; None or NaN: not recorded) bounds isolation
+    segments (``ISOLATION_VALVE_TYPES``)."""
+    return not isinstance(valve_type, str) or valve_type.strip().lower() in ISOLATION_VALVE_TYPES
 
 
 @dataclass(frozen=True)
@@ -48,7 +60,8 @@ class NetworkState:
 class CompiledNetwork:
     """A network as arrays. ``u``/``v``: edge end node numbers; ``node_weight`` columns are
     named by ``weight_names`` (customers, demand_kw, ...); ``edge_capacity_kva`` is NaN where the
-    model holds no capacity; ``source_capacity_kva`` likewise per node."""
+    model holds no capacity; ``source_capacity_kva`` likewise per node; ``is_barrier``: the
+    edges that bound isolation segments (``BARRIERS``, isolation valves only)."""
 
     name: str
     node_ids: np.ndarray
@@ -66,6 +79,7 @@ class CompiledNetwork:
     demand_kw: np.ndarray
     edge_capacity_kva: np.ndarray
     source_capacity_kva: np.ndarray
+    is_barrier: np.ndarray
     node_index: dict[str, int] = field(repr=False)
     edge_index: dict[str, int] = field(repr=False)
     asset_nodes: dict[str, list[int]] = field(repr=False)
@@ -77,14 +91,15 @@ class CompiledNetwork:
         return np.isin(self.edge_kind, list(OPEN_CONDUCTS))
 
     @cached_property
-    def barrier_kind(self) -> np.ndarray:
-        """Edges whose kind bounds isolation segments (``BARRIERS``)."""
-        return np.isin(self.edge_kind, list(BARRIERS[self.name]))
+    def is_tie(self) -> np.ndarray:
+        """Edges that may be closed to restore service: switches and isolation valves."""
+        return self.is_barrier & np.isin(self.edge_kind, ["switch", "valve"])
 
     @cached_property
-    def tie_kind(self) -> np.ndarray:
-        """Edges that may be closed to restore service: switches and valves."""
-        return np.isin(self.edge_kind, ["switch", "valve"])
+    def has_capacities(self) -> bool:
+        """Whether the model holds any capacity (else restoration goes by connectivity)."""
+        return bool((~np.isnan(self.edge_capacity_kva)).any()
+                    or (~np.isnan(self.source_capacity_kva)).any())
 
     @cached_property
     def adjacency(self) -> Adjacency:
@@ -148,9 +163,12 @@ class CompiledNetwork:
 
 
 def compile_network(network: Network, customers: pd.Series, demand_kw: pd.Series,
-                    capacity_kva: pd.Series) -> CompiledNetwork:
+                    capacity_kva: pd.Series, not_isolating: Collection[str] = frozenset()
+                    ) -> CompiledNetwork:
     """Arrays for ``network``; ``customers``/``demand_kw`` are per asset id (nodes carrying
-    those assets get them), ``capacity_kva`` per asset id of an edge or a source node."""
+    those assets get them), ``capacity_kva`` per asset id of an edge or a source node;
+    ``not_isolating``: asset ids of devices of a barrier kind that bound no segment (control
+    valves)."""
     nodes, edges = network.nodes, network.edges
     node_ids = nodes.index.to_numpy(dtype=object)
     node_index = {node: i for i, node in enumerate(node_ids.tolist())}
@@ -162,10 +180,13 @@ def compile_network(network: Network, customers: pd.Series, demand_kw: pd.Series
     by_node_asset = pd.Series(node_asset)
     by_edge_asset = pd.Series(edge_asset)
     is_source = nodes["is_source"].to_numpy(dtype=bool)
+    edge_kind = edges["kind"].to_numpy(dtype=object)
+    is_barrier = np.isin(edge_kind, list(BARRIERS[network.name])) & ~by_edge_asset.isin(
+        list(not_isolating)).to_numpy(dtype=bool)
     return CompiledNetwork(
         name=network.name, node_ids=node_ids, node_asset=node_asset,
         node_kind=nodes["kind"].to_numpy(dtype=object), is_source=is_source,
-        edge_ids=edge_ids, edge_asset=edge_asset, edge_kind=edges["kind"].to_numpy(dtype=object),
+        edge_ids=edge_ids, edge_asset=edge_asset, edge_kind=edge_kind,
         u=u, v=v, normally_connected=edges["normally_connected"].to_numpy(dtype=bool),
         length_m=edges["length_m"].fillna(0.0).to_numpy(dtype=float),
         customers=by_node_asset.map(customers).fillna(0).to_numpy(dtype=float),
@@ -173,7 +194,7 @@ def compile_network(network: Network, customers: pd.Series, demand_kw: pd.Series
         edge_capacity_kva=by_edge_asset.map(capacity_kva).to_numpy(dtype=float),
         source_capacity_kva=np.where(is_source, by_node_asset.map(capacity_kva), np.nan
                                      ).astype(float),
-        node_index=node_index, edge_index={e: i for i, e in enumerate(edge_ids.tolist())},
+        is_barrier=is_barrier, node_index=node_index, edge_index={e: i for i, e in enumerate(edge_ids.tolist())},
         asset_nodes=_positions(node_asset), asset_edges=_positions(edge_asset),
     )
 

@@ -187,6 +187,29 @@ def simulate_outage(snapshot: Snapshot, asset_ids: Sequence[str], *,
     return OutageResult.build(snapshot, cascade, [e.asset_id for e in elements], restoration)
 
 
+def dead_nodes(snapshot: Snapshot, asset_ids: Sequence[str], *,
+               changes: ScenarioChanges | None = None) -> dict[str, frozenset[str]]:
+    """Network → topology ids of the nodes without supply once ``asset_ids`` fail, as
+    ``OutageResult.dead_nodes`` but without isolating breaks, cascading or planning: the
+    topological answer alone, as pandapower's ``unsupplied_buses`` (nodes without supply before
+    the failure included). One search per network the assets belong to."""
+    if not asset_ids:
+        raise InvalidInput("name at least one asset to fail")
+    elements = snapshot.resolve(asset_ids)
+    start = snapshot.start.changed(changes)
+    dead = {}
+    for name, net in snapshot.networks.items():
+        base = snapshot.base(name, start)
+        nodes = [x for e in elements for x in e.nodes.get(name, [])]
+        edges = [x for e in elements for x in e.edges.get(name, [])]
+        if not nodes and not edges:
+            dead[name] = base.dead
+            continue
+        supplied = net.supplied(base.state.with_failures(nodes, edges))
+        dead[name] = frozenset(net.node_ids[~supplied].tolist())
+    return dead
+
+
 def _apply(cascade: _Cascade, event: _Event) -> set[str]:
     """Fail the event's asset (unless it already failed earlier); the networks touched."""
     if event.element is not None and (event.element.nodes or event.element.edges):

@@ -1,5 +1,6 @@
 """Isolation segments: the parts of a network that its operable devices bound, as WNTR's valve
-segments (water: what valves enclose; power: what switches and transformer fuse switches enclose).
+segments (water: what isolation valves enclose, control valves being plain links as in WNTR;
+power: what switches and transformer fuse switches enclose).
 
 A segment is a connected component of the network once every operable barrier edge is taken
 out; every node and every non-barrier edge belongs to exactly one. A barrier reported failed
@@ -57,9 +58,9 @@ class Segments:
 
 
 def segments_of(network: CompiledNetwork, state: NetworkState) -> Segments:
-    """The segments of ``network``: components without its operable barriers (those of
-    ``BARRIERS`` not failed in ``state``)."""
-    barrier = network.barrier_kind & ~state.failed_edges
+    """The segments of ``network``: components without its operable barriers (its
+    ``is_barrier`` edges not failed in ``state``)."""
+    barrier = network.is_barrier & ~state.failed_edges
     inside = ~barrier
     node_label = network.adjacency.components(inside)
     edge_label = np.where(barrier, -1, node_label[network.u])

@@ -17,7 +17,8 @@ import pandas as pd
 from sqlalchemy import Connection, Engine
 
 from layers import LAYERS, NETWORKS
-from simulation.compiled import CompiledNetwork, NetworkState, compile_network
+from simulation.compiled import (CompiledNetwork, NetworkState, compile_network,
+                                 isolating_valve)
 from simulation.segments import Segments, segments_of
 from simulation.state import ScenarioChanges, StartState, live_start_state
 from twin.errors import InvalidInput
@@ -56,6 +57,11 @@ class Base:
     @cached_property
     def segments(self) -> Segments:
         return segments_of(self.network, self.state)
+
+    @cached_property
+    def dead(self) -> frozenset[str]:
+        """Topology ids of the nodes without supply."""
+        return frozenset(self.network.node_ids[~self.supplied].tolist())
 
 
 @dataclass(frozen=True)
@@ -164,6 +170,15 @@ class Snapshot:
 
         return simulate_outage(self, asset_ids, changes=changes)
 
+    def dead_nodes(self, asset_ids: Sequence[str], *, changes: ScenarioChanges | None = None
+                   ) -> dict[str, frozenset[str]]:
+        """Network → topology ids of the nodes without supply once ``asset_ids`` fail, and
+        nothing more: no isolation, cascade or restoration (see
+        :func:`simulation.outage.dead_nodes`)."""
+        from simulation.outage import dead_nodes
+
+        return dead_nodes(self, asset_ids, changes=changes)
+
     def isolate(self, asset_id: str, *, changes: ScenarioChanges | None = None
                 ) -> IsolationResult:
         """The devices to operate to isolate ``asset_id``, what that leaves without service, and
@@ -208,11 +223,13 @@ def load_snapshot(db: Engine | Connection, live: bool = True,
     ]).astype(float)
     demand = points["demand_kw"].astype(float)
     capacity = _capacities_kva(db)
+    valve_type = read_layer(db, "water_valves", columns=["valve_type"])["valve_type"]
+    control_valves = frozenset(a for a, t in valve_type.items() if not isolating_valve(t))
     say("customers and capacities")
     networks, dependencies = {}, []
     for name in NETWORKS:
         network = read_network(db, name)
-        compiled = compile_network(network, customers, demand, capacity)
+        compiled = compile_network(network, customers, demand, capacity, control_valves)
         networks[name] = compiled
         deps = network.dependencies
         dependencies.append(pd.DataFrame({

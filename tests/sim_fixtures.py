@@ -1,4 +1,5 @@
-"""A tiny city for hand-worked simulation cases, written through ``twin.write.write_dataset``.
+"""A tiny city for hand-worked simulation cases, written through ``twin.write.write_dataset``; and
+networks compiled straight from lists (``compiled_network``, ``memory_snapshot``) for pure cases.
 
 Power (22 kV feeders, 0.4 kV LV)::
 
@@ -31,6 +32,9 @@ import pandas as pd
 from shapely.geometry import LineString, Point
 from sqlalchemy import Connection
 
+from simulation.compiled import CompiledNetwork, compile_network
+from simulation.snapshot import Snapshot
+from twin.read import Network
 from twin.write import Dataset, write_dataset
 
 CENTRE = (106.19, 21.27)
@@ -179,4 +183,35 @@ def by_minute(timeline: list[dict[str, Any]]) -> dict[str, int | float]:
     return {entry["asset_id"]: entry["minute"] for entry in timeline}
 
 
-__all__ = ["TinyCity", "by_minute", "tiny_city", "write_tiny_city"]
+
+
+def compiled_network(name: str, nodes: list[tuple[str, str, bool, str | None]],
+                     edges: list[tuple[str, str, str, str, str | None, bool]],
+                     customers: dict[str, float] | None = None,
+                     capacity_kva: dict[str, float] | None = None,
+                     not_isolating: frozenset[str] = frozenset()) -> CompiledNetwork:
+    """A network compiled straight from lists, without a database: nodes (id, kind, is_source,
+    asset_id), edges (id, from_node, to_node, kind, asset_id, normally_connected), 10 m each."""
+    node_frame = pd.DataFrame(nodes, columns=["id", "kind", "is_source", "asset_id"])
+    edge_frame = pd.DataFrame(edges, columns=["id", "from_node", "to_node", "kind", "asset_id",
+                                              "normally_connected"])
+    edge_frame["length_m"] = 10.0
+    network = Network(name, node_frame.set_index("id"), edge_frame.set_index("id"),
+                      pd.DataFrame())
+    return compile_network(network, pd.Series(customers or {}, dtype=float),
+                           pd.Series(dtype=float), pd.Series(capacity_kva or {}, dtype=float),
+                           not_isolating)
+
+
+def memory_snapshot(*networks: CompiledNetwork) -> Snapshot:
+    """A snapshot of compiled networks (an empty road network added when missing), no
+    dependencies, no live state."""
+    nets = {net.name: net for net in networks}
+    nets.setdefault("road", compiled_network("road", [], []))
+    dependencies = pd.DataFrame(columns=["consumer_id", "consumer_layer", "network", "provider",
+                                         "backup_hours"])
+    return Snapshot(nets, dependencies, pd.Series(dtype=object))
+
+
+__all__ = ["TinyCity", "by_minute", "compiled_network", "memory_snapshot", "tiny_city",
+           "write_tiny_city"]
