@@ -230,3 +230,17 @@ def test_odd_asset_ids_and_values_survive_the_copy(demo_twin):  # noqa: F811
     with demo_twin.connect() as conn:
         assert list(asset_history(conn, odd).value) == [0.1, 1e-7]
         assert state_at(conn).asset_id.tolist() == [odd]
+
+
+def test_a_district_switching_at_once_is_one_notification(demo_twin):
+    lamps = ids(demo_twin, "luminaires", 250)
+    url = demo_twin.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as listener:
+        listener.execute("LISTEN twin_live")
+        send(BatchWriter(demo_twin), "twin/observations", {"observations": [
+            obs(lamp, "state", "on", T0) for lamp in lamps]})
+        select.select([listener.fileno()], [], [], 5)
+        payloads = [json.loads(n.payload) for n in listener.notifies(timeout=1, stop_after=10)]
+    (summary,) = payloads
+    assert (summary["kind"], summary["asset_id"], summary["count"]) == ("state", None, 250)
+    assert summary["asset_ids"] == sorted(lamps)

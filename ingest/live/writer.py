@@ -33,11 +33,13 @@ from ingest.live.messages import (
 )
 from twin.live.assets import AssetIndex
 from twin.live.incidents import raise_incident
-from twin.live.notify import notify, readings_payload
+from twin.live.notify import assets_payload, notify
 from twin.live.state import LEVEL, STATE
 from twin.live.tables import live_dead_letters
 
 log = logging.getLogger(__name__)
+MAX_STATE_NOTIFICATIONS = 200
+"""More device state changes than this in one batch are announced as one summary."""
 
 _BATCH = """SELECT * FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::float8[],
     %s::text[], %s::text[]) AS b(asset_id, property, observed_at, value, value_text, unit)"""
@@ -259,12 +261,16 @@ class BatchWriter:
                 latest[(o.asset_id, o.property)] = o
         cursor.execute(_TO_CURRENT, _columns(latest.values()))
         updated = cursor.fetchall()
-        changes = [{"kind": "state", "asset_id": a, "property": p, "observed_at": t.isoformat(),
-                    "value": text if text is not None else value}
-                   for a, p, t, value, text, changed in updated if changed]
+        changed = [row for row in updated if row[5]]
+        if len(changed) <= MAX_STATE_NOTIFICATIONS:
+            changes = [{"kind": "state", "asset_id": a, "property": p, "observed_at": t.isoformat(),
+                        "value": text if text is not None else value}
+                       for a, p, t, value, text, _ in changed]
+        else:  # a whole district switching at once: one summary, not thousands of notifications
+            changes = [assets_payload("state", sorted({row[0] for row in changed}), len(changed))]
         readings = sorted({a for a, p, *_ in updated if p not in (STATE, LEVEL)})
         if readings:
-            changes.append(readings_payload(readings, len(good)))
+            changes.append(assets_payload("readings", readings, len(good)))
         notify(conn, changes)
 
     def _camera_incident(self, conn: Connection, seen: CameraIncident) -> bool:

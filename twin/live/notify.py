@@ -23,9 +23,9 @@ def notify(conn: Connection, payloads: Iterable[dict[str, Any]]) -> None:
                      {"channel": CHANNEL, "texts": texts})
 
 
-def readings_payload(asset_ids: list[str], count: int) -> dict[str, Any]:
-    """One summary per batch of numeric readings: how many, and the assets (as many as fit)."""
-    payload: dict[str, Any] = {"kind": "readings", "asset_id": None, "count": count,
+def assets_payload(kind: str, asset_ids: list[str], count: int) -> dict[str, Any]:
+    """One summary of many changes: how many, and the assets (as many as fit)."""
+    payload: dict[str, Any] = {"kind": kind, "asset_id": None, "count": count,
                                "asset_ids": [], "truncated": False}
     room = MAX_PAYLOAD - 200
     for asset_id in asset_ids:
