@@ -67,12 +67,13 @@ def tile_sql(collection: Collection) -> str:
         + f" AS {quote(c.name)}"
         for c in collection.plain_columns
     )
-    envelope = "ST_TileEnvelope(%(z)s, %(x)s, %(y)s"
+    tile = "ST_TileEnvelope(%(z)s, %(x)s, %(y)s)"
+    area = f"ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => {BUFFER / EXTENT})"
     return (
         f"SELECT ST_AsMVT(m, %(layer)s, {EXTENT}, 'geom') FROM ("
-        f"SELECT ST_AsMVTGeom(ST_Transform(t.geom, 3857), {envelope}), {EXTENT}, {BUFFER}, "
-        f"true) AS geom, t.id, {attributes} FROM {collection.relation} "
-        f"WHERE t.geom && ST_Transform({envelope}, margin => {BUFFER / EXTENT}), 4326)) m"
+        f"SELECT ST_AsMVTGeom(ST_Transform(t.geom, 3857), {tile}, {EXTENT}, {BUFFER}, true) "
+        f"AS geom, t.id, {attributes} FROM {collection.relation} "
+        f"WHERE t.geom && ST_Transform({area}, 4326)) m"
     )
 
 
