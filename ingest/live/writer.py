@@ -41,12 +41,14 @@ log = logging.getLogger(__name__)
 MAX_STATE_NOTIFICATIONS = 200
 """More device state changes than this in one batch are announced as one summary."""
 
-_BATCH = """SELECT * FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::float8[],
-    %s::text[], %s::text[]) AS b(asset_id, property, observed_at, value, value_text, unit)"""
-_TO_HISTORY = f"""INSERT INTO live_history (asset_id, property, observed_at, value, value_text, unit)
-    {_BATCH} ON CONFLICT DO NOTHING"""
+_STAGE = """CREATE TEMP TABLE IF NOT EXISTS live_batch (
+    asset_id text, property text, observed_at timestamptz, value float8, value_text text,
+    unit text) ON COMMIT DELETE ROWS"""
+_TO_HISTORY = """INSERT INTO live_history (asset_id, property, observed_at, value, value_text, unit)
+    SELECT asset_id, property, observed_at, value, value_text, unit FROM live_batch
+    ON CONFLICT DO NOTHING"""
 _TO_CURRENT = f"""
-    WITH batch AS ({_BATCH}),  -- the latest per (asset, property) of the batch
+    WITH batch AS (SELECT * FROM live_batch),  -- the latest per (asset, property) of the batch
     old AS (
         SELECT c.asset_id, c.property, c.value, c.value_text FROM live_current c
         JOIN batch USING (asset_id, property) WHERE c.property IN ('{STATE}', '{LEVEL}')),
@@ -67,6 +69,8 @@ _DEAD_COPY = ("COPY live_dead_letters (batch_id, channel, topic, item, reason, d
               "FROM STDIN")
 _HISTORY_COPY = ("COPY live_history (asset_id, property, observed_at, value, value_text, unit) "
                  "FROM STDIN")
+_STAGE_COPY = ("COPY live_batch (asset_id, property, observed_at, value, value_text, unit) "
+               "FROM STDIN")
 RETRYABLE = (sa.exc.OperationalError, sa.exc.InterfaceError,
              psycopg.OperationalError, psycopg.InterfaceError)
 """Errors of a server or connection that went away: wait and retry the batch (the COPYs run on
@@ -106,24 +110,25 @@ def _line(o: Observation) -> str:
             f"{o.observed_at.isoformat()}\t{value}\t{text}\t{unit}\n")
 
 
-def _columns(observations: Iterable[Observation]) -> list[list[Any]]:
-    """The observations as six arrays, the parameters of :data:`_BATCH`."""
-    rows = [(o.asset_id, o.property, o.observed_at, o.value, o.value_text, o.unit)
-            for o in observations]
-    return [list(column) for column in zip(*rows, strict=True)]
+def _copy(cursor: Any, statement: str, observations: Iterable[Observation]) -> None:
+    """COPY in text format, the rows formatted in one go (about 3 times quicker than a
+    write_row per row; for the current state, twice as quick as arrays of parameters)."""
+    with cursor.copy(statement) as copy:
+        copy.write("".join(map(_line, observations)))
 
 
 def _to_history(cursor: Any, good: list[Observation]) -> None:
-    """COPY straight into the history (text format, the rows formatted in one go); if some
-    observation is there already (a message the broker delivered again), insert the batch
-    skipping those instead. Round trips are few: each costs most under a loaded machine."""
-    cursor.execute("SAVEPOINT live_history_copy")
+    """COPY straight into the history; if some observation is there already (a message the
+    broker delivered again), go through the staging table and skip those instead. The
+    savepoint is left to the commit: a round trip less (they cost most on a loaded machine)."""
+    cursor.execute(f"{_STAGE}; SAVEPOINT live_history_copy")
     try:
-        with cursor.copy(_HISTORY_COPY) as copy:
-            copy.write("".join(map(_line, good)))
+        _copy(cursor, _HISTORY_COPY, good)
     except psycopg.errors.UniqueViolation:
         cursor.execute("ROLLBACK TO SAVEPOINT live_history_copy")
-        cursor.execute(_TO_HISTORY, _columns(good))
+        _copy(cursor, _STAGE_COPY, good)
+        cursor.execute(_TO_HISTORY)
+        cursor.execute("TRUNCATE live_batch")
 
 
 def parse_batch(origins: Sequence[Origin], now: datetime | None = None) -> Parsed:
@@ -259,7 +264,8 @@ class BatchWriter:
             seen = latest.get((o.asset_id, o.property))
             if seen is None or seen.observed_at < o.observed_at:
                 latest[(o.asset_id, o.property)] = o
-        cursor.execute(_TO_CURRENT, _columns(latest.values()))
+        _copy(cursor, _STAGE_COPY, latest.values())
+        cursor.execute(_TO_CURRENT)
         updated = cursor.fetchall()
         changed = [row for row in updated if row[5]]
         if len(changed) <= MAX_STATE_NOTIFICATIONS:
