@@ -147,28 +147,32 @@ def lowpoint_tree(n: int, u: np.ndarray, v: np.ndarray, roots: np.ndarray) -> Lo
 
 class Adjacency:
     """Both directions of every edge of one network, sorted by node once, so that each query
-    (a mask of the edges that carry service) becomes a CSR graph without sorting again."""
+    (a mask of the edges that carry service) becomes a CSR graph without sorting or counting
+    again: an entry of an edge that carries nothing becomes a loop on its own node, which joins
+    nothing, so the row pointers never change."""
 
     def __init__(self, n: int, u: np.ndarray, v: np.ndarray) -> None:
         m = len(u)
         ends = np.concatenate([u, v])
         order = np.argsort(ends, kind="stable")
         self.n = n
-        self.rows = ends[order]
-        self.cols = np.concatenate([v, u])[order]
+        # int32 indices, as scipy's graph routines take them: no conversion per query
+        self.rows = ends[order].astype(np.int32)
+        self.cols = np.concatenate([v, u])[order].astype(np.int32)
         self.edge = np.concatenate([np.arange(m), np.arange(m)])[order]
+        self._indptr = np.zeros(n + 2, dtype=np.int32)
+        np.cumsum(np.bincount(ends, minlength=n + 1), out=self._indptr[1:])
+        self._ones = np.ones(2 * m + n)
 
     def graph(self, live: np.ndarray, sources: np.ndarray | None = None) -> csr_matrix:
         """The (n + 1) × (n + 1) symmetric graph of the ``live`` edges; node n (virtual) has
         arcs to ``sources``."""
-        keep = live[self.edge]
-        rows = self.rows[keep]
-        extra = np.zeros(0, dtype=np.int64) if sources is None else np.asarray(sources)
-        counts = np.bincount(rows, minlength=self.n + 1)
-        counts[self.n] = len(extra)
-        indptr = np.concatenate([[0], np.cumsum(counts)])
-        indices = np.concatenate([self.cols[keep], extra])
-        return csr_matrix((np.ones(len(indices)), indices, indptr),
+        extra = np.zeros(0, dtype=np.int32) if sources is None else np.asarray(
+            sources, dtype=np.int32)
+        indices = np.concatenate([np.where(live[self.edge], self.cols, self.rows), extra])
+        indptr = self._indptr.copy()
+        indptr[-1] += len(extra)
+        return csr_matrix((self._ones[: len(indices)], indices, indptr),
                           shape=(self.n + 1, self.n + 1))
 
     def reach(self, live: np.ndarray, sources: np.ndarray) -> np.ndarray:
@@ -187,48 +191,59 @@ class Adjacency:
         labels = connected_components(self.graph(live), directed=True, connection="weak")[1]
         return labels[: self.n]
 
-    def forest(self, live: np.ndarray, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def forest(self, live: np.ndarray, sources: np.ndarray) -> np.ndarray:
         """Breadth-first forest of the ``live`` edges from ``sources``: each node's parent (-1
-        at the sources and where unreached) and the edge to it (-1 likewise). Parallel edges:
-        the first live one."""
+        at the sources and where unreached)."""
         parent = np.full(self.n, -1)
-        parent_edge = np.full(self.n, -1)
         if len(sources) == 0:
-            return parent, parent_edge
+            return parent
         order, pred = breadth_first_order(self.graph(live, sources), self.n, directed=True,
                                           return_predecessors=True)
         below = order[order < self.n]
         parent[below] = np.where(pred[below] == self.n, -1, pred[below])
+        return parent
+
+    def tree_edges(self, live: np.ndarray, parent: np.ndarray) -> np.ndarray:
+        """The ``live`` edge from each node to its ``parent`` (-1 at roots); of parallel edges,
+        the first."""
+        parent_edge = np.full(self.n, -1)
         tree = np.flatnonzero(live[self.edge] & (self.cols == parent[self.rows]))
-        first = tree[np.concatenate([[True], self.rows[tree[1:]] != self.rows[tree[:-1]]])] \
-            if len(tree) else tree
-        parent_edge[self.rows[first]] = self.edge[first]
-        return parent, parent_edge
+        if len(tree):
+            rows = self.rows[tree]
+            first = tree[np.concatenate([[True], rows[1:] != rows[:-1]])]
+            parent_edge[self.rows[first]] = self.edge[first]
+        return parent_edge
 
 
 def subtree_totals(parent: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """Each node's ``weight`` plus that of all its descendants in the forest ``parent`` (-1 at
-    roots). Pointer doubling: after step j every node has sent its sum of 2^j generations to
-    its 2^j-th ancestor, so log2(depth) vectorised steps."""
+    roots). Pointer doubling: at step j every node that has a 2^j-th ancestor sends it its sum
+    over 2^j generations, so log2(depth) vectorised steps, each over the nodes still that deep."""
     total = weight.astype(float)
     jump = parent.copy()
-    while (has := jump >= 0).any():
-        total = total + np.bincount(jump[has], weights=total[has], minlength=len(parent))
-        jump = np.where(has, jump[np.maximum(jump, 0)], -1)
+    active = np.flatnonzero(jump >= 0)
+    while active.size:
+        up = jump[active]
+        total += np.bincount(up, weights=total[active], minlength=len(parent))
+        further = jump[up]
+        jump[active] = further
+        active = active[further >= 0]
     return total
 
 
-def path_minimum(parent: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The least ``value`` on the way from each node to its root in the forest ``parent`` (the
-    node and the root included) and the node where it is (the nearest on ties); pointer
-    doubling, log2(depth) vectorised steps."""
-    least = value.astype(float)
-    where = np.arange(len(parent))
-    jump = parent.copy()
-    while (has := np.flatnonzero(jump >= 0)).size:
-        up = jump[has]
-        lower = least[up] < least[has]
-        least[has[lower]] = least[up[lower]]
-        where[has[lower]] = where[up[lower]]
-        jump[has] = jump[up]
+def path_minimum(parent: np.ndarray, value: np.ndarray, starts: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """The least ``value`` on the way from each of ``starts`` to its root in the forest
+    ``parent`` (both ends included) and the node where it is (the nearest on ties): all starts
+    climb together, one vectorised step per level."""
+    least = value[starts].astype(float)
+    where = starts.copy()
+    at = starts.copy()
+    climbing = parent[at] >= 0
+    while climbing.any():
+        at = np.where(climbing, parent[at], at)
+        lower = climbing & (value[at] < least)
+        least[lower] = value[at[lower]]
+        where[lower] = at[lower]
+        climbing &= parent[at] >= 0
     return least, where

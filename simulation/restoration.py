@@ -9,15 +9,17 @@ source. Networks without capacities in the model (water) are restored by connect
 Ties are closed greedily, the one with the most headroom first, one per dead part, until none
 fits.
 
-Cost: what every candidate tie needs is computed once per round, for all ties at once: the lost
-parts (one component search, once per outage), and the supplied forest with each node's load
-and the least spare capacity on its way to the source (one breadth-first search and a few
-vectorised pointer-doubling steps). A round follows each tie closed.
+Cost: what the candidate ties need is computed once per round for all of them at once, never
+per tie: the supplied forest (one breadth-first search, which also says what is supplied); when
+there are candidates, the lost parts and their loads (one component search, once per outage),
+each node's load (log2(depth) pointer-doubling steps) and the least spare capacity on each
+candidate's way to its source (all candidates climb together). A round follows each tie closed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -67,21 +69,23 @@ def restore(net: CompiledNetwork, state: NetworkState, exclude: np.ndarray,
         alive_end = np.where(supplied[u[candidates]], u[candidates], v[candidates])
         dead_end = np.where(supplied[u[candidates]], v[candidates], u[candidates])
         picked = part_kva[part[dead_end]]
-        headroom = feeding.spare[alive_end] - picked
+        spare, limits = feeding.spare(alive_end)
+        headroom = spare - picked
         fits = headroom >= 0
-        for edge, room, at in zip(candidates[~fits].tolist(), headroom[~fits].tolist(),
-                                  alive_end[~fits].tolist(), strict=True):
-            refused[edge] = (f"would load {feeding.limit(at)} past its capacity by "
-                             f"{-room:,.0f} kVA")
-        for edge in candidates[fits].tolist():
-            refused.pop(edge, None)
+        for k, edge in enumerate(candidates.tolist()):
+            if fits[k]:
+                refused.pop(edge, None)
+            else:
+                refused[edge] = (f"would load {limits[k]} past its capacity by "
+                                 f"{-headroom[k]:,.0f} kVA")
         if not fits.any():
             break
         best = int(np.flatnonzero(fits)[np.argmax(headroom[fits])])
-        edge, limit = int(candidates[best]), feeding.limit(int(alive_end[best]))
+        edge = int(candidates[best])
         reasons[edge] = f"picks up {picked[best]:,.0f} kVA" + (
-            f"; {headroom[best]:,.0f} kVA to spare on {limit}" if limit else "")
+            f"; {headroom[best]:,.0f} kVA to spare on {limits[best]}" if limits[best] else "")
         closed.append(edge)
+        live = live.copy()
         live[edge] = True
         supplied = supplied | ((part == part[dead_end[best]]) & dead)
         dead = dead & ~supplied
@@ -95,31 +99,40 @@ def restore(net: CompiledNetwork, state: NetworkState, exclude: np.ndarray,
 
 
 class _Feeding:
-    """The supplied forest of the ``live`` edges from ``sources``: which nodes it reaches and,
-    per node, the least spare capacity (kVA) on its way to its source (``spare``: +inf where
-    the model holds no capacity) and the element where that is least."""
+    """The supplied forest of the ``live`` edges from ``sources`` (one breadth-first search):
+    which nodes it reaches and, on demand, the least spare capacity (kVA) on the way from a
+    node to its source."""
 
     def __init__(self, net: CompiledNetwork, live: np.ndarray, sources: np.ndarray) -> None:
-        self.net = net
-        if not net.has_capacities:
+        self.net, self.live = net, live
+        if net.has_capacities:
+            self.parent = net.adjacency.forest(live, sources)
+            self.supplied = self.parent >= 0
+            self.supplied[sources] = True
+        else:
             self.supplied = net.adjacency.reach(live, sources)
-            self.spare = np.full(net.n, np.inf)
-            return
-        parent, self.parent_edge = net.adjacency.forest(live, sources)
-        self.supplied = parent >= 0
-        self.supplied[sources] = True
-        load = subtree_totals(parent, np.where(self.supplied, net.demand_kw, 0.0)
-                              * DIVERSITY / POWER_FACTOR)
-        capacity = np.where(parent >= 0, net.edge_capacity_kva[np.maximum(self.parent_edge, 0)],
-                            net.source_capacity_kva)
-        spare = np.where(np.isnan(capacity), np.inf, capacity - load)
-        self.spare, self.where = path_minimum(parent, spare)
 
-    def limit(self, node: int) -> str:
-        """The element with the least spare capacity on ``node``'s way to its source ('' when
-        nothing on the way has a capacity)."""
-        if np.isinf(self.spare[node]):
-            return ""
-        at = int(self.where[node])
-        edge = int(self.parent_edge[at])
-        return str((self.net.edge_asset[edge] if edge >= 0 else self.net.node_asset[at]) or "")
+    @cached_property
+    def _spare_above(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per node, the spare capacity (kVA, +inf without one) of the element above it (the
+        edge to its parent, or its source) once its subtree's load flows through, and that
+        edge (-1 at roots)."""
+        net = self.net
+        parent_edge = net.adjacency.tree_edges(self.live, self.parent)
+        load = subtree_totals(self.parent, np.where(self.supplied, net.demand_kw, 0.0)
+                              * DIVERSITY / POWER_FACTOR)
+        capacity = np.where(parent_edge >= 0, net.edge_capacity_kva[np.maximum(parent_edge, 0)],
+                            net.source_capacity_kva)
+        return np.where(np.isnan(capacity), np.inf, capacity - load), parent_edge
+
+    def spare(self, nodes: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        """The least spare capacity (kVA, +inf without any) on the way from each of ``nodes``
+        to its source, and the element where it is least ('' when none has a capacity)."""
+        if not self.net.has_capacities:
+            return np.full(len(nodes), np.inf), [""] * len(nodes)
+        above, parent_edge = self._spare_above
+        least, where = path_minimum(self.parent, above, nodes)
+        assets = [self.net.edge_asset[parent_edge[x]] if parent_edge[x] >= 0 else
+                  self.net.node_asset[x] for x in where.tolist()]
+        return least, ["" if np.isinf(s) else str(a or "")
+                       for s, a in zip(least.tolist(), assets, strict=True)]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from simulation._graph import Adjacency
 from simulation.compiled import CompiledNetwork, NetworkState
 
 if TYPE_CHECKING:
@@ -46,6 +47,15 @@ class Segments:
     @property
     def count(self) -> int:
         return int(self.node_label.max()) + 1 if len(self.node_label) else 0
+
+    @cached_property
+    def segment_graph(self) -> tuple[Adjacency, np.ndarray, np.ndarray]:
+        """Segments as nodes, joined by every barrier between two of them (whatever its
+        state), and those barriers' end segments."""
+        net = self.network
+        joins = np.flatnonzero(self.barrier)
+        a, b = self.node_label[net.u[joins]], self.node_label[net.v[joins]]
+        return Adjacency(self.count, a, b), a, b
 
     def bounding(self, in_segment: np.ndarray) -> np.ndarray:
         """Barrier edges with exactly one end among the nodes ``in_segment`` (bool per node)."""
@@ -96,16 +106,22 @@ FEED_BACK_ONLY = frozenset({"power"})
 transformer feeding a radial LV network with no other source stays as it is)."""
 
 
-def _leads_to_source(net: CompiledNetwork, inside: np.ndarray, bounding: np.ndarray
+def _leads_to_source(segments: Segments, labels: set[int], bounding: np.ndarray
                      ) -> np.ndarray:
     """For each barrier edge ``bounding``, whether its far side reaches a source over any edge
-    (whatever its state: a tie may close) without passing through the nodes ``inside``."""
-    outside = ~inside[net.u] & ~inside[net.v]
-    labels = net.adjacency.components(outside)
-    fed = np.zeros(net.n, dtype=bool)
-    fed[labels[net.is_source]] = True
-    far = np.where(inside[net.u[bounding]], net.v[bounding], net.u[bounding])
-    return fed[labels[far]]
+    (whatever its state: a tie may close) without passing through the segments ``labels``:
+    components of the segment graph (segments joined by the barriers between them) without
+    those segments."""
+    net = segments.network
+    graph, a, b = segments.segment_graph
+    out = np.zeros(segments.count, dtype=bool)
+    out[list(labels)] = True
+    parts = graph.components(~out[a] & ~out[b])
+    fed = np.zeros(segments.count, dtype=bool)
+    fed[parts[segments.node_label[net.is_source]]] = True
+    ends = segments.node_label[np.stack([net.u[bounding], net.v[bounding]])]
+    far = np.where(out[ends[0]], ends[1], ends[0])
+    return fed[parts[far]]
 
 
 def isolation_plan(segments: Segments, state: NetworkState, nodes: list[int],
@@ -128,7 +144,7 @@ def isolation_plan(segments: Segments, state: NetworkState, nodes: list[int],
     bounding = segments.bounding(inside)
     bounding = bounding[~state.failed_edges[bounding]]
     if net.name in FEED_BACK_ONLY:
-        bounding = bounding[_leads_to_source(net, inside, bounding)]
+        bounding = bounding[_leads_to_source(segments, labels, bounding)]
     shut = ~state.conducts[bounding]
     return IsolationPlan(inside, inside_edges, bounding[~shut], bounding[shut],
                          isolable=not labels or len(bounding) > 0)
