@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -107,7 +108,8 @@ class OutageResult:
         for entry in timeline:
             affected.setdefault(entry["layer"], []).append(entry["asset_id"])
         dark = [a for a in affected.get("luminaires", []) if a in snapshot.luminaire_road.index]
-        lost_roads.update(snapshot.luminaire_road.loc[dark].tolist())
+        if dark:
+            lost_roads.update(snapshot.luminaire_road.loc[dark].tolist())
         restored: dict[str, list[str]] = {}
         for name, mask in restoration["restored"].items():
             net = snapshot.networks[name]
@@ -143,7 +145,7 @@ class OutageResult:
 
 def _first_per_asset(timeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One entry per asset (its earliest), ordered by minute, layer and id."""
-    timeline.sort(key=lambda t: (t["minute"], t["layer"], t["asset_id"]))
+    timeline.sort(key=itemgetter("minute", "layer", "asset_id"))
     seen: set[str] = set()
     first = []
     for entry in timeline:
