@@ -5,9 +5,10 @@
 Builds the demo city in its own TWIN_HOME the first time (reused after), then prints: the
 snapshot's load time; one outage what-if (a power line, transformer or switch with its whole
 cascade, isolation and restoration), median over ``--samples`` elements; the same what-if's power
-part with networkx (remove the element, search from the sources), checked to give the same dead
-nodes, and ours on that power part alone; criticality of every element of each network; and a
-networkx N-1 loop on a sample, extrapolated to the whole power network. Asserts nothing.
+part with networkx (remove the element, search from the sources) and ours on that same work
+(``snap.dead_nodes``), both checked to give the what-if's dead nodes, with the speed-up;
+criticality of every element of each network; and a networkx N-1 loop on a sample, extrapolated
+to the whole power network, against our power criticality. Asserts nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 import networkx as nx
 
 TARGETS = {"what-if": 0.050, "power criticality": 2.0}
+TARGET_SPEED_UP = 20
 
 
 def seconds(work: Callable[[], Any]) -> tuple[float, Any]:
@@ -104,15 +106,18 @@ def main() -> None:
         theirs.append(took)
         same += answers[e] == dead
     theirs_median = statistics.median(theirs)
-    print(f"networkx, the same what-if's power part only, median of {len(picked)}: "
+    print(f"networkx, the same what-if's power part only (dead nodes), median of {len(picked)}: "
           f"{theirs_median * 1000:.1f} ms; same dead nodes in {same}/{len(picked)}; "
-          f"ours is {theirs_median / ours_median:.1f}x as fast while doing the whole cascade")
-    start = snap.base("power", snap.start).state
-    alone = [seconds(lambda e=e: power.supplied(start.with_failures(edges=[e])))[0]
-             for e in picked]
-    print(f"ours on the same work as networkx (the power dead nodes alone), median: "
-          f"{statistics.median(alone) * 1000:.2f} ms, "
-          f"{theirs_median / statistics.median(alone):.0f}x as fast")
+          f"the whole what-if is {theirs_median / ours_median:.1f}x as fast")
+    alone, same = [], 0
+    for e in picked:
+        took, dead = seconds(lambda e=e: snap.dead_nodes([power.edge_asset[e]])["power"])
+        alone.append(took)
+        same += answers[e] == dead
+    alone_median = statistics.median(alone)
+    print(f"ours on the same work as networkx (snap.dead_nodes), median of {len(picked)}: "
+          f"{alone_median * 1000:.2f} ms; same dead nodes in {same}/{len(picked)}; "
+          f"{theirs_median / alone_median:.0f}x as fast (target >= {TARGET_SPEED_UP}x)")
 
     for name in ("power", "water", "telecom", "road", "drainage"):
         took, result = seconds(lambda name=name: network_criticality(snap, name))
@@ -129,7 +134,8 @@ def main() -> None:
     per_element = took / len(sample)
     print(f"networkx N-1 loop (one search per element): {per_element * 1000:.1f} ms per element "
           f"on {len(sample)}, so ~{per_element * total:.0f} s for all {total:,} power assets; "
-          f"ours {per_element * total / ours_all:.0f}x as fast")
+          f"our criticality {per_element * total / ours_all:.0f}x as fast "
+          f"(target >= {TARGET_SPEED_UP}x)")
 
 
 if __name__ == "__main__":

@@ -234,16 +234,14 @@ def subtree_totals(parent: np.ndarray, weight: np.ndarray) -> np.ndarray:
 def path_minimum(parent: np.ndarray, value: np.ndarray, starts: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray]:
     """The least ``value`` on the way from each of ``starts`` to its root in the forest
-    ``parent`` (both ends included) and the node where it is (the nearest on ties): all starts
-    climb together, one vectorised step per level."""
-    least = value[starts].astype(float)
-    where = starts.copy()
-    at = starts.copy()
-    climbing = parent[at] >= 0
-    while climbing.any():
-        at = np.where(climbing, parent[at], at)
-        lower = climbing & (value[at] < least)
-        least[lower] = value[at[lower]]
-        where[lower] = at[lower]
-        climbing &= parent[at] >= 0
+    ``parent`` (both ends included) and the node where it is (the nearest on ties). A walk up
+    from each start: O(depth) steps each, for the few starts restoration asks about."""
+    least = np.empty(len(starts))
+    where = np.empty(len(starts), dtype=np.int64)
+    for k, start in enumerate(starts.tolist()):
+        best, at, node = value[start], start, start
+        while (node := parent[node]) >= 0:
+            if value[node] < best:
+                best, at = value[node], node
+        least[k], where[k] = best, at
     return least, where

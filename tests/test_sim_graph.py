@@ -67,8 +67,8 @@ def check_components_of_a_duplicate_entry_matrix():
     live = np.ones(2, dtype=bool)
     assert graph.components(live).tolist() == [0, 0]
     assert graph.reach(live, np.array([0])).tolist() == [True, True]
-    parent, parent_edge = graph.forest(live, np.array([0]))
-    assert parent.tolist() == [-1, 0] and parent_edge.tolist() == [-1, 0]
+    parent = graph.forest(live, np.array([0]))
+    assert parent.tolist() == [-1, 0] and graph.tree_edges(live, parent).tolist() == [-1, 0]
 
 
 def check_water_segments_isolation_and_criticality():
