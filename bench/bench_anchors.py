@@ -47,8 +47,12 @@ def run_timed(work: Callable[[], T], repeat: int = 1) -> tuple[float, T]:
 
 
 def report(what: str, ours: float, peer: float, peer_name: str, agree: str) -> None:
-    print(f"{what}: ours {ours:.3f} s, {peer_name} {peer:.3f} s, speed-up {peer / ours:.1f}x "
-          f"(target >= {TARGET_SPEED_UP}x); {agree}")
+    print(f"{what}: ours {_duration(ours)}, {peer_name} {_duration(peer)}, speed-up "
+          f"{peer / ours:.1f}x (target >= {TARGET_SPEED_UP}x); {agree}")
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.3f} s" if seconds >= 1 else f"{seconds * 1000:.2f} ms"
 
 
 # -- N-1 on lv_schutterwald ---------------------------------------------------------------------

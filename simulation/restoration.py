@@ -12,14 +12,14 @@ fits.
 Cost: what the candidate ties need is computed once per round for all of them at once, never
 per tie: the supplied forest (one breadth-first search, which also says what is supplied); when
 there are candidates, the lost parts and their loads (one component search, once per outage),
-each node's load (log2(depth) pointer-doubling steps) and the least spare capacity on each
-candidate's way to its source (all candidates climb together). A round follows each tie closed.
+each node's load (log2(depth) pointer-doubling steps) and the spare capacity of the element
+above it; then each candidate walks up its feeding path for the least spare. A round follows
+each tie closed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -112,7 +112,6 @@ class _Feeding:
         else:
             self.supplied = net.adjacency.reach(live, sources)
 
-    @cached_property
     def _spare_above(self) -> tuple[np.ndarray, np.ndarray]:
         """Per node, the spare capacity (kVA, +inf without one) of the element above it (the
         edge to its parent, or its source) once its subtree's load flows through, and that
@@ -130,7 +129,7 @@ class _Feeding:
         to its source, and the element where it is least ('' when none has a capacity)."""
         if not self.net.has_capacities:
             return np.full(len(nodes), np.inf), [""] * len(nodes)
-        above, parent_edge = self._spare_above
+        above, parent_edge = self._spare_above()
         least, where = path_minimum(self.parent, above, nodes)
         assets = [self.net.edge_asset[parent_edge[x]] if parent_edge[x] >= 0 else
                   self.net.node_asset[x] for x in where.tolist()]

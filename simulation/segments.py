@@ -138,8 +138,10 @@ def isolation_plan(segments: Segments, state: NetworkState, nodes: list[int],
             continue
         labels.update({int(segments.node_label[net.u[edge]]),
                        int(segments.node_label[net.v[edge]])})
-    inside = np.isin(segments.node_label, list(labels))
-    inside_edges = np.isin(segments.edge_label, list(labels))
+    chosen = np.zeros(segments.count + 1, dtype=bool)   # the last stands for label -1
+    chosen[list(labels)] = True
+    inside = chosen[segments.node_label]
+    inside_edges = chosen[segments.edge_label]
     inside_edges[edges] = True
     bounding = segments.bounding(inside)
     bounding = bounding[~state.failed_edges[bounding]]

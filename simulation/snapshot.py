@@ -77,8 +77,7 @@ class Snapshot:
     _bases: dict[str, Base] = field(default_factory=dict, repr=False, compare=False)
     _dependants: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
         default_factory=dict, repr=False, compare=False)
-    _elements: dict[str, Element | None] = field(default_factory=dict, repr=False,
-                                                 compare=False)
+    _elements: dict[str, Element] = field(default_factory=dict, repr=False, compare=False)
 
     def base(self, name: str, start: StartState) -> Base:
         """Network ``name`` in ``start`` before any failure (kept for the snapshot's own start
@@ -123,9 +122,10 @@ class Snapshot:
         return found
 
     def _element(self, asset_id: str) -> Element | None:
-        if asset_id not in self._elements:
-            self._elements[asset_id] = self._find(asset_id)
-        return self._elements[asset_id]
+        element = self._elements.get(asset_id) or self._find(asset_id)
+        if element is not None:
+            self._elements[asset_id] = element
+        return element
 
     def _find(self, asset_id: str) -> Element | None:
         nodes: dict[str, list[int]] = {}
