@@ -110,18 +110,16 @@ def _leads_to_source(segments: Segments, labels: set[int], bounding: np.ndarray
                      ) -> np.ndarray:
     """For each barrier edge ``bounding``, whether its far side reaches a source over any edge
     (whatever its state: a tie may close) without passing through the segments ``labels``:
-    components of the segment graph (segments joined by the barriers between them) without
-    those segments."""
+    one search on the segment graph (segments joined by the barriers between them) from the
+    segments holding a source, without those segments."""
     net = segments.network
     graph, a, b = segments.segment_graph
     out = np.zeros(segments.count, dtype=bool)
     out[list(labels)] = True
-    parts = graph.components(~out[a] & ~out[b])
-    fed = np.zeros(segments.count, dtype=bool)
-    fed[parts[segments.node_label[net.is_source]]] = True
+    fed = segments.node_label[net.is_source]
+    fed = graph.reach(~out[a] & ~out[b], np.unique(fed[~out[fed]]))
     ends = segments.node_label[np.stack([net.u[bounding], net.v[bounding]])]
-    far = np.where(out[ends[0]], ends[1], ends[0])
-    return fed[parts[far]]
+    return fed[np.where(out[ends[0]], ends[1], ends[0])]
 
 
 def isolation_plan(segments: Segments, state: NetworkState, nodes: list[int],
