@@ -13,7 +13,7 @@ Method (near-linear, no trace per element):
   The same search runs on the segment graph (segments joined by the open valves between them);
   a break anywhere in a segment loses the segment and what it separates from every source. A
   valve's own break shuts the segments on both its sides: one reach on the segment graph per
-  valve (the segment graph is two orders smaller than the network). Pumps, sources and tanks,
+  valve (the segment graph is one to two orders smaller than the network). Pumps, sources and tanks,
   which fail without isolation, get one reach each on the network (a handful).
 - **road** (no sources): access is being joined to the largest connected part. A closed road
   that is a bridge cuts the network in two and the smaller part loses access; any other closure
