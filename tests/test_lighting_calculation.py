@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from simulation.lighting import read_photometry, study_lighting
+from simulation.lighting import calculation, read_photometry, study_lighting
 from simulation.lighting.classes import best_c_class, best_p_class
 from simulation.lighting.crowns import Crowns, shade
 from simulation.lighting.grid import FOOTWAY, longitudinal_step
@@ -267,3 +267,34 @@ def test_a_study_with_no_dark_spot_and_no_tree_answers_in_json_and_geojson() -> 
     result = LightingResult(roads, spots.to_crs(4326), pruning_list(s), s, CRS)
     assert result.to_json()["roads"][0]["road_id"] == "RD-1"
     assert [f["properties"]["kind"] for f in result.to_geojson()["features"]] == ["road"]
+
+
+def test_chunks_on_threads_give_the_values_of_one_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Luminaires of two photometries among trees, computed in chunks of 7 on two threads and
+    as one chunk on one thread: the same illuminance and the same pruning list."""
+    lines = [shapely.LineString([(X0, Y0 + 40 * k), (X0 + 300, Y0 + 40 * k)]) for k in range(3)]
+    roads = gpd.GeoDataFrame({"width_m": 7.0, "lanes": 2, "footway_width_m": 2.0},
+                             geometry=lines, index=pd.Index([f"RD-{k}" for k in range(3)]),
+                             crs=CRS)
+    xy = [(x, 40 * k + 4.5) for k in range(3) for x in np.arange(10, 300, 20.0)]
+    luminaires = lamps(xy, photometry=["builtin:led-road-medium", "builtin:hps-road"] * 22 + [
+        "builtin:led-road-wide"], orientation_deg=180.0, tilt_deg=[0.0, 5.0, 10.0] * 15,
+        road_id=[f"RD-{k}" for k in range(3) for _ in np.arange(10, 300, 20.0)])
+    spots = [shapely.Point(X0 + x, Y0 + 40 * k - 5) for k in range(3)
+             for x in np.arange(0, 300, 12.0)]
+    trees = gpd.GeoDataFrame({"height_m": np.full(len(spots), 9.0),
+                              "crown_diameter_m": np.full(len(spots), 5.0)},
+                             geometry=spots, crs=CRS)
+    monkeypatch.setattr(calculation, "LAMPS_PER_CHUNK", 7)
+    monkeypatch.setattr(calculation, "THREADS", 2)
+    chunked = study_lighting(luminaires, roads, trees)
+    monkeypatch.setattr(calculation, "LAMPS_PER_CHUNK", len(luminaires))
+    monkeypatch.setattr(calculation, "THREADS", 1)
+    whole = study_lighting(luminaires, roads, trees)
+    assert len(whole.shade) > 10
+    assert chunked.E == pytest.approx(whole.E, rel=1e-12, abs=1e-12)
+    pd.testing.assert_frame_equal(chunked.shade.sort_values(["tree_id", "road_id"],
+                                                            ignore_index=True),
+                                  whole.shade.sort_values(["tree_id", "road_id"],
+                                                          ignore_index=True),
+                                  rtol=1e-12)

@@ -24,8 +24,9 @@ class Buckets:
         self.start = np.searchsorted(key[self.order], np.arange(self.nx * self.ny + 1))
 
     def within(self, cx: np.ndarray, cy: np.ndarray, radius: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray]:
-        """(centre index, point index) of every point within ``radius`` of each centre."""
+               ) -> tuple[np.ndarray, ...]:
+        """(centre index, point index, point x − centre x, point y − centre y) of every point
+        within ``radius`` of each centre (offsets in m)."""
         lo_x = np.clip(((cx - radius - self.x0) // self.size).astype(np.int64), 0, self.nx)
         hi_x = np.clip(((cx + radius - self.x0) // self.size).astype(np.int64) + 1, 0, self.nx)
         lo_y = np.clip(((cy - radius - self.y0) // self.size).astype(np.int64), 0, self.ny)
@@ -41,4 +42,4 @@ class Buckets:
         point = self.order[np.repeat(first, count) + ranks(count)]
         dx, dy = self.x[point] - cx[centre], self.y[point] - cy[centre]
         near = dx * dx + dy * dy <= radius[centre] ** 2
-        return centre[near], point[near]
+        return centre[near], point[near], dx[near], dy[near]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from simulation.lighting._buckets import Buckets
-from simulation.lighting.crowns import Crowns, Shade, shade
+from simulation.lighting.crowns import Crowns, Shade, shade_offsets
 from simulation.lighting.grid import Grid
 from simulation.lighting.photometry import Photometry, frame_angles
 
@@ -99,19 +99,18 @@ class Scene:
         angle = np.minimum(self.reach_deg[lamps.optic] + np.abs(lamps.tilt), MAX_REACH_DEG)
         return lamps.height * np.tan(np.radians(angle))
 
-    def pairs(self, lamps: Lamps) -> tuple[np.ndarray, np.ndarray]:
-        """(lamp index, grid point index) of every point within each luminaire's reach."""
+    def pairs(self, lamps: Lamps) -> tuple[np.ndarray, ...]:
+        """(lamp index, grid point index, x and y offset of the point from the luminaire (m))
+        of every point within each luminaire's reach."""
         return self.points.within(lamps.x, lamps.y, self.reach_m(lamps))
 
     def contributions(self, lamps: Lamps, output: np.ndarray, lamp: np.ndarray,
-                      point: np.ndarray) -> tuple[np.ndarray, Shade | None]:
-        """E (lx) that luminaire ``lamp[k]`` (at ``output`` 0..1) would give grid point
-        ``point[k]`` without trees, and the crowns' shade on each ray (None without trees):
-        the light that arrives is E × shade.through."""
-        gx, gy = self.grid.x[point], self.grid.y[point]
-        # differences in float64 (coordinates are 10⁶ m), the rest in float32 (7 digits)
-        dx = (gx - lamps.x[lamp]).astype(np.float32)
-        dy = (gy - lamps.y[lamp]).astype(np.float32)
+                      dx: np.ndarray, dy: np.ndarray) -> tuple[np.ndarray, Shade | None]:
+        """E (lx) that luminaire ``lamp[k]`` (at ``output`` 0..1) would give the ground point
+        ``dx[k]``, ``dy[k]`` (m, float64: coordinates are 10⁶ m) east and north of it without
+        trees, and the crowns' shade on each ray (None without trees): the light that arrives
+        is E × shade.through. The rest is float32 (7 digits)."""
+        dx, dy = dx.astype(np.float32), dy.astype(np.float32)
         h = lamps.height.astype(np.float32)[lamp]
         theta = np.radians(lamps.orientation).astype(np.float32)
         tau = np.radians(lamps.tilt).astype(np.float32)
@@ -134,7 +133,7 @@ class Scene:
         e = (intensity * strength[lamp] * h / (d2 * np.sqrt(d2))).astype(np.float64)
         if self.crowns is None or len(lamp) == 0:
             return e, None
-        return e, shade(self.crowns, lamp, lamps.x, lamps.y, lamps.height, gx, gy)
+        return e, shade_offsets(self.crowns, lamp, lamps.x, lamps.y, lamps.height, dx, dy)
 
     def illuminance(self, output: np.ndarray, lamps: Lamps | None = None) -> np.ndarray:
         """E (lx) at every grid point from ``lamps`` (the scene's own by default) at
@@ -157,8 +156,8 @@ class Scene:
 
         def one(chunk: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, ...] | None]:
             part = lamps.take(chunk)
-            lamp, point = self.pairs(part)
-            e, found = self.contributions(part, output[chunk], lamp, point)
+            lamp, point, dx, dy = self.pairs(part)
+            e, found = self.contributions(part, output[chunk], lamp, dx, dy)
             arriving = e if found is None else e * found.through
             total = np.bincount(point, weights=arriving, minlength=len(self.grid))
             if not with_shade or found is None:
@@ -197,7 +196,10 @@ class Scene:
         for start in range(0, len(points), per):
             block = np.arange(start, min(start + per, len(points)))
             lamp = np.tile(np.arange(n), len(block))
-            e, found = self.contributions(self.lamps, output, lamp, points[np.repeat(block, n)])
+            point = points[np.repeat(block, n)]
+            e, found = self.contributions(self.lamps, output, lamp,
+                                          self.grid.x[point] - self.lamps.x[lamp],
+                                          self.grid.y[point] - self.lamps.y[lamp])
             arriving = e if found is None else e * found.through
             total[block] = arriving.reshape(len(block), n).sum(axis=1)
         return total

@@ -75,7 +75,16 @@ def shade(crowns: Crowns, lamp: np.ndarray, lx: np.ndarray, ly: np.ndarray, lh: 
           px: np.ndarray, py: np.ndarray) -> Shade:
     """Shade of the crowns on rays from luminaires (``lx``, ``ly`` at height ``lh``, per
     luminaire) to ground points (``px``, ``py``, per ray; ray k comes from luminaire
-    ``lamp[k]``).
+    ``lamp[k]``): ``shade_offsets`` with the points' offsets from their luminaires."""
+    return shade_offsets(crowns, lamp, lx, ly, lh, (px - lx[lamp]).astype(np.float32),
+                         (py - ly[lamp]).astype(np.float32))
+
+
+def shade_offsets(crowns: Crowns, lamp: np.ndarray, lx: np.ndarray, ly: np.ndarray,
+                  lh: np.ndarray, dx: np.ndarray, dy: np.ndarray) -> Shade:
+    """Shade of the crowns on rays from luminaires (``lx``, ``ly`` at height ``lh``, per
+    luminaire) to the ground points ``dx``, ``dy`` (m, float32) east and north of them (ray k
+    comes from luminaire ``lamp[k]``).
 
     Rays are sorted by luminaire, ring of distance and bearing, so each crown's shadow (the
     bearings its crown covers seen from the luminaire, and the distances at which a ray can
@@ -85,15 +94,12 @@ def shade(crowns: Crowns, lamp: np.ndarray, lx: np.ndarray, ly: np.ndarray, lh: 
     n = len(lamp)
     if n == 0 or len(crowns) == 0:
         return Shade(np.ones(n), *(np.empty(0, int),) * 2, np.empty(0))
-    dx = (px - lx[lamp]).astype(np.float32)  # float32 after the float64 differences
-    dy = (py - ly[lamp]).astype(np.float32)
     distance = np.hypot(dx, dy)
-    longest = np.zeros(len(lx))
-    np.maximum.at(longest, lamp, distance)
     rings = int(distance.max() // RING_M) + 1
     key = (lamp * rings + distance // RING_M) * 8.0 + (np.arctan2(dy, dx) + 4.0)
     order = np.argsort(key)
     sorted_key = key[order]
+    longest = _longest(lamp[order], distance[order], len(lx))
     cand_lamp, cand_crown = _candidates(crowns, lx, ly, lh, longest)
     tx, ty = crowns.x[cand_crown] - lx[cand_lamp], crowns.y[cand_crown] - ly[cand_lamp]
     rho = np.hypot(tx, ty)
@@ -115,13 +121,22 @@ def shade(crowns: Crowns, lamp: np.ndarray, lx: np.ndarray, ly: np.ndarray, lh: 
         cand_parts.append(np.repeat(candidate, count))
     ray, which = np.concatenate(ray_parts), np.concatenate(cand_parts)
     inside = (distance[ray] >= near[which]) & (distance[ray] <= far[which])
-    ray, crown = ray[inside], cand_crown[which[inside]]
-    depth = crowns.k * _chord(crowns, crown, lx[lamp[ray]], ly[lamp[ray]], lh[lamp[ray]],
-                              px[ray], py[ray])
+    ray, which = ray[inside], which[inside]
+    depth = crowns.k * _chord(crowns, cand_crown, lx[cand_lamp], ly[cand_lamp], lh[cand_lamp],
+                              which, dx[ray], dy[ray])
     hit = depth > 0
-    ray, crown, depth = ray[hit], crown[hit], depth[hit]
+    ray, crown, depth = ray[hit], cand_crown[which[hit]], depth[hit]
     through = np.exp(-np.bincount(ray, weights=depth, minlength=n))
     return Shade(through, ray, crown, depth)
+
+
+def _longest(lamp: np.ndarray, distance: np.ndarray, n: int) -> np.ndarray:
+    """The longest ``distance`` of each of ``n`` luminaires (0 without rays), from rays
+    grouped by ``lamp``."""
+    first = np.flatnonzero(np.r_[True, lamp[1:] != lamp[:-1]])
+    longest = np.zeros(n)
+    longest[lamp[first]] = np.maximum.reduceat(distance, first)
+    return longest
 
 
 def _candidates(crowns: Crowns, lx: np.ndarray, ly: np.ndarray, lh: np.ndarray,
@@ -165,19 +180,21 @@ def _wedges(centre: np.ndarray, half: np.ndarray) -> list[tuple[np.ndarray, np.n
 
 
 def _chord(crowns: Crowns, crown: np.ndarray, lx: np.ndarray, ly: np.ndarray, lh: np.ndarray,
-           px: np.ndarray, py: np.ndarray) -> np.ndarray:
-    """Length (m) of the segment (lx, ly, lh) → (px, py, 0) inside crown ``crown``; in the
-    crown's frame scaled to a unit sphere, in float32 after the (float64) differences."""
+           pair: np.ndarray, sx: np.ndarray, sy: np.ndarray) -> np.ndarray:
+    """Length (m) inside crown ``crown[pair]`` of each segment from the light (``lx``, ``ly``,
+    ``lh``; per (luminaire, crown) pair) down to the ground ``sx``, ``sy`` (m, float32) away
+    from it; in the crown's frame scaled to a unit sphere, in float32 after the (float64)
+    differences, each pair's frame computed once."""
     a, b = crowns.a[crown].astype(np.float32), crowns.b[crown].astype(np.float32)
     u0 = ((lx - crowns.x[crown]).astype(np.float32) / a,
           (ly - crowns.y[crown]).astype(np.float32) / a,
           (lh - crowns.z[crown]).astype(np.float32) / b)
-    sx, sy = (px - lx).astype(np.float32), (py - ly).astype(np.float32)
     down = -lh.astype(np.float32)
-    du = (sx / a, sy / a, down / b)
+    dz, qc = down / b, u0[0] ** 2 + u0[1] ** 2 + u0[2] ** 2 - 1
+    a, down, dz, qc = a[pair], down[pair], dz[pair], qc[pair]
+    du = (sx / a, sy / a, dz)
     qa = du[0] ** 2 + du[1] ** 2 + du[2] ** 2
-    qb = 2 * (u0[0] * du[0] + u0[1] * du[1] + u0[2] * du[2])
-    qc = u0[0] ** 2 + u0[1] ** 2 + u0[2] ** 2 - 1
+    qb = 2 * (u0[0][pair] * du[0] + u0[1][pair] * du[1] + u0[2][pair] * du[2])
     disc = qb * qb - 4 * qa * qc
     root = np.sqrt(np.maximum(disc, 0.0))
     t1 = np.clip((-qb - root) / (2 * qa), 0.0, 1.0)
