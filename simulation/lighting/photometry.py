@@ -74,9 +74,9 @@ class Photometry:
 def _cell(axis: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Index of the table cell holding ``x`` and the fraction across it (0..1); evenly spaced
     axes (most tables) are indexed by arithmetic, others by search."""
-    step = axis[1] - axis[0]
+    step = float(axis[1] - axis[0])
     if len(axis) > 2 and np.allclose(np.diff(axis), step):
-        t = (x - axis[0]) * (1.0 / step)
+        t = (x - float(axis[0])) * (1.0 / step)  # Python floats: x's own precision
         whole = np.minimum(np.floor(t), len(axis) - 2)
         return whole.astype(np.int64), t - whole
     i = np.clip(np.searchsorted(axis, x, side="right") - 1, 0, len(axis) - 2)
