@@ -194,7 +194,8 @@ def compile_network(network: Network, customers: pd.Series, demand_kw: pd.Series
         edge_capacity_kva=by_edge_asset.map(capacity_kva).to_numpy(dtype=float),
         source_capacity_kva=np.where(is_source, by_node_asset.map(capacity_kva), np.nan
                                      ).astype(float),
-        is_barrier=is_barrier, node_index=node_index, edge_index={e: i for i, e in enumerate(edge_ids.tolist())},
+        is_barrier=is_barrier, node_index=node_index,
+        edge_index={e: i for i, e in enumerate(edge_ids.tolist())},
         asset_nodes=_positions(node_asset), asset_edges=_positions(edge_asset),
     )
 

@@ -116,8 +116,8 @@ def _leads_to_source(segments: Segments, labels: set[int], bounding: np.ndarray
     graph, a, b = segments.segment_graph
     out = np.zeros(segments.count, dtype=bool)
     out[list(labels)] = True
-    fed = segments.node_label[net.is_source]
-    fed = graph.reach(~out[a] & ~out[b], np.unique(fed[~out[fed]]))
+    sources = segments.node_label[net.is_source]
+    fed = graph.reach(~out[a] & ~out[b], np.unique(sources[~out[sources]]))
     ends = segments.node_label[np.stack([net.u[bounding], net.v[bounding]])]
     return fed[np.where(out[ends[0]], ends[1], ends[0])]
 
