@@ -33,6 +33,18 @@ def seconds(work: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - start, result
 
 
+def median_and_agreement(work: Callable[[int], Any], answers: dict[int, Any]
+                         ) -> tuple[float, int]:
+    """Median time (s) of ``work(e)`` over the keys of ``answers``, and how many of its results
+    equal ``answers[e]``."""
+    times, same = [], 0
+    for e, answer in answers.items():
+        took, result = seconds(lambda e=e: work(e))
+        times.append(took)
+        same += result == answer
+    return statistics.median(times), same
+
+
 def networkx_dead(graph: nx.MultiGraph, sources: list[str], u: str, v: str, key: str) -> set[str]:
     """Nodes without a source once edge (u, v, key) is out: networkx's answer to the what-if."""
     if not graph.has_edge(u, v, key):   # a normally open tie: nothing changes
@@ -100,21 +112,13 @@ def main() -> None:
     print(f"networkx graph of the power network built: {took:.2f} s (not counted below)")
     ends = network.edges[["from_node", "to_node"]]
     edge_of = {e: (*ends.loc[power.edge_ids[e]].tolist(), power.edge_ids[e]) for e in picked}
-    theirs, same = [], 0
-    for e in picked:
-        took, dead = seconds(lambda e=e: networkx_dead(graph, network.sources, *edge_of[e]))
-        theirs.append(took)
-        same += answers[e] == dead
-    theirs_median = statistics.median(theirs)
+    theirs_median, same = median_and_agreement(
+        lambda e: networkx_dead(graph, network.sources, *edge_of[e]), answers)
     print(f"networkx, the same what-if's power part only (dead nodes), median of {len(picked)}: "
           f"{theirs_median * 1000:.1f} ms; same dead nodes in {same}/{len(picked)}; "
           f"the whole what-if is {theirs_median / ours_median:.1f}x as fast")
-    alone, same = [], 0
-    for e in picked:
-        took, dead = seconds(lambda e=e: snap.dead_nodes([power.edge_asset[e]])["power"])
-        alone.append(took)
-        same += answers[e] == dead
-    alone_median = statistics.median(alone)
+    alone_median, same = median_and_agreement(
+        lambda e: snap.dead_nodes([power.edge_asset[e]])["power"], answers)
     print(f"ours on the same work as networkx (snap.dead_nodes), median of {len(picked)}: "
           f"{alone_median * 1000:.2f} ms; same dead nodes in {same}/{len(picked)}; "
           f"{theirs_median / alone_median:.0f}x as fast (target >= {TARGET_SPEED_UP}x)")
