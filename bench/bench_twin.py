@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pyrosm
 import sqlalchemy as sa
+
 from ingest.demo import load_demo_city
 from ingest.osm import import_osm_file
-
 from twin.cluster import EmbeddedCluster
 from twin.config import Settings
 from twin.database import create_engine, normalise_url, prepare

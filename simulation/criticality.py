@@ -236,7 +236,7 @@ def _ranking(snapshot: Snapshot, net: CompiledNetwork, loss: _Loss,
 
 
 def run_criticality(db: Engine | Connection, network: str) -> CriticalityResult:
-    """Load a snapshot and rank one network (contract B's convenience wrapper)."""
+    """Load a snapshot and rank one network (the convenience wrapper)."""
     from simulation.snapshot import load_snapshot
 
     return load_snapshot(db, live=True).criticality(network)

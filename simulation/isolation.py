@@ -98,7 +98,7 @@ def _name(asset: str | None, topology_id: str) -> str:
 
 
 def run_isolation(db: Engine | Connection, asset_id: str, live: bool = True) -> IsolationResult:
-    """Load a snapshot and isolate one asset (contract B's convenience wrapper)."""
+    """Load a snapshot and isolate one asset (the convenience wrapper)."""
     from simulation.snapshot import load_snapshot
 
     return load_snapshot(db, live=live).isolate(asset_id)

@@ -274,7 +274,7 @@ def _restore(cascade: _Cascade, elements: list[Element]) -> dict[str, Any]:
 
 def run_outage(db: Engine | Connection, asset_ids: Sequence[str], live: bool = True
                ) -> OutageResult:
-    """Load a snapshot and run one outage (contract B's convenience wrapper)."""
+    """Load a snapshot and run one outage (the convenience wrapper)."""
     from simulation.snapshot import load_snapshot
 
     return load_snapshot(db, live=live).outage(asset_ids)

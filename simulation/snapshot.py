@@ -1,5 +1,5 @@
 """The twin's networks compiled once, with the live device states: every simulation query runs on
-a snapshot, in memory, without touching the database (contract B).
+a snapshot, in memory, without touching the database.
 
     snap = load_snapshot(db, live=True)
     snap.outage(["TR-000012"]).to_json()
@@ -17,8 +17,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine
 
 from layers import LAYERS, NETWORKS
-from simulation.compiled import (CompiledNetwork, NetworkState, compile_network,
-                                 isolating_valve)
+from simulation.compiled import CompiledNetwork, NetworkState, compile_network, isolating_valve
 from simulation.segments import Segments, segments_of
 from simulation.state import ScenarioChanges, StartState, live_start_state
 from twin.errors import InvalidInput
@@ -169,7 +168,7 @@ class Snapshot:
             raise InvalidInput(f"unknown network '{name}'; networks: {', '.join(self.networks)}")
         return self.networks[name]
 
-    # -- queries (contract B) -------------------------------------------------------------------
+    # -- queries ---------------------------------------------------------------------------------
     def outage(self, asset_ids: Sequence[str], *,
                changes: ScenarioChanges | None = None) -> OutageResult:
         """What fails, when and for whom if ``asset_ids`` fail (see :mod:`simulation.outage`)."""

@@ -1,5 +1,5 @@
 """Where a simulation starts: the devices' reported positions and failures (the live state of
-contract A), overridden by a scenario's own explicit changes."""
+``twin.live.current_device_states``), overridden by a scenario's own explicit changes."""
 
 from __future__ import annotations
 

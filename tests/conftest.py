@@ -25,6 +25,10 @@ from sqlalchemy.engine import Engine, make_url
 from twin.cluster import EmbeddedCluster
 from twin.database import create_engine, normalise_url, prepare
 
+# fixtures of one area, shared by the test modules that need them
+pytest_plugins = ("tests.anchor_fixtures", "tests.browser_support", "tests.live_fixtures",
+                  "tests.web_fixtures")
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 TEMPLATE = "twin_test_template"
@@ -152,6 +156,14 @@ def demo_conn(demo_engine: Engine) -> Iterator[sa.Connection]:
         transaction = connection.begin()
         yield connection
         transaction.rollback()
+
+
+@pytest.fixture
+def demo_copy(demo_database_url: str) -> Iterator[Engine]:
+    """An engine on a fresh copy of the small demo city, for a test that commits."""
+    engine = create_engine(demo_database_url)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from ingest.pandapower import PandapowerImport, import_pandapower, pandapower_dataset
 from layers import LAYERS
-from tests.anchor_fixtures import module_engine, pandapower_network  # noqa: F401
+from tests.anchor_fixtures import pandapower_network
 from twin.city import BAC_GIANG
 from twin.errors import InvalidInput
 from twin.read import read_layer, read_network
@@ -32,7 +32,7 @@ LITERAL_EVERY = 25
 
 
 @pytest.fixture(scope="module")
-def anchors(module_engine) -> dict[str, tuple[Any, PandapowerImport]]:  # noqa: F811
+def anchors(module_engine) -> dict[str, tuple[Any, PandapowerImport]]:
     """Both anchor networks imported into one twin, with the ids their elements became."""
     imported = {}
     for name in ANCHORS:
@@ -42,7 +42,7 @@ def anchors(module_engine) -> dict[str, tuple[Any, PandapowerImport]]:  # noqa: 
 
 
 @pytest.fixture(scope="module")
-def snapshot(module_engine, anchors):  # noqa: F811
+def snapshot(module_engine, anchors):
     from simulation.snapshot import load_snapshot
 
     return load_snapshot(module_engine, live=False)
@@ -57,7 +57,7 @@ def _bus_parts(graph: nx.MultiGraph, buses: dict[str, int], in_service: set[int]
 
 # -- the adapter --------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ANCHORS)
-def test_every_element_is_written_once(module_engine, anchors, name):  # noqa: F811
+def test_every_element_is_written_once(module_engine, anchors, name):
     net, result = anchors[name]
     assert len(result.bus_nodes) == len(net.bus)
     assert (len(result.line_assets), len(result.trafo_assets), len(result.switch_assets),
@@ -80,7 +80,7 @@ def test_every_element_is_written_once(module_engine, anchors, name):  # noqa: F
 
 
 @pytest.mark.parametrize("name", ANCHORS)
-def test_topology_is_pandapowers_graph(module_engine, anchors, name):  # noqa: F811
+def test_topology_is_pandapowers_graph(module_engine, anchors, name):
     net, result = anchors[name]
     power = read_network(module_engine, "power")
     buses = {node: bus for bus, node in result.bus_nodes.items()}

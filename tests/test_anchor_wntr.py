@@ -23,7 +23,6 @@ from sqlalchemy.engine import make_url
 from ingest.epanet import import_epanet_file
 from ingest.valve_layer import EpanetIds, epanet_ids, import_valve_layer
 from layers import LAYERS
-from tests.anchor_fixtures import module_engine  # noqa: F401
 from tests.conftest import admin_sql, make_database
 from twin.database import create_engine
 from twin.errors import InvalidInput
@@ -61,7 +60,7 @@ def _twin_groups(ids: EpanetIds, node_segment: Mapping[str, int],
 
 
 @pytest.fixture(scope="module")
-def net3(module_engine):  # noqa: F811
+def net3(module_engine):
     """Net3 imported as EPANET, the model WNTR reads, and the twin's ids of its elements."""
     import_epanet_file(module_engine, NETWORKS / "Net3.inp")
     return _model("Net3.inp")
@@ -164,7 +163,7 @@ def test_engine_segments_of_net6_equal_wntr_valve_segments(database_url):
     assert _groups({n: nodes[i] for n, i in ids.nodes.items()}, links) == _wntr_groups(wn, layer)
 
 
-def test_bad_valve_layer_is_refused_and_nothing_written(module_engine, net3):  # noqa: F811
+def test_bad_valve_layer_is_refused_and_nothing_written(module_engine, net3):
     pipe = net3.get_link("10")
     other = next(n for n in net3.node_name_list
                  if n not in (pipe.start_node_name, pipe.end_node_name))
@@ -182,7 +181,7 @@ def test_bad_valve_layer_is_refused_and_nothing_written(module_engine, net3):  #
                             ).scalar() == net3.num_valves
 
 
-def test_valve_layer_on_an_unknown_model_is_refused(module_engine, net3):  # noqa: F811
+def test_valve_layer_on_an_unknown_model_is_refused(module_engine, net3):
     layer = pd.DataFrame([("10", "10")], columns=["link", "node"])
     with pytest.raises(InvalidInput, match="Net9.inp valve layer: valve 0: link '10' is not"):
         import_valve_layer(module_engine, "Net9.inp", layer)

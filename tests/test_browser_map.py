@@ -15,16 +15,7 @@ import numpy as np
 import pytest
 
 from ingest.live.mqtt import MqttIngester, connect_client
-from tests.browser_support import (  # noqa: F401
-    browser,
-    image_variance,
-    keep_shot,
-    leaves_localhost,
-    picture_change,
-    pixels,
-)
-from tests.live_fixtures import mqtt_broker  # noqa: F401
-from tests.web_fixtures import live_server, live_server_database_url  # noqa: F401
+from tests.browser_support import image_variance, keep_shot, leaves_localhost, picture_change, pixels
 from twin.database import create_engine
 
 DIST = Path(__file__).resolve().parents[1] / "web" / "app" / "dist"
@@ -34,7 +25,7 @@ MAP_AREA = {"x": 290, "y": 50, "width": 690, "height": 600}
 
 
 @pytest.fixture(scope="module")
-def map_page(browser, live_server: str) -> Iterator[tuple[object, list[str]]]:  # noqa: F811
+def map_page(browser, live_server: str) -> Iterator[tuple[object, list[str]]]:
     """The map, opened once for the module, and every URL it has requested."""
     if not (DIST / "index.html").exists():
         pytest.fail(f"the browser app is not built ({DIST}): run "
@@ -109,7 +100,7 @@ def map_centre() -> tuple[float, float]:
 
 
 @pytest.mark.slow
-def test_clicking_an_asset_opens_its_panel(map_page, live_server, tmp_path):  # noqa: F811
+def test_clicking_an_asset_opens_its_panel(map_page, live_server, tmp_path):
     page, requests = map_page
     tree = first_feature(live_server, "trees")
     look_down_at(page, *tree["geometry"]["coordinates"][:2], only="trees")
@@ -132,8 +123,8 @@ def centre_colour(page, size: int = 6) -> np.ndarray:
 
 @pytest.mark.slow
 def test_a_lamp_switched_off_through_the_broker_darkens_on_the_map(
-        map_page, live_server, live_server_database_url, mqtt_broker, tmp_path):  # noqa: F811
-    """A state message published to MQTT reaches the twin (LIVE's ingester), the server's event
+        map_page, live_server, live_server_database_url, mqtt_broker, tmp_path):
+    """A state message published to MQTT reaches the twin (the live ingester), the server's event
     stream and the map's colours within 2 s, without a reload."""
     page, requests = map_page
     lamp = first_feature(live_server, "luminaires")
@@ -164,7 +155,7 @@ def test_a_lamp_switched_off_through_the_broker_darkens_on_the_map(
 
 
 @pytest.mark.slow
-def test_what_if_this_fails_highlights_what_goes_down(map_page, live_server, tmp_path):  # noqa: F811
+def test_what_if_this_fails_highlights_what_goes_down(map_page, live_server, tmp_path):
     page, requests = map_page
     transformer = first_feature(live_server, "transformers")
     lon, lat = transformer["geometry"]["coordinates"][:2]

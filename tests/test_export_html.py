@@ -6,7 +6,7 @@ import pytest
 from shapely import LineString, Point
 
 from layers import LAYERS
-from tests.browser_support import browser, image_variance, keep_shot, leaves_localhost  # noqa: F401
+from tests.browser_support import image_variance, keep_shot, leaves_localhost
 from tests.conftest import run_twin
 from twin.errors import InvalidInput
 from web.export_html import export_html, external_tags, strip_external_tags
@@ -41,7 +41,7 @@ def test_export_refuses_a_file_that_is_not_html(demo_engine, tmp_path):
 
 
 @pytest.mark.slow
-def test_exported_map_draws_offline_in_chromium(demo_database_url, tmp_path, browser):  # noqa: F811
+def test_exported_map_draws_offline_in_chromium(demo_database_url, tmp_path, browser):
     """The CLI's file opens in Chromium, draws the city and asks nothing of any other host."""
     path = tmp_path / "city.html"
     result = run_twin("export-html", str(path), env={"TWIN_DATABASE_URL": demo_database_url})

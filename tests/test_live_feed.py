@@ -10,7 +10,6 @@ from fastapi import FastAPI
 from ingest.live.feed import Clock, FeedAssets, demo_messages
 from ingest.live.http import router
 from tests.conftest import run_twin
-from tests.test_live_ingest import demo_twin  # noqa: F401
 from tests.test_live_state import serving
 from twin.live import live_kpis
 
@@ -45,16 +44,16 @@ def test_lamps_switch_on_at_dusk_with_a_few_failing():
     assert {s for s in states.values()} == {"on", "failed"}
 
 
-def test_the_feed_posts_to_the_http_ingest(demo_twin, demo_database_url):  # noqa: F811
+def test_the_feed_posts_to_the_http_ingest(demo_copy, demo_database_url):
     app = FastAPI()
-    app.state.engine = demo_twin
+    app.state.engine = demo_copy
     app.include_router(router, prefix="/api/live")
     with serving(app) as base:
         out = run_twin("feed", "--count", "400", "--rate", "2000", "--url", f"{base}/api/live",
                        env={"TWIN_DATABASE_URL": demo_database_url})
         out = out.stdout + out.stderr  # the console writes to stderr
     assert "sent 400 observations" in out
-    with demo_twin.connect() as conn:
+    with demo_copy.connect() as conn:
         figures = live_kpis(conn)
         assert figures["dead_letters"] == 0
         assert 380 <= figures["observations"] <= 400  # a camera's incident event is no observation

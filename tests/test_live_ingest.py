@@ -11,20 +11,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from ingest.live.mqtt import Broker, MqttIngester, connect_client
-from tests.live_fixtures import mqtt_broker  # noqa: F401
-from twin.database import create_engine
-
-
-@pytest.fixture
-def demo_twin(demo_database_url: str) -> Iterator[Engine]:
-    engine = create_engine(demo_database_url)
-    yield engine
-    engine.dispose()
 
 
 @contextmanager
@@ -83,21 +73,21 @@ def readings(asset_ids: list[str], start: datetime, per_message: int, messages: 
     return out
 
 
-def test_messages_published_while_stopped_arrive_after_start(demo_twin, mqtt_broker):  # noqa: F811
+def test_messages_published_while_stopped_arrive_after_start(demo_copy, mqtt_broker):
     client_id = f"ingester-{uuid.uuid4().hex[:8]}"
-    with ingesting(demo_twin, mqtt_broker, client_id):
+    with ingesting(demo_copy, mqtt_broker, client_id):
         pass  # the broker now keeps a session for this ingester
     start = datetime.now(UTC) - timedelta(hours=1)
-    publish(mqtt_broker, readings(sensor_ids(demo_twin, 20), start, per_message=4, messages=50))
-    assert count(demo_twin, "live_history") == 0
-    with ingesting(demo_twin, mqtt_broker, client_id):
-        wait_for(lambda: count(demo_twin, "live_history") == 200)
-    assert count(demo_twin, "live_current") == 20
-    assert count(demo_twin, "live_dead_letters") == 0
+    publish(mqtt_broker, readings(sensor_ids(demo_copy, 20), start, per_message=4, messages=50))
+    assert count(demo_copy, "live_history") == 0
+    with ingesting(demo_copy, mqtt_broker, client_id):
+        wait_for(lambda: count(demo_copy, "live_history") == 200)
+    assert count(demo_copy, "live_current") == 20
+    assert count(demo_copy, "live_dead_letters") == 0
 
 
-def test_each_kind_of_bad_message_is_dead_lettered_and_the_rest_stored(demo_twin, mqtt_broker):  # noqa: F811
-    sensor, camera = sensor_ids(demo_twin, 1)[0], "CAM-000001"
+def test_each_kind_of_bad_message_is_dead_lettered_and_the_rest_stored(demo_copy, mqtt_broker):
+    sensor, camera = sensor_ids(demo_copy, 1)[0], "CAM-000001"
     now = datetime.now(UTC)
     t = now.isoformat()
 
@@ -121,11 +111,11 @@ def test_each_kind_of_bad_message_is_dead_lettered_and_the_rest_stored(demo_twin
                 "event": "incident", "time": t,
                 "incident": {"type": "flooding", "confidence": 0.9, "position": [106.2, 21.27],
                              "snapshot": "snap/1.jpg"}}))]
-    with ingesting(demo_twin, mqtt_broker, f"ingester-{uuid.uuid4().hex[:8]}"):
+    with ingesting(demo_copy, mqtt_broker, f"ingester-{uuid.uuid4().hex[:8]}"):
         publish(mqtt_broker, [*bad.values(), *good])
-        wait_for(lambda: count(demo_twin, "live_dead_letters") == len(bad)
-                 and count(demo_twin, "live_history") == 3 and count(demo_twin, "incidents") == 1)
-    with demo_twin.connect() as conn:
+        wait_for(lambda: count(demo_copy, "live_dead_letters") == len(bad)
+                 and count(demo_copy, "live_history") == 3 and count(demo_copy, "incidents") == 1)
+    with demo_copy.connect() as conn:
         letters = {r.reason: r for r in conn.execute(sa.text(
             "SELECT reason, topic, item, payload, detail, channel FROM live_dead_letters"))}
         assert set(letters) == set(bad)

@@ -16,7 +16,6 @@ import pytest
 
 from ingest.demo import load_demo_city
 from ingest.live.mqtt import connect_client
-from tests.live_fixtures import mqtt_broker  # noqa: F401
 from tests.test_live_ingest import count, ingesting, sensor_ids, wait_for
 from twin.cluster import EmbeddedCluster
 from twin.database import create_engine, prepare
@@ -34,7 +33,7 @@ def own_cluster():
 
 
 @pytest.mark.slow
-def test_a_database_restart_during_ingest_loses_nothing(own_cluster, mqtt_broker):  # noqa: F811
+def test_a_database_restart_during_ingest_loses_nothing(own_cluster, mqtt_broker):
     engine = create_engine(own_cluster.url())
     prepare(engine)
     load_demo_city(engine, scale=0.01, seed=7)

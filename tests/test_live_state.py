@@ -22,7 +22,6 @@ from ingest.live.http import router
 from ingest.live.messages import Origin
 from ingest.live.writer import BatchWriter
 from tests.conftest import run_twin
-from tests.test_live_ingest import demo_twin  # noqa: F401
 from twin.errors import InvalidInput
 from twin.live import (
     RuleSettings,
@@ -73,11 +72,11 @@ def serving(app: FastAPI) -> Iterator[str]:
         thread.join(10)
 
 
-def test_http_ingest_stores_and_dead_letters(demo_twin):  # noqa: F811
+def test_http_ingest_stores_and_dead_letters(demo_copy):
     app = FastAPI()
-    app.state.engine = demo_twin
+    app.state.engine = demo_copy
     app.include_router(router, prefix="/api/live")
-    sensor = ids(demo_twin, "sensors", 1)[0]
+    sensor = ids(demo_copy, "sensors", 1)[0]
     now = datetime.now(UTC)
     with serving(app) as base, httpx.Client(base_url=base) as http:
         answer = http.post("/api/live/observations", json={"observations": [
@@ -90,17 +89,17 @@ def test_http_ingest_stores_and_dead_letters(demo_twin):  # noqa: F811
         assert lamp.json()["stored"] == 2
         refused = http.post("/api/live/cameras/CAM-000001/events", content=b"not json")
         assert refused.status_code == 422 and refused.json()["reasons"] == {"bad_json": 1}
-    with demo_twin.connect() as conn:
+    with demo_copy.connect() as conn:
         assert current_device_states(conn).dimmed == {"LUM-000001": 0.3}
         channel = conn.exec_driver_sql("SELECT DISTINCT channel FROM live_dead_letters").scalars().all()
         assert channel == ["http"]
 
 
-def test_current_state_time_travel_and_device_states(demo_twin):  # noqa: F811
-    writer = BatchWriter(demo_twin)
-    valve, switch = ids(demo_twin, "water_valves", 1)[0], ids(demo_twin, "power_switches", 1)[0]
-    lamps, sensors = ids(demo_twin, "luminaires", 3), ids(demo_twin, "sensors", 2)
-    with demo_twin.connect() as conn:
+def test_current_state_time_travel_and_device_states(demo_copy):
+    writer = BatchWriter(demo_copy)
+    valve, switch = ids(demo_copy, "water_valves", 1)[0], ids(demo_copy, "power_switches", 1)[0]
+    lamps, sensors = ids(demo_copy, "luminaires", 3), ids(demo_copy, "sensors", 2)
+    with demo_copy.connect() as conn:
         assert current_device_states(conn) == current_device_states(conn, at=T0)
         assert not current_device_states(conn).opened and state_at(conn).empty
     for minute, (valve_state, pressure) in enumerate([("open", 300.0), ("closed", 250.0),
@@ -117,7 +116,7 @@ def test_current_state_time_travel_and_device_states(demo_twin):  # noqa: F811
     # an older observation arriving late goes to the history, not over the current state
     send(writer, "twin/observations", {"observations": [
         obs(sensors[0], "pressure", 111.0, T0 - timedelta(hours=1))]})
-    with demo_twin.connect() as conn:
+    with demo_copy.connect() as conn:
         now = current_device_states(conn)
         assert now.opened == {valve, switch} and not now.closed
         assert now.dimmed == {lamps[0]: 0.5, lamps[1]: 0.0, lamps[2]: 0.0}
@@ -145,28 +144,28 @@ def test_current_state_time_travel_and_device_states(demo_twin):  # noqa: F811
         assert list(newest.value) == [310.0]
 
 
-def test_redelivered_messages_are_kept_once(demo_twin):  # noqa: F811
-    writer = BatchWriter(demo_twin)
-    sensor = ids(demo_twin, "sensors", 1)[0]
+def test_redelivered_messages_are_kept_once(demo_copy):
+    writer = BatchWriter(demo_copy)
+    sensor = ids(demo_copy, "sensors", 1)[0]
     message = {"observations": [obs(sensor, "pressure", 300.0 + i, T0 + timedelta(seconds=i))
                                 for i in range(5)]}
     send(writer, "twin/observations", message)
     send(writer, "twin/observations", message)
-    with demo_twin.connect() as conn:
+    with demo_copy.connect() as conn:
         assert live_kpis(conn)["observations"] == 5
 
 
-def test_rules_raise_incidents_once_and_people_resolve_them(demo_twin):  # noqa: F811
-    writer = BatchWriter(demo_twin)
-    lamp, camera = ids(demo_twin, "luminaires", 1)[0], ids(demo_twin, "cameras", 1)[0]
-    sensor = ids(demo_twin, "sensors", 1)[0]
+def test_rules_raise_incidents_once_and_people_resolve_them(demo_copy):
+    writer = BatchWriter(demo_copy)
+    lamp, camera = ids(demo_copy, "luminaires", 1)[0], ids(demo_copy, "cameras", 1)[0]
+    sensor = ids(demo_copy, "sensors", 1)[0]
     readings = [obs(sensor, "pressure", 320.0, T0 - timedelta(minutes=50 - 10 * i)) for i in range(4)]
     send(writer, "twin/observations", {"observations": [
         *readings, obs(sensor, "pressure", 200.0, T0), obs(lamp, "state", "off", T0),
         obs("TR-000001", "voltage", 0.0, T0)]})
     send(writer, f"twin/cameras/{camera}/events",
          {"event": "heartbeat", "time": (T0 - timedelta(minutes=30)).isoformat()})
-    with demo_twin.begin() as conn:
+    with demo_copy.begin() as conn:
         assert check_rules(conn, NOON + timedelta(minutes=1)) != []  # by day: no lamp incident
         raised = {i.kind: i for i in list_incidents(conn)}
         assert set(raised) == {"camera_offline", "pressure_drop", "no_voltage"}
@@ -193,10 +192,10 @@ def test_rules_raise_incidents_once_and_people_resolve_them(demo_twin):  # noqa:
         assert live_kpis(conn)["open_incidents"] == 4
 
 
-def test_changes_are_notified_after_commit(demo_twin):  # noqa: F811
-    writer = BatchWriter(demo_twin)
-    lamp = ids(demo_twin, "luminaires", 1)[0]
-    url = demo_twin.url.set(drivername="postgresql").render_as_string(hide_password=False)
+def test_changes_are_notified_after_commit(demo_copy):
+    writer = BatchWriter(demo_copy)
+    lamp = ids(demo_copy, "luminaires", 1)[0]
+    url = demo_copy.url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(url, autocommit=True) as listener:
         listener.execute("LISTEN twin_live")
         send(writer, f"twin/devices/{lamp}/state", {"state": "off", "time": T0.isoformat()})
@@ -212,32 +211,32 @@ def test_changes_are_notified_after_commit(demo_twin):  # noqa: F811
     assert kinds.count(("state", lamp)) == 1  # the same state again is no change
 
 
-def test_twin_stats_reports_the_live_state(demo_database_url, demo_twin):  # noqa: F811
-    send(BatchWriter(demo_twin), "twin/observations", {"observations": [
+def test_twin_stats_reports_the_live_state(demo_database_url, demo_copy):
+    send(BatchWriter(demo_copy), "twin/observations", {"observations": [
         obs("SEN-000001", "pressure", 300.0, T0), obs("SEN-000001", "pressure", -1.0, T0)]})
     figures = json.loads(run_twin("stats", "--json", env={"TWIN_DATABASE_URL": demo_database_url}).stdout)
     assert figures["live"] == {"observations": 1, "dead_letters": 1, "open_incidents": 0}
 
 
-def test_odd_asset_ids_and_values_survive_the_copy(demo_twin):  # noqa: F811
+def test_odd_asset_ids_and_values_survive_the_copy(demo_copy):
     odd = "SEN-odd\tid\\with\nbreaks"
-    with demo_twin.begin() as conn:
+    with demo_copy.begin() as conn:
         conn.exec_driver_sql(
             "INSERT INTO sensors (id, geom, measures) "
             "VALUES (%(id)s, ST_SetSRID(ST_MakePoint(106.2, 21.27), 4326), 'pressure')", {"id": odd})
-    send(BatchWriter(demo_twin), "twin/observations", {"observations": [
+    send(BatchWriter(demo_copy), "twin/observations", {"observations": [
         obs(odd, "pressure", 0.1, T0), obs(odd, "pressure", 1e-7, T0 + timedelta(seconds=1))]})
-    with demo_twin.connect() as conn:
+    with demo_copy.connect() as conn:
         assert list(asset_history(conn, odd).value) == [0.1, 1e-7]
         assert state_at(conn).asset_id.tolist() == [odd]
 
 
-def test_a_district_switching_at_once_is_one_notification(demo_twin):
-    lamps = ids(demo_twin, "luminaires", 250)
-    url = demo_twin.url.set(drivername="postgresql").render_as_string(hide_password=False)
+def test_a_district_switching_at_once_is_one_notification(demo_copy):
+    lamps = ids(demo_copy, "luminaires", 250)
+    url = demo_copy.url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(url, autocommit=True) as listener:
         listener.execute("LISTEN twin_live")
-        send(BatchWriter(demo_twin), "twin/observations", {"observations": [
+        send(BatchWriter(demo_copy), "twin/observations", {"observations": [
             obs(lamp, "state", "on", T0) for lamp in lamps]})
         select.select([listener.fileno()], [], [], 5)
         payloads = [json.loads(n.payload) for n in listener.notifies(timeout=1, stop_after=10)]

@@ -12,12 +12,7 @@ import sqlalchemy as sa
 
 from simulation.lighting import run_lighting
 from simulation.snapshot import load_snapshot
-from tests.web_fixtures import (  # noqa: F401
-    client_for,
-    live_server,
-    live_server_database_url,
-    web_client,
-)
+from tests.web_fixtures import client_for
 from twin.database import create_engine
 from twin.live import live_current, live_history
 from twin.read import read_layer

@@ -7,7 +7,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from layers import LAYERS
-from tests.web_fixtures import web_client  # noqa: F401
 from twin.read import read_layer
 
 pytestmark = pytest.mark.usefixtures("web_client")

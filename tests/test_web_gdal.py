@@ -14,7 +14,6 @@ import sqlalchemy as sa
 
 from layers import LAYERS
 from tests.conftest import run_twin
-from tests.web_fixtures import live_server, live_server_database_url  # noqa: F401
 from twin.database import create_engine
 
 

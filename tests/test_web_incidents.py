@@ -1,4 +1,4 @@
-"""Incidents through the app API (LIVE's ``twin.live``), KPIs by ward, and LIVE's HTTP ingest
+"""Incidents through the app API (``twin.live``), KPIs by ward, and the live HTTP ingest
 mounted under /api/live."""
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from psycopg import AsyncConnection
 
-from tests.web_fixtures import client_for, web_client  # noqa: F401
+from tests.web_fixtures import client_for
 from twin.database import create_engine
 from twin.read import read_layer
 from web.versions import DataVersions

@@ -59,7 +59,7 @@ def create_app(settings: Settings) -> FastAPI:
     for router in (features.router, tiles.router, assets.router, live.router, incidents.router,
                    kpis.router, simulate.router, styles.router):
         app.include_router(router)
-    app.include_router(live_ingest.router, prefix="/api/live")  # LIVE's HTTP ingest
+    app.include_router(live_ingest.router, prefix="/api/live")  # the live HTTP ingest
     if DIST.is_dir():
         app.mount("/", StaticFiles(directory=DIST), name="browser-app")
     return app

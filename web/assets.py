@@ -52,7 +52,7 @@ def recent_history(conn: Connection, asset_id: str) -> list[dict[str, Any]]:
 
 
 def read_asset(conn: Connection, asset_id: str) -> dict[str, Any]:
-    """The asset as contract D has it: id, layer, properties, geometry, live, history."""
+    """The asset as the app API gives it: id, layer, properties, geometry, live, history."""
     for collection in candidate_collections(asset_id):
         feature = read_item(conn, collection, asset_id)
         if feature is not None:

@@ -1,4 +1,4 @@
-"""The browser app: WEB-FRONT builds it with npm into ``web/app/dist/``; the server serves it at
+"""The browser app: ``./run setup`` builds it with npm into ``web/app/dist/``; the server serves it at
 ``/`` for browsers (JSON clients get the OGC API landing page there)."""
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
-"""The app's one simulation snapshot (contract B), reloaded when the data it was made from
+"""The app's one simulation snapshot, reloaded when the data it was made from
 change: the topology, the dependencies and the current live state (``web.versions``)."""
 
 from __future__ import annotations
 
 import threading
+
 from sqlalchemy import Engine
 
 from simulation.snapshot import Snapshot, load_snapshot

@@ -1,5 +1,5 @@
 """HTTP ingest: the MQTT topics as POST routes (``twin/<path>`` → ``POST /api/live/<path>``),
-through the same checks and batch writer. WEB-API mounts :data:`router` under ``/api/live``; the
+through the same checks and batch writer. The web app mounts :data:`router` under ``/api/live``; the
 app must hold its engine in ``app.state.engine``.
 
 Each request is one message and one transaction: the answer (200) says how many observations

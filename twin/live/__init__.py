@@ -1,5 +1,5 @@
 """The city's live state: current state and history of what devices report, dead letters,
-incidents, and the device states simulations start from (contract A in the project's brief).
+incidents, and the device states simulations start from.
 
 Messages come in through :mod:`ingest.live` (MQTT and HTTP); everything here reads or acts on what
 they stored. Change notifications: :mod:`twin.live.notify` (``NOTIFY twin_live``).

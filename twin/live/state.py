@@ -1,5 +1,5 @@
 """Reading the live state: now, at any past time, one asset's history, and the device states the
-simulations start from (contract A).
+simulations start from.
 
 Times are timezone-aware UTC datetimes; a naive datetime is taken as UTC. ``bbox`` is
 (min lon, min lat, max lon, max lat) in EPSG:4326, as in :func:`twin.read.read_layer`.
@@ -37,7 +37,7 @@ OBSERVATION_COLUMNS = ["asset_id", "property", "observed_at", "value", "value_te
 
 @dataclass(frozen=True)
 class DeviceStates:
-    """The latest reported device states (contract A); empty sets when nothing was reported."""
+    """The latest reported device states; empty sets when nothing was reported."""
 
     opened: frozenset[str] = frozenset()
     """Valves and switches whose latest reported state is open."""

@@ -1,4 +1,4 @@
-"""Incidents for the operations centre: list, acknowledge, resolve (LIVE's ``twin.live``)."""
+"""Incidents for the operations centre: list, acknowledge, resolve (``twin.live``)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""What-if simulations for the map: outage, isolation and criticality on the app's cached snapshot
-(contract B), street lighting (contract C). Each answers
+"""What-if simulations for the map: outage, isolation and criticality on the app's cached snapshot,
+and street lighting. Each answers
 ``{"result": <to_json>, "geojson": <FeatureCollection>}``."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class Isolate(BaseModel):
 
 
 class LightingChanges(BaseModel):
-    """A lighting what-if (contract C's ``WhatIf``)."""
+    """A lighting what-if (``WhatIf``)."""
 
     dim: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(
         default_factory=dict, description="luminaire id -> output level 0..1")
