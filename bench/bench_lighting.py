@@ -4,15 +4,18 @@
 
 Uses the twin that TWIN_HOME / TWIN_DATABASE_URL names and builds the demo city there if it
 holds no luminaires. Prints, one line each: the whole city's calculation (every lit road, every
-luminaire; with and without trees and footways; wall and CPU time), the end-to-end
-run_lighting, a one-lamp what-if on one street, and the largest deviation from the brute-force
-reference (every luminaire to every grid point, no reach cut-off) on a sample of streets.
+luminaire; with and without trees and footways, and on one thread; wall and CPU time), the
+end-to-end run_lighting, a one-lamp what-if on one street, the largest deviation from the
+brute-force reference (every luminaire to every grid point, no reach cut-off) on a sample of
+streets, and how many cores other processes (the twin's database included) kept busy meanwhile:
+on shared cores the wall times are only comparable between runs with the same figure.
 Asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -21,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ingest.demo import load_demo_city
-from simulation.lighting import Study, run_lighting, study_lighting
+from simulation.lighting import Study, calculation, run_lighting, study_lighting
 from simulation.lighting.study import road_figures
 from twin.city import BAC_GIANG
 from twin.config import Settings
@@ -40,12 +43,20 @@ def timed(work: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
     return best
 
 
+def busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy since boot (Linux /proc/stat)."""
+    with open("/proc/stat") as stat:
+        ticks = [int(v) for v in stat.readline().split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # minus idle, iowait
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--streets", type=int, default=20)
     args = parser.parse_args()
     engine = open_twin(Settings())
+    start_busy, start_cpu, start_wall = busy_seconds(), time.process_time(), time.perf_counter()
     if len(read_layer(engine, "luminaires", columns=[])) == 0:
         load_demo_city(engine, scale=1.0, seed=7)
     crs = BAC_GIANG.metric_crs
@@ -55,15 +66,20 @@ def main() -> None:
     roads = roads[roads["lit"].fillna(False).astype(bool)]
     print(f"read: {len(roads):,} lit roads, {len(lamps):,} luminaires, {len(trees):,} trees "
           f"in {wall:.2f} s")
+    print(f"{calculation.THREADS} calculation threads on {os.cpu_count()} cores")
     carriageways = roads.drop(columns="footway_width_m")
-    for label, tree_frame, surfaces in (
-            ("carriageways and footways, with trees", trees, roads),
-            ("carriageways and footways, without trees", None, roads),
-            ("carriageways only, with trees", trees, carriageways)):
+    threads = calculation.THREADS
+    for label, tree_frame, surfaces, n_threads in (
+            ("carriageways and footways, with trees", trees, roads, threads),
+            ("carriageways and footways, with trees, one thread", trees, roads, 1),
+            ("carriageways and footways, without trees", None, roads, threads),
+            ("carriageways only, with trees", trees, carriageways, threads)):
         def whole(t: pd.DataFrame | None = tree_frame, r: pd.DataFrame = surfaces) -> Study:
             return study_lighting(lamps, r, t)
 
+        calculation.THREADS = n_threads
         wall, cpu, study = timed(whole, args.repeat)
+        calculation.THREADS = threads
         print(f"whole city {label}: {wall:.2f} s wall, {cpu:.2f} s CPU "
               f"({len(study.E):,} grid points; best of {args.repeat})")
     wall, cpu, _ = timed(lambda: run_lighting(engine, live=False), 1)
@@ -71,6 +87,10 @@ def main() -> None:
           f"{wall:.2f} s wall, {cpu:.2f} s CPU")
     what_if(lamps, roads, trees, args.repeat)
     deviation(lamps, roads, args.streets)
+    others = (busy_seconds() - start_busy - (time.process_time() - start_cpu)) / (
+        time.perf_counter() - start_wall)
+    print(f"other processes kept {others:.1f} of {os.cpu_count()} cores busy on average "
+          "during the bench")
 
 
 def what_if(lamps: pd.DataFrame, roads: pd.DataFrame, trees: pd.DataFrame, repeat: int) -> None:
