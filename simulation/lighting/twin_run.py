@@ -119,7 +119,8 @@ def _read(db: Engine | Connection, bbox: BBox | None, crs: str, trees: bool
 
 
 def _live_state(db: Engine | Connection) -> tuple[frozenset[str], Mapping[str, float]]:
-    """Failed luminaires and reported output levels from the live state (``twin.live.current_device_states``)."""
+    """Failed luminaires and reported output levels from the live state
+    (``twin.live.current_device_states``)."""
     from twin.live import current_device_states
 
     if isinstance(db, Engine):
