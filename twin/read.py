@@ -28,7 +28,7 @@ def read_layer(
     db: Engine | Connection,
     layer: str,
     *,
-    bbox: BBox | None = None,
+    bbox: Sequence[float] | None = None,
     polygon: shapely.Geometry | None = None,
     ids: Iterable[str] | None = None,
     columns: Sequence[str] | None = None,

@@ -13,9 +13,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from twin.read import BBox
 from web.collections import Collection, quote
-
-BBox = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -46,7 +45,8 @@ def feature_sql(collection: Collection) -> str:
 
 
 def _where(query: ItemsQuery) -> tuple[str, dict[str, Any]]:
-    conditions, params = ["true"], {}
+    conditions: list[str] = ["true"]
+    params: dict[str, Any] = {}
     if query.bbox is not None:
         conditions.append("t.geom && ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 4326)")
         params.update(zip(("xmin", "ymin", "xmax", "ymax"), query.bbox, strict=True))

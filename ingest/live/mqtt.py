@@ -114,7 +114,7 @@ class MqttIngester:
                 batch = self._next_batch()
                 if not batch:
                     continue
-                work = (batch, parse_batch([Origin("mqtt", m.topic, m.payload) for m in batch]))
+                work = (batch, parse_batch([Origin("mqtt", m.topic, bytes(m.payload)) for m in batch]))
                 while not self.stop.is_set():
                     try:
                         parsed.put(work, timeout=0.2)

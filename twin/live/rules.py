@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from astral import Observer
@@ -91,7 +92,7 @@ def check_rules(conn: Connection, now: datetime, settings: RuleSettings = RuleSe
     return [incident for incident in found if incident is not None]
 
 
-def _rows(conn: Connection, sql: str, **params: object) -> list[sa.Row[tuple[object, ...]]]:
+def _rows(conn: Connection, sql: str, **params: object) -> list[Any]:
     return list(conn.execute(sa.text(sql.replace("%%", "%")), params).all())
 
 

@@ -32,6 +32,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.sql.schema import SchemaItem
 
 from twin.schema import STORAGE_SRID, metadata, one_of
 
@@ -41,7 +42,7 @@ DEAD_LETTER_REASONS = ("bad_json", "bad_message", "unknown_topic", "unknown_asse
                        "unknown_property", "wrong_type", "out_of_range", "future_time")
 
 
-def _observation_columns(*, history: bool) -> list[Column]:  # type: ignore[type-arg]
+def _observation_columns(*, history: bool) -> list[SchemaItem]:
     """The shared columns; the history's key also holds the time, the current state's does not."""
     return [
         Column("asset_id", Text, primary_key=True, comment="the asset observed (any layer)"),
