@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from ingest.demo import load_demo_city
-from simulation.lighting import Study, calculation, run_lighting, study_lighting
+from simulation.lighting import Study, run_lighting, study_lighting
+from simulation.lighting.calculation import Chunking
 from simulation.lighting.study import road_figures
 from twin.city import BAC_GIANG
 from twin.config import Settings
@@ -66,20 +67,19 @@ def main() -> None:
     roads = roads[roads["lit"].fillna(False).astype(bool)]
     print(f"read: {len(roads):,} lit roads, {len(lamps):,} luminaires, {len(trees):,} trees "
           f"in {wall:.2f} s")
-    print(f"{calculation.THREADS} calculation threads on {os.cpu_count()} cores")
+    threads = Chunking().threads
+    print(f"{threads} calculation threads on {os.cpu_count()} cores")
     carriageways = roads.drop(columns="footway_width_m")
-    threads = calculation.THREADS
     for label, tree_frame, surfaces, n_threads in (
             ("carriageways and footways, with trees", trees, roads, threads),
             ("carriageways and footways, with trees, one thread", trees, roads, 1),
             ("carriageways and footways, without trees", None, roads, threads),
             ("carriageways only, with trees", trees, carriageways, threads)):
-        def whole(t: pd.DataFrame | None = tree_frame, r: pd.DataFrame = surfaces) -> Study:
-            return study_lighting(lamps, r, t)
+        def whole(t: pd.DataFrame | None = tree_frame, r: pd.DataFrame = surfaces,
+                  n: int = n_threads) -> Study:
+            return study_lighting(lamps, r, t, chunking=Chunking(threads=n))
 
-        calculation.THREADS = n_threads
         wall, cpu, study = timed(whole, args.repeat)
-        calculation.THREADS = threads
         print(f"whole city {label}: {wall:.2f} s wall, {cpu:.2f} s CPU "
               f"({len(study.E):,} grid points; best of {args.repeat})")
     wall, cpu, _ = timed(lambda: run_lighting(engine, live=False), 1)

@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from simulation.lighting import calculation, read_photometry, study_lighting
+from simulation.lighting import read_photometry, study_lighting
+from simulation.lighting.calculation import Chunking
 from simulation.lighting.classes import best_c_class, best_p_class
 from simulation.lighting.crowns import Crowns, shade
 from simulation.lighting.grid import FOOTWAY, longitudinal_step
@@ -269,7 +270,7 @@ def test_a_study_with_no_dark_spot_and_no_tree_answers_in_json_and_geojson() -> 
     assert [f["properties"]["kind"] for f in result.to_geojson()["features"]] == ["road"]
 
 
-def test_chunks_on_threads_give_the_values_of_one_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_chunks_on_threads_give_the_values_of_one_chunk() -> None:
     """Luminaires of two photometries among trees, computed in chunks of 7 on two threads and
     as one chunk on one thread: the same illuminance and the same pruning list."""
     lines = [shapely.LineString([(X0, Y0 + 40 * k), (X0 + 300, Y0 + 40 * k)]) for k in range(3)]
@@ -285,12 +286,9 @@ def test_chunks_on_threads_give_the_values_of_one_chunk(monkeypatch: pytest.Monk
     trees = gpd.GeoDataFrame({"height_m": np.full(len(spots), 9.0),
                               "crown_diameter_m": np.full(len(spots), 5.0)},
                              geometry=spots, crs=CRS)
-    monkeypatch.setattr(calculation, "LAMPS_PER_CHUNK", 7)
-    monkeypatch.setattr(calculation, "THREADS", 2)
-    chunked = study_lighting(luminaires, roads, trees)
-    monkeypatch.setattr(calculation, "LAMPS_PER_CHUNK", len(luminaires))
-    monkeypatch.setattr(calculation, "THREADS", 1)
-    whole = study_lighting(luminaires, roads, trees)
+    chunked = study_lighting(luminaires, roads, trees, chunking=Chunking(lamps=7, threads=2))
+    whole = study_lighting(luminaires, roads, trees,
+                           chunking=Chunking(lamps=len(luminaires), threads=1))
     assert len(whole.shade) > 10
     assert chunked.E == pytest.approx(whole.E, rel=1e-12, abs=1e-12)
     pd.testing.assert_frame_equal(chunked.shade.sort_values(["tree_id", "road_id"],

@@ -27,10 +27,16 @@ from simulation.lighting.photometry import Photometry, frame_angles
 REACH_FRACTION = 3e-4
 """A distribution 'gives nothing' past the γ where I·cos³γ stays below this share of its peak."""
 MAX_REACH_DEG = 86.0
-LAMPS_PER_CHUNK = 200
-"""Luminaires computed together: some 10⁵-10⁶ rays, small enough to stay in cache."""
-THREADS = min(os.cpu_count() or 1, 8)
-"""numpy releases the GIL in the chunks' array work, so threads scale with the cores."""
+
+
+@dataclass(frozen=True)
+class Chunking:
+    """How the sum is split: ``lamps`` luminaires computed together (some 10⁵-10⁶ rays, small
+    enough to stay in cache), on ``threads`` threads (numpy releases the GIL in the chunks'
+    array work, so threads scale with the cores). The result does not depend on it."""
+
+    lamps: int = 200
+    threads: int = min(os.cpu_count() or 1, 8)
 
 
 @dataclass(frozen=True)
@@ -81,13 +87,15 @@ class Scene:
     maintenance_factor: float
     reach_deg: np.ndarray
     points: Buckets
+    chunking: Chunking = Chunking()
 
     @classmethod
     def build(cls, lamps: Lamps, optics: tuple[Photometry, ...], grid: Grid,
-              crowns: Crowns | None = None, maintenance_factor: float = 0.8) -> Scene:
+              crowns: Crowns | None = None, maintenance_factor: float = 0.8,
+              chunking: Chunking = Chunking()) -> Scene:
         reach = np.array([reach_angle(p) for p in optics])
         return cls(lamps, optics, grid, crowns, maintenance_factor, reach,
-                   Buckets(grid.x, grid.y))
+                   Buckets(grid.x, grid.y), chunking)
 
     def with_lamps(self, lamps: Lamps, optics: tuple[Photometry, ...] | None = None) -> Scene:
         """The same grid and trees with other luminaires (and photometries)."""
@@ -151,10 +159,11 @@ class Scene:
 
     def _sum(self, output: np.ndarray, lamps: Lamps | None, with_shade: bool
              ) -> tuple[np.ndarray, tuple[np.ndarray, ...] | None]:
-        """Luminaires in chunks of ``LAMPS_PER_CHUNK`` on ``THREADS`` threads."""
+        """Luminaires in chunks on threads, as the scene's ``chunking`` says."""
         lamps = self.lamps if lamps is None else lamps
         by_optic = np.argsort(lamps.optic, kind="stable")
-        chunks = [by_optic[s:s + LAMPS_PER_CHUNK] for s in range(0, len(lamps), LAMPS_PER_CHUNK)]
+        size = self.chunking.lamps
+        chunks = [by_optic[s:s + size] for s in range(0, len(lamps), size)]
 
         def one(chunk: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, ...] | None]:
             part = lamps.take(chunk)
@@ -168,7 +177,7 @@ class Scene:
 
         total = np.zeros(len(self.grid))
         shades = []
-        with ThreadPoolExecutor(THREADS) as pool:
+        with ThreadPoolExecutor(self.chunking.threads) as pool:
             for part, shaded in pool.map(one, chunks):
                 total += part
                 if shaded is not None:

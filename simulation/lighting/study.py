@@ -20,7 +20,7 @@ import pandas as pd
 import shapely
 
 from simulation.lighting.builtin import PREFIX
-from simulation.lighting.calculation import Lamps, Scene
+from simulation.lighting.calculation import Chunking, Lamps, Scene
 from simulation.lighting.catalogue import resolve
 from simulation.lighting.classes import C_FAMILY_ROADS, best_c_class, best_p_class
 from simulation.lighting.crowns import Crowns
@@ -98,7 +98,8 @@ class Study:
 def study_lighting(luminaires: gpd.GeoDataFrame, roads: gpd.GeoDataFrame,
                    trees: gpd.GeoDataFrame | None = None, *,
                    photometries: Mapping[str, Photometry] | None = None,
-                   maintenance_factor: float = MAINTENANCE_FACTOR) -> Study:
+                   maintenance_factor: float = MAINTENANCE_FACTOR,
+                   chunking: Chunking | None = None) -> Study:
     """Lay the grids, compute illuminance everywhere, and the trees' shade per road."""
     for frame, what in ((luminaires, "luminaires"), (roads, "roads"), (trees, "trees")):
         if frame is not None and (frame.crs is None or not frame.crs.is_projected):
@@ -111,7 +112,7 @@ def study_lighting(luminaires: gpd.GeoDataFrame, roads: gpd.GeoDataFrame,
     crowns = None if trees is None or len(trees) == 0 else Crowns.from_trees(
         trees.geometry.x.to_numpy(), trees.geometry.y.to_numpy(),
         trees["height_m"].to_numpy(float), trees["crown_diameter_m"].to_numpy(float))
-    scene = Scene.build(lamps, optics, grid, crowns, maintenance_factor)
+    scene = Scene.build(lamps, optics, grid, crowns, maintenance_factor, chunking or Chunking())
     output = luminaires.get("output", pd.Series(1.0, luminaires.index)).to_numpy(float)
     e, shade = scene.illuminance_and_shade(output)
     tree_ids = trees.index if trees is not None else pd.Index([])
