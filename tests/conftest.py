@@ -152,10 +152,7 @@ def demo_engine(server_url: str, demo_template_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def demo_conn(demo_engine: Engine) -> Iterator[sa.Connection]:
     """A connection on the small demo city in a transaction that is rolled back after the test."""
-    with demo_engine.connect() as connection:
-        transaction = connection.begin()
-        yield connection
-        transaction.rollback()
+    yield from rolled_back(demo_engine)
 
 
 @pytest.fixture
@@ -177,7 +174,11 @@ def demo_database_url(server_url: str, demo_template_url: str) -> Iterator[str]:
 @pytest.fixture
 def conn(shared_engine: Engine) -> Iterator[sa.Connection]:
     """A connection in a transaction that is rolled back after the test."""
-    with shared_engine.connect() as connection:
+    yield from rolled_back(shared_engine)
+
+
+def rolled_back(engine: Engine) -> Iterator[sa.Connection]:
+    with engine.connect() as connection:
         transaction = connection.begin()
         yield connection
         transaction.rollback()
