@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import time
 
 import mapbox_vector_tile
 import morecantile
@@ -11,10 +12,12 @@ import pytest
 import sqlalchemy as sa
 from psycopg import AsyncConnection
 
-from tests.web_fixtures import client_for
+from tests.web_fixtures import client_class, client_for
+from twin.config import Settings
 from twin.database import create_engine
 from twin.read import read_layer
-from web.versions import DataVersions
+from web.app import create_app
+from web.versions import data_version, data_version_async
 
 TMS = morecantile.tms.get("WebMercatorQuad")
 
@@ -103,17 +106,17 @@ def test_a_tile_is_fresh_after_the_data_change(demo_database_url):
 
 
 def test_synchronous_and_asynchronous_versions_agree(demo_engine):
-    """Tiles (asynchronous psycopg) and extents and the snapshot (SQLAlchemy) share one record of
-    versions: both must fingerprint alike, or a tile's ETag would follow whichever asked last."""
+    """Tiles (asynchronous psycopg) and extents and the snapshot (SQLAlchemy) read versions over
+    two drivers: both must give the same text, or ETags would differ by the path that asked."""
     url = demo_engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     tables = ("network_edges", "network_nodes")
 
     async def asynchronous() -> str:
         async with await AsyncConnection.connect(url, autocommit=True) as conn:
-            return await DataVersions().version_async(conn, tables)
+            return await data_version_async(conn, tables)
 
     with demo_engine.connect() as conn:
-        assert DataVersions().version(conn, tables) == asyncio.run(asynchronous())
+        assert data_version(conn, tables) == asyncio.run(asynchronous())
 
 
 def test_tilesets_tilejson_and_tile_matrix_set(web_client, demo_engine):
@@ -149,3 +152,47 @@ def test_bad_tile_requests(web_client, url, status, named):
     answer = web_client.get(url)
     assert answer.status_code == status
     assert named in str(answer.json()["detail"])
+
+
+def cache_status(client, rounds: int) -> dict:
+    """``/api/tiles/cache`` once the seeder has made its tiles ``rounds`` times (at the start,
+    then after each change)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        status = client.get("/api/tiles/cache").json()
+        if status["seeding"]["state"] == "ready" and status["seeding"]["rounds"] >= rounds:
+            return status  # type: ignore[no-any-return]
+        time.sleep(0.1)
+    raise AssertionError(f"the tiles were not made ahead in 60 s: {status}")
+
+
+def test_low_zoom_tiles_are_made_ahead_and_again_after_a_change(demo_database_url):
+    with client_for(demo_database_url) as client:
+        engine = create_engine(demo_database_url)
+        lamp = read_layer(engine, "luminaires").iloc[0]
+        seeded = cache_status(client, rounds=1)
+        assert seeded["seeding"]["zooms"] == [10, 14] and seeded["seeding"]["rounds"] == 1
+        for zoom in (10, 14):  # made ahead: asking adds nothing to the cache
+            assert client.get(tile_url("luminaires", lamp.geom.x, lamp.geom.y, zoom)).content
+        assert client.get("/api/tiles/cache").json()["tiles"] == seeded["tiles"]
+        client.get(tile_url("luminaires", lamp.geom.x, lamp.geom.y, 15))  # made on request
+        assert client.get("/api/tiles/cache").json()["tiles"] == seeded["tiles"] + 1
+
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE luminaires SET lamp_type = 'HPS' WHERE id = :id"),
+                         {"id": lamp.name})
+        engine.dispose()
+        again = cache_status(client, rounds=2)
+        assert again["seeding"]["tiles"] < seeded["seeding"]["tiles"], "only the luminaires"
+        answer = client.get(tile_url("luminaires", lamp.geom.x, lamp.geom.y, 14))
+        lamps = {f["properties"]["id"]: f["properties"]
+                 for f in decode(answer.content)["luminaires"]["features"]}
+        assert lamps[lamp.name]["lamp_type"] == "HPS"
+        assert client.get("/api/tiles/cache").json()["tiles"] == again["tiles"]
+
+
+def test_the_server_can_make_every_tile_on_request(demo_database_url):
+    settings = Settings(database_url=demo_database_url, tile_seed_max_zoom=-1)
+    with client_class()(create_app(settings)) as client:
+        status = client.get("/api/tiles/cache").json()
+        assert status["seeding"]["state"] == "off" and status["tiles"] == 0

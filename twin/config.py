@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     pg_bindir: Path | None = Field(
         default=None, description="PostgreSQL server binaries for the embedded cluster"
     )
+    tile_seed_max_zoom: int = Field(
+        default=14, description="The web server makes every tile up to this zoom ahead (-1: none)"
+    )
     shared_data: Path | None = Field(
         default=None, description="Folder of optional real reference data (ward names, limits)"
     )

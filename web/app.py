@@ -25,8 +25,8 @@ from web.live_stream import LiveHub
 from web.routes import assets, features, incidents, kpis, live, simulate, tiles
 from web.snapshots import SnapshotCache
 from web.tile_cache import TileCache
+from web.tile_seed import TileSeeder
 from web.tiles import tile_pool
-from web.versions import DataVersions
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -37,17 +37,19 @@ def create_app(settings: Settings) -> FastAPI:
         engine = open_twin(settings)
         app.state.engine = engine
         url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        versions = DataVersions()
-        app.state.snapshots = SnapshotCache(engine, versions)
+        app.state.snapshots = SnapshotCache(engine)
         tiles_pool = tile_pool(url)
         await tiles_pool.open()
-        app.state.tile_cache = TileCache(versions, tiles_pool)
-        app.state.extents = Extents(versions)
+        app.state.tile_cache = TileCache(tiles_pool)
+        app.state.tile_seeder = TileSeeder(app.state.tile_cache, url, settings.tile_seed_max_zoom)
+        app.state.tile_seeder.start()
+        app.state.extents = Extents()
         app.state.live_hub = LiveHub(url)
         try:
             yield
         finally:
             await app.state.live_hub.close()
+            await app.state.tile_seeder.close()
             await tiles_pool.close()
             engine.dispose()
 

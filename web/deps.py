@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine
 from web.extents import Extents
 from web.snapshots import SnapshotCache
 from web.tile_cache import TileCache
+from web.tile_seed import TileSeeder
 
 
 def get_engine(request: Request) -> Engine:
@@ -46,6 +47,13 @@ async def get_tile_cache(request: Request) -> TileCache:  # async: no thread for
 
 
 TileCacheDep = Annotated[TileCache, Depends(get_tile_cache)]
+
+
+def get_tile_seeder(request: Request) -> TileSeeder:
+    return request.app.state.tile_seeder  # type: ignore[no-any-return]
+
+
+TileSeederDep = Annotated[TileSeeder, Depends(get_tile_seeder)]
 
 
 def get_extents(request: Request) -> Extents:

@@ -10,21 +10,20 @@ from sqlalchemy import Connection
 
 from web.collections import Collection
 from web.features import BBox, read_extents
-from web.versions import DataVersions
+from web.versions import data_version
 
 
 class Extents:
     """Extents by collection, each kept with the data version it was computed at."""
 
-    def __init__(self, versions: DataVersions) -> None:
-        self._versions = versions
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._known: dict[str, tuple[str, BBox | None]] = {}
         """collection id -> (data version, extent)"""
 
     def of(self, conn: Connection, wanted: Sequence[Collection]) -> dict[str, BBox | None]:
         """The extents (EPSG:4326, None when empty) of the collections ``wanted``."""
-        versions = {c.id: self._versions.version(conn, c.tables) for c in wanted}
+        versions = {c.id: data_version(conn, c.tables) for c in wanted}
         found, stale = {}, []
         for collection in wanted:
             known = self._known.get(collection.id)

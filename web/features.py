@@ -7,7 +7,7 @@ Identifiers come from the collection registry (quoted); every value is a bound p
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,12 +78,23 @@ def read_item(conn: Connection, collection: Collection, item_id: str) -> str | N
     return conn.execute(sql, {"id": item_id}).scalar_one_or_none()
 
 
-def read_extents(conn: Connection, wanted: Iterable[Collection]) -> dict[str, BBox | None]:
-    """The collections' bounding boxes (EPSG:4326), None for an empty one; one query."""
+def extents_sql(wanted: Iterable[Collection]) -> str | None:
+    """One query for the collections' bounding boxes: rows of id, xmin, ymin, xmax, ymax (EPSG:4326;
+    nulls for an empty collection); None when nothing is wanted."""
     parts = [f"SELECT '{c.id}' AS id, ST_Extent(t.geom)::geometry AS e FROM {c.relation}"
              for c in wanted]
     if not parts:
-        return {}
-    sql = text("SELECT id, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM ("
-               + " UNION ALL ".join(parts) + ") s")
-    return {row[0]: (None if row[1] is None else tuple(row[1:])) for row in conn.execute(sql)}
+        return None
+    return ("SELECT id, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM ("
+            + " UNION ALL ".join(parts) + ") s")
+
+
+def extents_of(rows: Iterable[Sequence[Any]]) -> dict[str, BBox | None]:
+    """The rows of ``extents_sql`` by collection id (None for an empty collection)."""
+    return {row[0]: (None if row[1] is None else tuple(row[1:])) for row in rows}
+
+
+def read_extents(conn: Connection, wanted: Iterable[Collection]) -> dict[str, BBox | None]:
+    """The collections' bounding boxes (EPSG:4326), None for an empty one; one query."""
+    sql = extents_sql(wanted)
+    return {} if sql is None else extents_of(conn.execute(text(sql)))

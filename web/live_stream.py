@@ -12,18 +12,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import logging
 from dataclasses import dataclass
 
-import psycopg
-
 from web.errors import NotAvailable
+from web.listen import listen
 
-log = logging.getLogger("web.live")
 CHANNEL = "twin_live"
 QUEUE_SIZE = 1000
 """Events kept for a slow subscriber; past that the oldest are dropped."""
-RECONNECT_S = 2.0
 POLL_S = 1.0
 LISTEN_TIMEOUT_S = 10.0
 
@@ -60,7 +56,9 @@ class LiveHub:
         queue: asyncio.Queue[LiveEvent] = asyncio.Queue(QUEUE_SIZE)
         self._queues.add(queue)
         if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._listen())
+            self._task = asyncio.create_task(listen(
+                self._conninfo, CHANNEL, lambda payload: self._publish(event_of(payload)),
+                self._listening_changed))
         try:
             await asyncio.wait_for(self._listening.wait(), LISTEN_TIMEOUT_S)
         except TimeoutError:
@@ -93,17 +91,8 @@ class LiveHub:
                 queue.get_nowait()
             queue.put_nowait(event)
 
-    async def _listen(self) -> None:
-        while True:
-            try:
-                async with await psycopg.AsyncConnection.connect(
-                        self._conninfo, autocommit=True) as conn:
-                    await conn.execute(f"LISTEN {CHANNEL}")
-                    self._listening.set()
-                    async for notification in conn.notifies():
-                        self._publish(event_of(notification.payload))
-            except psycopg.Error as exc:
-                self._listening.clear()
-                log.warning("live stream: LISTEN %s lost (%s); retrying in %s s", CHANNEL, exc,
-                            RECONNECT_S)
-                await asyncio.sleep(RECONNECT_S)
+    def _listening_changed(self, listening: bool) -> None:
+        if listening:
+            self._listening.set()
+        else:
+            self._listening.clear()

@@ -8,7 +8,7 @@ import threading
 from sqlalchemy import Engine
 
 from simulation.snapshot import Snapshot, load_snapshot
-from web.versions import DataVersions
+from web.versions import data_version
 
 SOURCE_TABLES = ("network_nodes", "network_edges", "dependencies", "live_current")
 
@@ -16,16 +16,15 @@ SOURCE_TABLES = ("network_nodes", "network_edges", "dependencies", "live_current
 class SnapshotCache:
     """Hands out the current ``Snapshot`` (live device states included); thread-safe."""
 
-    def __init__(self, engine: Engine, versions: DataVersions) -> None:
+    def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._versions = versions
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._version: str | None = None
 
     def get(self) -> Snapshot:
         with self._lock, self._engine.connect() as conn:
-            version = self._versions.version(conn, SOURCE_TABLES)
+            version = data_version(conn, SOURCE_TABLES)
             if self._snapshot is None or version != self._version:
                 self._snapshot = load_snapshot(conn, live=True)
                 self._version = version

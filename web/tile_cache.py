@@ -19,7 +19,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from web.collections import Collection
 from web.tiles import Tile, compress, read_tile
-from web.versions import DataVersions
+from web.versions import data_version_async
 
 MAX_BYTES = 256 * 2**20
 INLINE_GZIP_BYTES = 64 * 1024
@@ -48,18 +48,19 @@ class TileCache:
     """Least-recently-used tiles within a byte budget, made over ``pool``; used from one event
     loop (no locks)."""
 
-    def __init__(self, versions: DataVersions, pool: AsyncConnectionPool,
-                 max_bytes: int = MAX_BYTES) -> None:
-        self.versions = versions
+    def __init__(self, pool: AsyncConnectionPool, max_bytes: int = MAX_BYTES) -> None:
         self.pool = pool
         self.max_bytes = max_bytes
         self._tiles: OrderedDict[str, CachedTile] = OrderedDict()
         self._bytes = 0
 
+    def stats(self) -> dict[str, int]:
+        return {"tiles": len(self._tiles), "bytes": self._bytes, "max_bytes": self.max_bytes}
+
     async def etag(self, collection: Collection, tile: Tile) -> str:
         """The ETag the tile has now (changes with its data)."""
         async with self.pool.connection() as conn:
-            version = await self.versions.version_async(conn, collection.tables)
+            version = await data_version_async(conn, collection.tables)
         return tile_etag(collection, version, tile)
 
     async def tile(self, collection: Collection, tile: Tile, etag: str) -> CachedTile:

@@ -4,6 +4,7 @@ from alembic import context
 from geoalchemy2 import alembic_helpers
 
 import layers  # noqa: F401  (registers every layer's table in the metadata)
+import twin.changes  # noqa: F401  (data versions)
 import twin.live  # noqa: F401  (live state, history, dead letters, incidents)
 import twin.scenarios  # noqa: F401  (and the tables of the twin's own: scenarios, ...)
 from twin.schema import metadata

@@ -9,6 +9,7 @@ until the data change; the server keeps made tiles in memory per data version
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header
@@ -16,7 +17,7 @@ from fastapi.responses import Response
 
 from web import ogc, tiles
 from web.collections import NotFound, get_collection
-from web.deps import BaseUrlDep, ConnectionDep, ExtentsDep, TileCacheDep
+from web.deps import BaseUrlDep, ConnectionDep, ExtentsDep, TileCacheDep, TileSeederDep
 
 router = APIRouter(tags=["OGC API Tiles"])
 
@@ -51,6 +52,12 @@ def tileset(collection_id: str, tms: str, conn: ConnectionDep, extents: ExtentsD
     return ogc.tileset_document(base, collection, extents.of(conn, [collection])[collection.id])
 
 
+@router.get("/api/tiles/cache", tags=["App API"],
+            summary="The server's tile cache: tiles and bytes held, and the tiles made ahead")
+def tile_cache_status(cache: TileCacheDep, seeder: TileSeederDep) -> dict[str, Any]:
+    return {**cache.stats(), "seeding": asdict(seeder.status)}
+
+
 TILE = "/collections/{collection_id}/tiles/{tms}/{z}/{x}/{y}"
 
 
@@ -65,14 +72,14 @@ async def tile(
     collection = get_collection(collection_id)
     _check_tms(tms)
     wanted = tiles.check_tile(z, x, y)
-    etag = await cache.etag(collection, wanted)
+    version_etag = await cache.etag(collection, wanted)
     gzip = "gzip" in accept_encoding
-    if gzip:
-        etag = etag[:-1] + '-gz"'  # another encoding, another strong validator
+    # another encoding, another strong validator; the cache holds both encodings under one key
+    etag = version_etag[:-1] + '-gz"' if gzip else version_etag
     headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
     if if_none_match is not None and etag in if_none_match:
         return Response(status_code=304, headers=headers)
-    made = await cache.tile(collection, wanted, etag)
+    made = await cache.tile(collection, wanted, version_etag)
     if gzip and made.data:
         return Response(made.gzipped, media_type=ogc.MVT,
                         headers={**headers, "Content-Encoding": "gzip"})

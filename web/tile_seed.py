@@ -1,0 +1,134 @@
+"""Tiles made ahead: every map layer's tiles at the zooms where one tile holds a district or the
+whole city, at start and again after each write to its tables.
+
+Such a tile holds tens of thousands of features (the scale-1 demo city's buildings: 34,570 in
+one zoom-12 tile, 2 MB of MVT) and costs PostGIS ~0.2 s of CPU, where a street-level tile costs a
+few ms: made on request, a handful of them set the map's slowest answers. So the server makes them
+ahead, one at a time (a map's requests keep the other core), into its tile cache, under the ETag
+a request would compute: what a request then finds is exactly the tile it would have made. It
+seeds when its ``LISTEN twin_data`` connection is up (``twin.changes``: every committed write
+names its table), then, ``SETTLE_S`` after the writes stop, the collections whose tables changed.
+Higher zooms, and the topology collections (``network_nodes``, ``network_edges``: for GIS
+clients, not drawn by the map), are made on request. Each server process seeds its own cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import morecantile
+
+from layers import LAYERS
+from twin.changes import CHANNEL
+from web.collections import Collection, get_collection
+from web.features import extents_of, extents_sql
+from web.listen import listen
+from web.tile_cache import TileCache
+from web.tiles import Tile
+
+log = logging.getLogger("web.tile_seed")
+SEED_MIN_ZOOM = 10
+"""The lowest zoom the browser map fetches any layer at (``LayerStyle.min_zoom``)."""
+SETTLE_S = 1.0
+"""Quiet time after a write before re-seeding: an import commits many statements."""
+TMS = morecantile.tms.get("WebMercatorQuad")
+
+
+@dataclass
+class SeedStatus:
+    """What the seeder has done (``GET /api/tiles/cache``)."""
+
+    state: str = "waiting"
+    """waiting (for its LISTEN connection), seeding (or about to: a change was heard), ready,
+    or off"""
+    zooms: tuple[int, int] | None = None
+    tiles: int = 0
+    """tiles made or found in the last round"""
+    seconds: float = 0.0
+    """the last round's duration"""
+    rounds: int = 0
+
+
+def seed_tiles(extent: tuple[float, float, float, float], zooms: range) -> list[Tile]:
+    """The WebMercatorQuad tiles covering ``extent`` (lon/lat) at ``zooms``, lowest zoom first."""
+    return [Tile(t.z, t.x, t.y) for t in TMS.tiles(*extent, zooms=list(zooms))]
+
+
+class TileSeeder:
+    """Keeps the cache holding every map layer's tiles at ``zooms`` for the current data."""
+
+    def __init__(self, cache: TileCache, conninfo: str, max_zoom: int) -> None:
+        self._cache = cache
+        self._conninfo = conninfo
+        self.zooms = range(min(SEED_MIN_ZOOM, max_zoom + 1), max_zoom + 1)
+        self.status = SeedStatus(zooms=(self.zooms.start, self.zooms.stop - 1) if self.zooms
+                                 else None, state="waiting" if self.zooms else "off")
+        self._pending: set[str] = set()
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        if not self.zooms:
+            return
+        self._tasks = [asyncio.create_task(listen(self._conninfo, CHANNEL, self._changed,
+                                                  self._listening)),
+                       asyncio.create_task(self._seed_forever())]
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def _listening(self, listening: bool) -> None:
+        if listening:  # first time, or after a lost connection: changes may have been missed
+            self._due(LAYERS)
+
+    def _changed(self, table: str) -> None:
+        self._due([name for name in LAYERS if table in get_collection(name).tables])
+
+    def _due(self, names: Iterable[str]) -> None:
+        before = len(self._pending)
+        self._pending.update(names)
+        if len(self._pending) > before:
+            self.status.state = "seeding"
+            self._wake.set()
+
+    async def _seed_forever(self) -> None:
+        while True:
+            await self._wake.wait()
+            while self._wake.is_set():  # let a burst of writes end first
+                self._wake.clear()
+                await asyncio.sleep(SETTLE_S)
+            wanted = [get_collection(name) for name in sorted(self._pending)]
+            self._pending.clear()
+            try:
+                await self._seed(wanted)
+            except Exception:  # a failed round must not end seeding; requests still make tiles
+                log.exception("seeding tiles of %s failed", [c.id for c in wanted])
+                self.status.state = "ready"
+
+    async def _seed(self, wanted: list[Collection]) -> None:
+        self.status.state = "seeding"
+        start = time.perf_counter()
+        sql = extents_sql(wanted)
+        if sql is None:
+            return
+        async with self._cache.pool.connection() as conn:
+            extents = extents_of(await (await conn.execute(sql)).fetchall())
+        work = sorted(((tile, collection) for collection in wanted
+                       if (extent := extents[collection.id]) is not None
+                       for tile in seed_tiles(extent, self.zooms)), key=lambda w: w[0].z)
+        for tile, collection in work:
+            await self._cache.tile(collection, tile, await self._cache.etag(collection, tile))
+        self.status.tiles = len(work)
+        self.status.seconds = round(time.perf_counter() - start, 3)
+        self.status.rounds += 1
+        self.status.state = "ready" if not self._pending else "seeding"
+        log.info("seeded %d tiles of %d collections at zooms %d-%d in %.1f s", len(work),
+                 len(wanted), self.zooms.start, self.zooms.stop - 1, self.status.seconds)
