@@ -17,6 +17,9 @@ from twin.config import Settings
 from twin.database import create_engine
 from twin.read import read_layer
 from web.app import create_app
+from web.tile_cache import MAX_BYTES, TileCache
+from web.tile_seed import SeedStatus, TileSeeder
+from web.tiles import tile_pool
 from web.versions import data_version, data_version_async
 
 TMS = morecantile.tms.get("WebMercatorQuad")
@@ -196,3 +199,25 @@ def test_the_server_can_make_every_tile_on_request(demo_database_url):
     with client_class()(create_app(settings)) as client:
         status = client.get("/api/tiles/cache").json()
         assert status["seeding"]["state"] == "off" and status["tiles"] == 0
+
+
+def test_tiles_made_ahead_leave_half_the_cache_to_tiles_asked_for(demo_engine):
+    url = demo_engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    async def seed(max_bytes: int) -> tuple[SeedStatus, dict[str, int]]:
+        async with tile_pool(url, size=2) as pool:
+            cache = TileCache(pool, max_bytes=max_bytes)
+            seeder = TileSeeder(cache, url, max_zoom=14)
+            seeder.start()
+            for _ in range(600):
+                await asyncio.sleep(0.1)
+                if seeder.status.state == "ready":
+                    break
+            await seeder.close()
+            return seeder.status, cache.stats()
+
+    every, roomy = asyncio.run(seed(MAX_BYTES))
+    some, small = asyncio.run(seed(400_000))
+    assert every.state == some.state == "ready"
+    assert 0 < some.tiles < every.tiles and roomy["tiles"] == every.tiles
+    assert small["tiles"] == some.tiles, "nothing made ahead was dropped to make room"

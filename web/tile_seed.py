@@ -48,7 +48,7 @@ class SeedStatus:
     or off"""
     zooms: tuple[int, int] | None = None
     tiles: int = 0
-    """tiles made or found in the last round"""
+    """tiles made or found in the last round (it stops when they fill half the cache)"""
     seconds: float = 0.0
     """the last round's duration"""
     rounds: int = 0
@@ -124,11 +124,18 @@ class TileSeeder:
         work = sorted(((tile, collection) for collection in wanted
                        if (extent := extents[collection.id]) is not None
                        for tile in seed_tiles(extent, self.zooms)), key=lambda w: w[0].z)
+        made = done = 0
         for tile, collection in work:
-            await self._cache.tile(collection, tile, await self._cache.etag(collection, tile))
-        self.status.tiles = len(work)
+            if made > self._cache.max_bytes // 2:  # leave the other half to tiles asked for
+                log.warning("tiles made ahead stop at %d of %d: they fill half the tile cache",
+                            done, len(work))
+                break
+            made += (await self._cache.tile(collection, tile,
+                                            await self._cache.etag(collection, tile))).size
+            done += 1
+        self.status.tiles = done
         self.status.seconds = round(time.perf_counter() - start, 3)
         self.status.rounds += 1
         self.status.state = "ready" if not self._pending else "seeding"
-        log.info("seeded %d tiles of %d collections at zooms %d-%d in %.1f s", len(work),
+        log.info("made %d tiles of %d layers at zooms %d-%d ahead in %.1f s", done,
                  len(wanted), self.zooms.start, self.zooms.stop - 1, self.status.seconds)
