@@ -22,7 +22,7 @@ from ingest.live.http import router
 from ingest.live.messages import Origin
 from ingest.live.writer import BatchWriter
 from tests.conftest import run_twin
-from twin.errors import InvalidInput
+from twin.errors import Conflict, InvalidInput
 from twin.live import (
     RuleSettings,
     acknowledge_incident,
@@ -184,7 +184,7 @@ def test_rules_raise_incidents_once_and_people_resolve_them(demo_copy):
             raise_incident(conn, "fire", ["LUM-999999"])
         acknowledged = acknowledge_incident(conn, by_hand.id, "Lan")
         assert (acknowledged.status, acknowledged.acknowledged_by) == ("acknowledged", "Lan")
-        with pytest.raises(InvalidInput, match="cannot be acknowledged"):
+        with pytest.raises(Conflict, match="cannot be acknowledged"):
             acknowledge_incident(conn, by_hand.id, "Minh")
         resolved = resolve_incident(conn, by_hand.id, "Minh", note="valve 12 closed, pipe fixed")
         assert resolved.status == "resolved" and resolved.resolved_at is not None

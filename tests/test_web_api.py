@@ -64,8 +64,8 @@ def test_live_values_history_and_state_at_a_time(demo_database_url):
         now = client.get("/api/state").json()["observations"]
         assert [o["value"] for o in now if o["asset_id"] == lamp] == ["failed"]
         bad = client.get("/api/state", params={"at": "yesterday"})
-        assert bad.status_code == 422 and "yesterday" in str(bad.json()["detail"])
-        assert client.get("/api/state", params={"bbox": "1,2"}).status_code == 422
+        assert bad.status_code == 400 and "yesterday" in str(bad.json()["detail"])
+        assert client.get("/api/state", params={"bbox": "1,2"}).status_code == 400
 
 
 def test_kpis_follow_the_live_state(demo_database_url):
@@ -116,7 +116,7 @@ def test_outage_isolation_and_criticality_match_the_simulation(web_client, demo_
 ])
 def test_bad_simulation_requests(web_client, method, url, body, named):
     answer = web_client.request(method, url, json=body)
-    assert answer.status_code == 422
+    assert answer.status_code == 400
     assert named in str(answer.json()["detail"])
 
 
@@ -173,5 +173,5 @@ def test_lighting_what_if_matches_the_simulation(web_client, demo_engine):
 ])
 def test_bad_lighting_requests(web_client, body, named):
     answer = web_client.post("/api/simulate/lighting", json=body)
-    assert answer.status_code == 422
+    assert answer.status_code == 400
     assert named in str(answer.json()["detail"])

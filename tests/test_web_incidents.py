@@ -38,7 +38,7 @@ def test_list_acknowledge_resolve(incident_city):
         done = client.post(f"/api/incidents/{incident_id}/acknowledge", json={"who": "Lan"})
         assert done.status_code == 200 and done.json()["acknowledged_by"] == "Lan"
         again = client.post(f"/api/incidents/{incident_id}/acknowledge", json={"who": "Lan"})
-        assert again.status_code == 422 and "acknowledged" in again.json()["detail"]
+        assert again.status_code == 409 and "acknowledged" in again.json()["detail"]
         closed = client.post(f"/api/incidents/{incident_id}/resolve",
                              json={"who": "Minh", "note": "pole replaced"}).json()
         assert closed["status"] == "resolved" and closed["notes"][-1]["text"] == "pole replaced"
@@ -48,9 +48,9 @@ def test_list_acknowledge_resolve(incident_city):
 
 @pytest.mark.parametrize(("path", "body", "status", "named"), [
     ("/api/incidents/999999/acknowledge", {"who": "Lan"}, 404, "999999"),
-    ("/api/incidents/abc/acknowledge", {"who": "Lan"}, 422, "'abc'"),
-    ("/api/incidents/{id}/acknowledge", {"who": ""}, 422, "who"),
-    ("/api/incidents/{id}/resolve", {}, 422, "who"),
+    ("/api/incidents/abc/acknowledge", {"who": "Lan"}, 400, "'abc'"),
+    ("/api/incidents/{id}/acknowledge", {"who": ""}, 400, "who"),
+    ("/api/incidents/{id}/resolve", {}, 400, "who"),
 ])
 def test_bad_incident_moves(incident_city, path, body, status, named):
     url, incident_id, _ = incident_city
@@ -67,7 +67,7 @@ def fresh_client(demo_database_url):
 
 def test_an_unknown_status_is_refused(fresh_client):
     answer = fresh_client.get("/api/incidents", params={"status": "lost"})
-    assert answer.status_code == 422 and "'lost'" in answer.json()["detail"]
+    assert answer.status_code == 400 and "'lost'" in answer.json()["detail"]
 
 
 def test_http_ingest_is_mounted(fresh_client):

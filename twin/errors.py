@@ -7,6 +7,10 @@ class TwinError(Exception):
     """Base of the twin's own errors; the CLI prints them as one line, with detail below."""
 
 
+class Conflict(TwinError):
+    """A change the current state refuses (acknowledging a resolved incident). Nothing written."""
+
+
 class InvalidInput(TwinError, ValueError):
     """Input the twin refuses. Nothing has been written when this is raised."""
 

@@ -1,19 +1,24 @@
 """How the web answers faults: one JSON ``{"detail": "..."}`` that names the offending value.
 
-Unknown collection, feature or asset: 404. Bad input: 422. A service the server cannot reach
-(the live stream's LISTEN): 503. Anything else: 500 with a plain message (no stack trace leaves
-the server).
+Bad input (a parameter or body the twin refuses): 400, as OGC API Features and Tiles ask of an
+invalid parameter. Unknown collection, feature, asset or incident: 404. A change the current
+state refuses (acknowledging a resolved incident): 409. A service the server cannot reach (the
+live stream's LISTEN): 503. Anything else: 500 with a plain message (no stack trace or SQL leaves
+the server). The OpenAPI document declares 400 where FastAPI would declare 422.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
-from twin.errors import InvalidInput, TwinError
+from twin.errors import Conflict, TwinError
 from web.collections import NotFound
 
 log = logging.getLogger("web")
@@ -30,14 +35,55 @@ def _answer(status: int) -> Callable[[Request, Exception], Awaitable[JSONRespons
     return handler
 
 
+def describe_validation(errors: Sequence[Any]) -> str:
+    """FastAPI's validation errors as one line: where, what is wrong, and the value sent."""
+    parts = []
+    for error in errors:
+        where = [str(p) for p in error.get("loc", ())]
+        place = (f"{where[0]} parameter '{'.'.join(where[1:])}'" if len(where) > 1
+                 else "the request")
+        sent = f"; got {error['input']!r}" if error.get("input") is not None else ""
+        parts.append(f"{place}: {error.get('msg', 'invalid')}{sent}")
+    return "; ".join(parts)
+
+
+async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return JSONResponse({"detail": describe_validation(exc.errors())}, status_code=400)
+
+
 async def _internal(request: Request, exc: Exception) -> JSONResponse:
     log.exception("internal error on %s %s", request.method, request.url.path)
     return JSONResponse({"detail": "internal error: see the server's log"}, status_code=500)
 
 
+BAD_REQUEST = {"description": "Bad request: the detail names the parameter and the value",
+               "content": {"application/json": {"schema": {
+                   "type": "object", "properties": {"detail": {"type": "string"}}}}}}
+
+
+def _openapi_with_400(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, routes=app.routes,
+                                 openapi_version=app.openapi_version,
+                                 description=app.description)
+            for operations in schema.get("paths", {}).values():
+                for operation in operations.values():
+                    responses = operation.get("responses", {})
+                    if responses.pop("422", None) is not None:
+                        responses["400"] = BAD_REQUEST
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    return openapi
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(NotFound, _answer(404))
-    app.add_exception_handler(InvalidInput, _answer(422))
+    app.add_exception_handler(Conflict, _answer(409))
     app.add_exception_handler(NotAvailable, _answer(503))
-    app.add_exception_handler(TwinError, _answer(422))
+    app.add_exception_handler(TwinError, _answer(400))
     app.add_exception_handler(Exception, _internal)
+    app.openapi = _openapi_with_400(app)  # type: ignore[method-assign]

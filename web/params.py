@@ -1,7 +1,7 @@
 """Parsing the query strings of OGC API requests: bbox, limit, offset and property filters.
 
 Pure functions; a bad value raises ``InvalidInput`` naming the parameter and the value (the web
-answers 422 with that text).
+answers 400 with that text).
 """
 
 from __future__ import annotations

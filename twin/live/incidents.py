@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects.postgresql import insert
 
-from twin.errors import InvalidInput
+from twin.errors import Conflict, InvalidInput
 from twin.live.assets import unknown_assets
 from twin.live.notify import notify
 from twin.live.tables import INCIDENT_STATUSES, RAISED_BY, incidents
@@ -145,7 +145,7 @@ def _move(conn: Connection, incident_id: int, who: str, *, to: str,
         raise InvalidInput("say who: an incident is acknowledged or resolved by someone")
     current = get_incident(conn, incident_id)
     if current.status not in allowed_from:
-        raise InvalidInput(f"incident {incident_id} is {current.status}: it cannot be {to}")
+        raise Conflict(f"incident {incident_id} is {current.status}: it cannot be {to}")
     values: dict[str, Any] = {"status": to, f"{to}_by": who, f"{to}_at": func.now()}
     if note:
         values["notes"] = incidents.c.notes + _note(who, note)
