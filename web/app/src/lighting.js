@@ -71,7 +71,7 @@ export function wireLighting(app) {
   document.getElementById("lighting-run").onclick = () => run({ bbox: app.viewBbox() }, "before");
   document.getElementById("lighting-whatif").onclick = () => {
     const lamps = whatIfLamps(app);
-    if (!lamps) return app.say(t("select_first"), true);
+    if (!lamps) return app.say(() => t("select_first"), true);
     return run(lamps, "after");
   };
   for (const radio of document.querySelectorAll('input[name="lighting-show"]')) {

@@ -23,10 +23,13 @@ const view = {
 
 const app = {
   view, map: null, overlay: null, layers: [], visible: {}, selected: null, lighting: null,
-  incidents: [], liveNow: true, ready: false, streaming: false, drawn: [],
+  incidents: [], liveNow: true, ready: false, streaming: false, drawn: [], said: ["", false],
+  // ``text``: the words, or a function giving them in the language of the moment (said again
+  // when the language changes).
   say(text, warn = false) {
+    app.said = [text, warn];
     const status = document.getElementById("status");
-    status.textContent = text;
+    status.textContent = typeof text === "function" ? text() : text;
     status.classList.toggle("warn", warn);
   },
   openAsset(id) {
@@ -132,10 +135,10 @@ async function followLive() {
     app.say(`/api/state: ${failureText(error)}`, true);
   }
   listen({
-    onOpen: () => { app.streaming = true; app.say(`${t("ready")} (${t("live_updates")})`); },
+    onOpen: () => { app.streaming = true; app.say(() => `${t("ready")} (${t("live_updates")})`); },
     onState: (message) => { if (app.liveNow && applyObservation(view.live, message)) recolourSoon(); },
     onIncident: () => app.refreshIncidents(),
-    onTrouble: () => { app.streaming = false; app.say(t("stream_lost"), true); },
+    onTrouble: () => { app.streaming = false; app.say(() => t("stream_lost"), true); },
   });
 }
 
@@ -144,6 +147,7 @@ function wireControls() {
     setLanguage(currentLanguage() === "en" ? "vi" : "en");
     document.getElementById("lang").textContent = currentLanguage() === "en" ? "VI" : "EN";
     buildLayerPanel();
+    app.say(...app.said);
     document.getElementById("time").oninput();
     showKpis();
     showIncidents(app);
@@ -164,14 +168,21 @@ function wireControls() {
   const when = () => new Date(Date.now() + Number(slider.value) * 60000);
   const shown = (date) => date.toLocaleString([], { dateStyle: "short", timeStyle: "short" });
   slider.oninput = () => { label.textContent = Number(slider.value) === 0 ? t("now") : shown(when()); };
+  let asked = 0;  // the slider's latest move: an earlier move's late answer is dropped
   slider.onchange = async () => {
+    const move = ++asked;
     app.liveNow = Number(slider.value) === 0;
+    const at = when();
+    let live;
     try {
-      view.live = await loadState(app.liveNow ? null : when().toISOString());
-      app.say(app.liveNow ? t("ready") : `${t("state_at")} ${shown(when())}`);
+      live = await loadState(app.liveNow ? null : at.toISOString());
     } catch (error) {
-      app.say(`/api/state: ${failureText(error)}`, true);
+      if (move === asked) app.say(`/api/state: ${failureText(error)}`, true);
+      return;
     }
+    if (move !== asked) return;
+    view.live = live;
+    app.say(app.liveNow ? () => t("ready") : () => `${t("state_at")} ${shown(at)}`);
     recolourSoon();
   };
   label.textContent = t("now");
@@ -190,7 +201,7 @@ function wireControls() {
 async function start() {
   setLanguage(currentLanguage());
   document.getElementById("lang").textContent = currentLanguage() === "en" ? "VI" : "EN";
-  app.say(t("loading"));
+  app.say(() => t("loading"));
   let styles;
   let collections = [];
   try {
@@ -229,7 +240,7 @@ async function start() {
   render();
   app.map.once("load", () => {
     app.ready = true;
-    if (!app.streaming) app.say(t("ready"));
+    if (!app.streaming) app.say(() => t("ready"));
   });
   followLive();
   app.refreshIncidents();
