@@ -1,4 +1,5 @@
-"""Debian's Chromium driven by Playwright (nothing downloads a browser), for the browser tests.
+"""Debian's Chromium driven by Playwright (nothing downloads a browser), for the browser tests,
+and what those tests share: the window, waiting for the map to settle, screenshots and pixels.
 
 Software GL (SwiftShader) draws WebGL headless; ``canvas_variance`` tells a drawn map from a blank
 one.
@@ -23,6 +24,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--use-gl=angle", "--use-angle=swiftshader",
                  "--disable-component-update", "--disable-default-apps", "--disable-sync"]
 SHOTS = Path("/tmp/shots")
 """Where a copy of each screenshot goes for people to look at (pytest's tmp_path keeps one too)."""
+DIST = Path(__file__).resolve().parents[1] / "web" / "app" / "dist"
+VIEWPORT = {"width": 1000, "height": 700}
+MAP_AREA = {"x": 290, "y": 50, "width": 690, "height": 600}
+"""The part of the window where the map shows (right of the layer panel, between the bars)."""
 
 
 @pytest.fixture(scope="module")
@@ -73,3 +78,32 @@ def leaves_localhost(url: str) -> bool:
     if parsed.scheme in ("data", "blob", "file", "about", "chrome-extension"):
         return False
     return parsed.hostname not in ("127.0.0.1", "localhost", "::1")
+
+
+def assert_stayed_local(requests: list[str]) -> None:
+    """No request of the page so far went anywhere but this machine."""
+    assert [u for u in requests if leaves_localhost(u)] == []
+
+
+def settle(page, timeout_ms: int = 60_000) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the base map and every deck.gl tile layer have loaded and drawn."""
+    page.wait_for_function("window.twin && window.twin.ready && window.twin.isIdle()",
+                           timeout=timeout_ms, polling=200)
+    page.wait_for_timeout(600)
+
+
+def map_shot(page, clip: dict[str, float] = MAP_AREA) -> bytes:  # type: ignore[no-untyped-def]
+    """A screenshot of the map (by default the part right of the layer panel)."""
+    return page.screenshot(clip=clip)  # type: ignore[no-any-return]
+
+
+def map_centre() -> tuple[float, float]:
+    return VIEWPORT["width"] / 2, VIEWPORT["height"] / 2
+
+
+def centre_colour(page, size: int = 6) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Mean RGB of a small square at the centre of the window."""
+    x, y = map_centre()
+    shot = page.screenshot(clip={"x": x - size / 2, "y": y - size / 2, "width": size,
+                                 "height": size})
+    return pixels(shot).reshape(-1, 3).mean(axis=0)

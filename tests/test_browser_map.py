@@ -8,20 +8,24 @@ import json
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
-import numpy as np
 import pytest
 
 from ingest.live.mqtt import MqttIngester, connect_client
-from tests.browser_support import image_variance, keep_shot, leaves_localhost, picture_change, pixels
+from tests.browser_support import (
+    DIST,
+    VIEWPORT,
+    assert_stayed_local,
+    centre_colour,
+    image_variance,
+    keep_shot,
+    map_centre,
+    map_shot,
+    picture_change,
+    settle,
+)
 from twin.database import create_engine
-
-DIST = Path(__file__).resolve().parents[1] / "web" / "app" / "dist"
-VIEWPORT = {"width": 1000, "height": 700}
-MAP_AREA = {"x": 290, "y": 50, "width": 690, "height": 600}
-"""The part of the window where the map shows (right of the layer panel, between the bars)."""
 
 
 @pytest.fixture(scope="module")
@@ -37,22 +41,6 @@ def map_page(browser, live_server: str) -> Iterator[tuple[object, list[str]]]:
     settle(page)
     yield page, requests
     page.close()
-
-
-def settle(page, timeout_ms: int = 60_000) -> None:
-    """Wait until the base map and every deck.gl tile layer have loaded and drawn."""
-    page.wait_for_function("window.twin && window.twin.ready && window.twin.isIdle()",
-                           timeout=timeout_ms, polling=200)
-    page.wait_for_timeout(600)
-
-
-def assert_stayed_local(requests: list[str]) -> None:
-    """No request of the page so far went anywhere but this machine."""
-    assert [u for u in requests if leaves_localhost(u)] == []
-
-
-def map_shot(page) -> bytes:
-    return page.screenshot(clip=MAP_AREA)
 
 
 @pytest.mark.slow
@@ -95,10 +83,6 @@ def look_down_at(page, lon: float, lat: float, only: str, zoom: float = 19) -> N
     settle(page)
 
 
-def map_centre() -> tuple[float, float]:
-    return VIEWPORT["width"] / 2, VIEWPORT["height"] / 2
-
-
 @pytest.mark.slow
 def test_clicking_an_asset_opens_its_panel(map_page, live_server, tmp_path):
     page, requests = map_page
@@ -112,13 +96,6 @@ def test_clicking_an_asset_opens_its_panel(map_page, live_server, tmp_path):
     assert tree["id"] in page.locator("#asset h3").inner_text()
     page.locator("#asset-close").click()
     assert_stayed_local(requests)
-
-
-def centre_colour(page, size: int = 6) -> np.ndarray:
-    """Mean RGB of a small square at the centre of the window."""
-    x, y = map_centre()
-    shot = page.screenshot(clip={"x": x - size / 2, "y": y - size / 2, "width": size, "height": size})
-    return pixels(shot).reshape(-1, 3).mean(axis=0)
 
 
 @pytest.mark.slow

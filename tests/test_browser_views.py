@@ -18,14 +18,17 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from tests.browser_support import keep_shot, picture_change, pixels
-from tests.test_browser_map import (
+from tests.browser_support import (
     DIST,
     MAP_AREA,
     VIEWPORT,
     assert_stayed_local,
     centre_colour,
+    keep_shot,
     map_centre,
+    map_shot,
+    picture_change,
+    pixels,
     settle,
 )
 from twin.database import create_engine
@@ -83,10 +86,6 @@ def look_at(page, lon: float, lat: float, layers: list[str], zoom: float, pitch:
         window.twin.map.jumpTo({center: [lon, lat], zoom, pitch, bearing});
     }""", [lon, lat, layers, zoom, pitch, bearing])
     settle(page)
-
-
-def map_shot(page, clip: dict[str, float] = MAP_AREA) -> bytes:
-    return page.screenshot(clip=clip)
 
 
 def features(base_url: str, layer: str) -> list[dict[str, Any]]:
