@@ -2,7 +2,8 @@
 server on the small demo city, driven as a user drives them: the underground mode and its depth
 slider, the operations centre (incidents on the map and in the list, acknowledge and resolve, KPI
 tiles), the time slider, the English/Vietnamese toggle, the lighting coverage before and after a
-lamp fails, and a camera's panel and field of view. The page asks nothing of any other host."""
+lamp fails, a camera's panel and field of view, street and ward names, and layers fetched only
+from their first zoom. The page asks nothing of any other host."""
 
 from __future__ import annotations
 
@@ -68,6 +69,7 @@ def map_view(opened_map) -> Iterator[tuple[Any, list[str]]]:
         page.locator("#lang").click()
     page.locator("#view-map").click()
     page.locator("#underground").uncheck()
+    page.locator("#names").check()
     page.locator("#exaggeration").fill("5")
     if page.locator("#time").input_value() != "0":
         page.locator("#time").fill("0")
@@ -476,4 +478,41 @@ def test_camera_panel_and_field_of_view(map_view, live_server, live_server_datab
     assert (offline["Status"], offline["Latest snapshot"]) == ("offline", snapshot)
     for incident in get(live_server, "/api/incidents", asset=cam, status="open")["incidents"]:
         post(live_server, f"/api/incidents/{incident['id']}/resolve", {"who": "test"})
+    assert_stayed_local(requests)
+
+
+@pytest.mark.slow
+def test_street_and_ward_names_show_and_hide(map_view, live_server, tmp_path):
+    page, requests = map_view
+    road = next(f for f in features(live_server, "roads") if f["properties"]["name"])
+    look_at(page, *lon_lat(road), layers=[], zoom=17.5)  # the base map and the names alone
+    streets = map_shot(page)
+    page.locator("#names").uncheck()
+    settle(page)
+    unnamed = map_shot(page)
+    keep_shot(streets, tmp_path, "names_streets.png")
+    assert picture_change(streets, unnamed) > 0.002, "no street name was drawn"
+    page.locator("#names").check()
+    look_at(page, *lon_lat(road), layers=[], zoom=13)
+    wards = map_shot(page)
+    page.locator("#names").uncheck()
+    settle(page)
+    keep_shot(wards, tmp_path, "names_wards.png")
+    assert picture_change(wards, map_shot(page)) > 0.002, "no ward name was drawn"
+    assert_stayed_local(requests)
+
+
+@pytest.mark.slow
+def test_a_layer_is_fetched_only_from_its_first_zoom(map_view, live_server, tmp_path):
+    """Zoomed out to the whole city, the map asks no street-level tiles of the layers drawn
+    from zoom 15 on (trees, luminaires): each would be thousands of tiles over the city."""
+    page, requests = map_view
+    road = next(f for f in features(live_server, "roads") if f["properties"]["name"])
+    look_at(page, *lon_lat(road), layers=["trees", "luminaires", "substations"], zoom=16)
+    asked_before = len(requests)
+    look_at(page, *lon_lat(road), layers=["trees", "luminaires", "substations"], zoom=12.5)
+    keep_shot(page.screenshot(), tmp_path, "city_zoom.png")
+    asked = [u for u in requests[asked_before:] if "/tiles/" in u]
+    assert [u for u in asked if "/trees/" in u or "/luminaires/" in u] == []
+    assert any("/substations/" in u for u in asked), "substations are drawn from zoom 12"
     assert_stayed_local(requests)

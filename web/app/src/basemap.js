@@ -1,5 +1,5 @@
 // The base map: a MapLibre style drawn only from the twin's own vector tiles (water, roads, ward
-// outlines, building footprints). No glyphs, sprites or tiles from anywhere else, so no labels.
+// outlines). No glyphs, sprites or tiles from anywhere else: names are drawn by labels.js.
 import { TILE_MAX_ZOOM, tileUrl } from "./deck-layers.js";
 
 const EARTH_CIRCUMFERENCE_M = 40075016.686;

@@ -14,7 +14,7 @@ export function tileUrl(name) {
   return `${location.origin}/collections/${name}/tiles/WebMercatorQuad/{z}/{x}/{y}`;
 }
 
-async function loadTile({ index: { x, y, z }, url, signal }) {
+export async function loadTile({ index: { x, y, z }, url, signal }) {
   const response = await fetch(url, { signal });
   if (response.status === 204 || response.status === 404) return [];
   if (!response.ok) throw new Error(`${url}: ${response.status}`);

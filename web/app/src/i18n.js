@@ -2,6 +2,7 @@
 export const DICTIONARIES = {
   en: {
     title: "Urban Twin", map_view: "Map", ioc_view: "Operations centre", underground: "Underground",
+    names: "Names",
     exaggeration: "Depth ×", time: "Time", now: "now", layers: "Layers", lighting: "Lighting coverage",
     lighting_run: "Compute for this view", lighting_whatif: "What if these lamps go dark?",
     before: "Before", after: "After", clear: "Clear", kpis: "Key figures", incidents: "Incidents",
@@ -26,6 +27,7 @@ export const DICTIONARIES = {
   },
   vi: {
     title: "Bản sao số đô thị", map_view: "Bản đồ", ioc_view: "Trung tâm điều hành", underground: "Ngầm",
+    names: "Tên đường, phường",
     exaggeration: "Độ sâu ×", time: "Thời gian", now: "hiện tại", layers: "Lớp dữ liệu",
     lighting: "Độ phủ chiếu sáng", lighting_run: "Tính cho khung nhìn này",
     lighting_whatif: "Nếu các đèn này tắt thì sao?", before: "Trước", after: "Sau",

@@ -10,6 +10,7 @@ import { groundLayer, resultLayer, twinTileLayer } from "./deck-layers.js";
 import { failureText } from "./dom.js";
 import { currentLanguage, layerTitle, setLanguage, t } from "./i18n.js";
 import { incidentAssets, incidentPosition, showIncidents, showKpis } from "./ioc.js";
+import { STREET_MIN_ZOOM, streetNamesLayer, wardNamesLayer } from "./labels.js";
 import { lightingLayerProps, wireLighting } from "./lighting.js";
 import { applyObservation, listen, loadState } from "./live.js";
 
@@ -17,13 +18,13 @@ const BAC_GIANG = [106.1946, 21.2731];
 
 const view = {
   live: new Map(), incidentAssets: new Set(), outage: null,
-  mode: { underground: false, exaggeration: 5 }, colourVersion: 0, modeVersion: 0, extent: undefined,
+  mode: { underground: false, exaggeration: 5 }, names: true, colourVersion: 0, modeVersion: 0, extent: undefined,
   onTileError: (layer, error) => app.say(`${layer.name}: ${error.message}`, true),
 };
 
 const app = {
   view, map: null, overlay: null, layers: [], visible: {}, selected: null, lighting: null,
-  incidents: [], liveNow: true, ready: false, streaming: false, drawn: [], said: ["", false],
+  incidents: [], wards: [], liveNow: true, ready: false, streaming: false, drawn: [], said: ["", false],
   // ``text``: the words, or a function giving them in the language of the moment (said again
   // when the language changes).
   say(text, warn = false) {
@@ -70,11 +71,20 @@ const app = {
 };
 window.twin = app;
 
+// Whether the map is zoomed in to ``minZoom``. A tile layer below its first zoom is left out, not
+// handed to deck.gl: with an ``extent`` deck.gl would fetch its first zoom's tiles over the whole
+// view (visgl/deck.gl#8695), thousands of street-level tiles over the city.
+function zoomedTo(minZoom) {
+  return app.map.getZoom() >= minZoom;
+}
+
 function render() {
   if (!app.overlay) return;
-  const layers = app.layers.filter((l) => app.visible[l.name] && !l.style.base_map && l.available)
-    .map((l) => twinTileLayer(l, view));
+  const layers = app.layers.filter((l) => app.visible[l.name] && !l.style.base_map && l.available
+    && zoomedTo(l.style.min_zoom)).map((l) => twinTileLayer(l, view));
   if (view.mode.underground && view.extent) layers.push(groundLayer(view.extent));
+  if (view.names && app.visible.roads && zoomedTo(STREET_MIN_ZOOM)) layers.push(streetNamesLayer(view));
+  if (view.names && app.visible.wards && app.wards.length) layers.push(wardNamesLayer(app.wards));
   const incidents = app.incidents.map((i) => ({ ...i, where: incidentPosition(i) })).filter((i) => i.where);
   if (incidents.length) {
     layers.push(resultLayer("incidents", { type: "FeatureCollection", features: incidents.map((i) =>
@@ -152,6 +162,10 @@ function wireControls() {
     showKpis();
     showIncidents(app);
   };
+  document.getElementById("names").onchange = (event) => {
+    view.names = event.target.checked;
+    render();
+  };
   document.getElementById("underground").onchange = (event) => {
     view.mode = { ...view.mode, underground: event.target.checked };
     document.getElementById("map").classList.toggle("underground", event.target.checked);
@@ -198,6 +212,16 @@ function wireControls() {
   document.getElementById("view-map").onclick = () => switchView(false);
 }
 
+// The wards' outlines (a few dozen features), for their names at their centres.
+async function loadWardNames() {
+  try {
+    app.wards = (await getJSON("/collections/wards/items?limit=10000")).features || [];
+    render();
+  } catch (error) {
+    app.say(`/collections/wards/items: ${failureText(error)}`, true);
+  }
+}
+
 async function start() {
   setLanguage(currentLanguage());
   document.getElementById("lang").textContent = currentLanguage() === "en" ? "VI" : "EN";
@@ -234,10 +258,12 @@ async function start() {
     getCursor: ({ isHovering }) => (isHovering ? "pointer" : "grab"),
   });
   app.map.addControl(app.overlay);
+  app.map.on("zoomend", render);
   buildLayerPanel();
   wireControls();
   wireLighting(app);
   render();
+  if (ids.has("wards")) loadWardNames();
   app.map.once("load", () => {
     app.ready = true;
     if (!app.streaming) app.say(() => t("ready"));
