@@ -13,7 +13,10 @@ twice from a fresh start: "ours cold" with nothing made ahead (``TWIN_TILE_SEED_
 every tile made by PostGIS on its first request, as tipg makes every tile), and "ours" as it runs
 by default, once it has made the map layers' tiles at zooms 10-14 ahead (``web.tile_seed``; the
 time that took is printed) and makes zooms 15-16 on request. "ours warm" asks the same tiles again
-with the data unchanged (all from memory after the data-version check). The client is the
+with the data unchanged (all from memory after the data-version check), then again while
+``twin feed`` posts the demo city's live feed to the same server (``--feed-rate`` observations
+per second): live writes touch no table a tile is made from, so the tiles stay cached. The client
+is the
 standard library's, one thread and kept-alive connection per concurrent request, so that it takes
 little CPU from the servers. Prints one line per server and zoom, then totals; asserts nothing.
 """
@@ -38,11 +41,11 @@ from urllib.parse import urlsplit
 import httpx
 import morecantile
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from ingest.demo import load_demo_city
 from twin.config import Settings
-from twin.database import database_url, open_twin
+from twin.database import create_engine, database_url, open_twin
 from web.collections import get_collection
 
 REPO = Path(__file__).resolve().parents[1]
@@ -137,6 +140,33 @@ def server(args: list[str], env: dict[str, str], probe: str) -> Iterator[None]:
         process.wait(timeout=30)
 
 
+@contextmanager
+def live_feed(base: str, settings: Settings, rate: float) -> Iterator[None]:
+    """``twin feed`` posting to the server at ``rate`` observations per second, for a while;
+    prints how many observations the twin committed meanwhile."""
+    engine = create_engine(database_url(settings))
+    history = text("SELECT count(*) FROM live_history")
+    feed = subprocess.Popen([sys.executable, "-m", "twin.cli", "feed", "--rate", str(rate),
+                             "--url", f"{base}/api/live"],
+                            env={**os.environ, "TWIN_HOME": str(settings.home)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(3)  # under way
+        if feed.poll() is not None:
+            raise RuntimeError("twin feed stopped at once")
+        with engine.connect() as conn:
+            before, start = conn.execute(history).scalar_one(), time.perf_counter()
+        yield
+        with engine.connect() as conn:
+            committed = conn.execute(history).scalar_one() - before
+        print(f"live feed during the pass: {committed:,} observations committed, "
+              f"{committed / (time.perf_counter() - start):,.0f}/s", flush=True)
+    finally:
+        feed.terminate()
+        feed.wait(timeout=30)
+        engine.dispose()
+
+
 def fetch_all(urls: list[tuple[int, str]], concurrency: int) -> Run:
     """Every URL once, ``concurrency`` at a time (one thread and one kept-alive connection
     each); latency per zoom (s), total wall time. The standard library's client, which spends
@@ -209,6 +239,8 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--feed-rate", type=float, default=500.0,
+                        help="live observations per second during the last pass")
     args = parser.parse_args()
     settings, bbox = city(args.scale)
     requests = tile_list(bbox)
@@ -238,6 +270,8 @@ def main() -> None:
               f"{seeding['seconds']} s ({status['bytes'] / 1e6:.0f} MB in memory)", flush=True)
         report("ours", fetch_all(ours_urls, args.concurrency))
         report("ours warm", fetch_all(ours_urls, args.concurrency))
+        with live_feed(ours, settings, args.feed_rate):
+            report("ours fed", fetch_all(ours_urls, args.concurrency))
 
 if __name__ == "__main__":
     main()
