@@ -36,6 +36,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -107,7 +108,7 @@ def tile_list(bbox: tuple[float, float, float, float]) -> list[Request]:
             for t in TMS.tiles(*bbox, zooms=list(ZOOMS))]
 
 
-def seeded(base: str) -> dict[str, object]:
+def seeded(base: str) -> dict[str, Any]:
     """Wait until the server has made its tiles ahead; what ``/api/tiles/cache`` then says."""
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
