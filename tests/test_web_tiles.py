@@ -12,14 +12,15 @@ import pytest
 import sqlalchemy as sa
 from psycopg import AsyncConnection
 
-from tests.web_fixtures import client_class, client_for
+from tests.web_fixtures import client_for
 from twin.config import Settings
 from twin.database import create_engine
+from twin.errors import InvalidInput
 from twin.read import read_layer
-from web.app import create_app
-from web.tile_cache import MAX_BYTES, TileCache
-from web.tile_seed import SeedStatus, TileSeeder
-from web.tiles import tile_pool
+from web.collections import get_collection
+from web.tile_cache import MAX_BYTES, CachedTile, TileCache
+from web.tile_seed import SeedStatus, TileSeeder, seed_zooms
+from web.tiles import Tile, tile_pool
 from web.versions import data_version, data_version_async
 
 TMS = morecantile.tms.get("WebMercatorQuad")
@@ -170,11 +171,11 @@ def cache_status(client, rounds: int) -> dict:
 
 
 def test_low_zoom_tiles_are_made_ahead_and_again_after_a_change(demo_database_url):
-    with client_for(demo_database_url) as client:
+    with client_for(demo_database_url, tile_seed_max_zoom=14) as client:
         engine = create_engine(demo_database_url)
         lamp = read_layer(engine, "luminaires").iloc[0]
         seeded = cache_status(client, rounds=1)
-        assert seeded["seeding"]["zooms"] == [10, 14] and seeded["seeding"]["rounds"] == 1
+        assert seeded["seeding"]["zooms"] == [10, 14]
         for zoom in (10, 14):  # made ahead: asking adds nothing to the cache
             assert client.get(tile_url("luminaires", lamp.geom.x, lamp.geom.y, zoom)).content
         assert client.get("/api/tiles/cache").json()["tiles"] == seeded["tiles"]
@@ -185,8 +186,12 @@ def test_low_zoom_tiles_are_made_ahead_and_again_after_a_change(demo_database_ur
             conn.execute(sa.text("UPDATE luminaires SET lamp_type = 'HPS' WHERE id = :id"),
                          {"id": lamp.name})
         engine.dispose()
-        again = cache_status(client, rounds=2)
-        assert again["seeding"]["tiles"] < seeded["seeding"]["tiles"], "only the luminaires"
+        again = cache_status(client, rounds=seeded["seeding"]["rounds"] + 1)
+        luminaire_tiles = again["seeding"]["tiles"]
+        assert luminaire_tiles < seeded["seeding"]["tiles"], "only the luminaires are made again"
+        # the luminaires' tiles of the old version are gone, the one of zoom 15 too, and as many
+        # new ones made: had they stayed, the cache would hold luminaire_tiles + 1 more
+        assert again["tiles"] == seeded["tiles"]
         answer = client.get(tile_url("luminaires", lamp.geom.x, lamp.geom.y, 14))
         lamps = {f["properties"]["id"]: f["properties"]
                  for f in decode(answer.content)["luminaires"]["features"]}
@@ -194,11 +199,32 @@ def test_low_zoom_tiles_are_made_ahead_and_again_after_a_change(demo_database_ur
         assert client.get("/api/tiles/cache").json()["tiles"] == again["tiles"]
 
 
-def test_the_server_can_make_every_tile_on_request(demo_database_url):
-    settings = Settings(database_url=demo_database_url, tile_seed_max_zoom=-1)
-    with client_class()(create_app(settings)) as client:
-        status = client.get("/api/tiles/cache").json()
-        assert status["seeding"]["state"] == "off" and status["tiles"] == 0
+def test_a_tile_asked_for_twice_at_once_is_made_once(demo_engine):
+    url = demo_engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    roads = get_collection("roads")
+
+    async def ask_twice() -> tuple[CachedTile, CachedTile, dict[str, int]]:
+        async with tile_pool(url, size=2) as pool:
+            cache = TileCache(pool)
+            version = await cache.version(roads)
+            first, second = await asyncio.gather(cache.tile(roads, Tile(12, 3256, 1800), version),
+                                                 cache.tile(roads, Tile(12, 3256, 1800), version))
+            return first, second, cache.stats()
+
+    first, second, stats = asyncio.run(ask_twice())
+    assert first is second and stats["tiles"] == 1 and stats["bytes"] == first.size
+
+
+def test_the_server_can_make_every_tile_on_request(web_client):
+    status = web_client.get("/api/tiles/cache").json()
+    assert status["seeding"]["state"] == "off" and status["seeding"]["zooms"] is None
+
+
+def test_a_seed_zoom_out_of_range_is_refused():
+    with pytest.raises(InvalidInput, match="TWIN_TILE_SEED_MAX_ZOOM must be 10-16"):
+        seed_zooms(5)
+    with pytest.raises(ValueError, match="less than or equal to 16"):
+        Settings(tile_seed_max_zoom=20)
 
 
 def test_tiles_made_ahead_leave_half_the_cache_to_tiles_asked_for(demo_engine):
@@ -220,4 +246,5 @@ def test_tiles_made_ahead_leave_half_the_cache_to_tiles_asked_for(demo_engine):
     some, small = asyncio.run(seed(400_000))
     assert every.state == some.state == "ready"
     assert 0 < some.tiles < every.tiles and roomy["tiles"] == every.tiles
-    assert small["tiles"] == some.tiles, "nothing made ahead was dropped to make room"
+    assert small["bytes"] <= 400_000 and small["tiles"] == some.tiles, \
+        "nothing made ahead was dropped to make room"

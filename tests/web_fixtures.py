@@ -45,9 +45,11 @@ def client_class() -> type[TestClient]:
     return TestClient
 
 
-def client_for(database_url: str) -> TestClient:
-    """A TestClient (use it in ``with``, which runs the app's lifespan) over that database."""
-    return client_class()(create_app(Settings(database_url=database_url)))
+def client_for(database_url: str, tile_seed_max_zoom: int = -1) -> TestClient:
+    """A TestClient (use it in ``with``, which runs the app's lifespan) over that database; no
+    tiles made ahead unless asked (the tests of that ask), so they take no CPU from the rest."""
+    return client_class()(create_app(Settings(database_url=database_url,
+                                              tile_seed_max_zoom=tile_seed_max_zoom)))
 
 
 @pytest.fixture(scope="session")
@@ -76,6 +78,7 @@ def live_server(live_server_database_url: str) -> Iterator[str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TWIN_")}
     env["TWIN_DATABASE_URL"] = live_server_database_url
+    env["TWIN_TILE_SEED_MAX_ZOOM"] = "-1"  # see client_for
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "web.server:app_from_environment", "--factory",
          "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",

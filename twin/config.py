@@ -25,7 +25,9 @@ class Settings(BaseSettings):
         default=None, description="PostgreSQL server binaries for the embedded cluster"
     )
     tile_seed_max_zoom: int = Field(
-        default=14, description="The web server makes every tile up to this zoom ahead (-1: none)"
+        default=14, ge=-1, le=16,
+        description="The web server makes the map layers' tiles from zoom 10 to this one ahead "
+                    "(10-16; -1: none)",
     )
     shared_data: Path | None = Field(
         default=None, description="Folder of optional real reference data (ward names, limits)"

@@ -3,7 +3,8 @@ snapshot ask "have these tables changed?" on every request.
 
 The answer is one indexed read of ``data_versions`` (``twin.changes``: a statement trigger bumps a
 table's row in the writing transaction), ~0.1 ms whatever the tables' size and however busy the
-live feed, which writes only tables no cache depends on. A table never written since tracking
+live feed. The tables the live feed writes carry no version (asking for one is an error): the
+simulation snapshot checks ``live_current`` its own way. A table never written since tracking
 began has no row yet: version 0. Callers on SQLAlchemy connections use ``data_version``, the tile
 server on asynchronous psycopg connections ``data_version_async``; both give the same text.
 """

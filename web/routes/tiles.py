@@ -18,6 +18,7 @@ from fastapi.responses import Response
 from web import ogc, tiles
 from web.collections import NotFound, get_collection
 from web.deps import BaseUrlDep, ConnectionDep, ExtentsDep, TileCacheDep, TileSeederDep
+from web.tile_cache import tile_etag
 
 router = APIRouter(tags=["OGC API Tiles"])
 
@@ -72,14 +73,15 @@ async def tile(
     collection = get_collection(collection_id)
     _check_tms(tms)
     wanted = tiles.check_tile(z, x, y)
-    version_etag = await cache.etag(collection, wanted)
+    version = await cache.version(collection)
+    version_etag = tile_etag(collection, version, wanted)
     gzip = "gzip" in accept_encoding
     # another encoding, another strong validator; the cache holds both encodings under one key
     etag = version_etag[:-1] + '-gz"' if gzip else version_etag
     headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
     if if_none_match is not None and etag in if_none_match:
         return Response(status_code=304, headers=headers)
-    made = await cache.tile(collection, wanted, version_etag)
+    made = await cache.tile(collection, wanted, version)
     if gzip and made.data:
         return Response(made.gzipped, media_type=ogc.MVT,
                         headers={**headers, "Content-Encoding": "gzip"})

@@ -14,8 +14,8 @@ down_revision: Union[str, Sequence[str], None] = '0003'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
-UNTRACKED = ('data_versions', 'live_history', 'live_dead_letters', 'alembic_version',
-             'spatial_ref_sys')
+UNTRACKED = ('data_versions', 'live_current', 'live_history', 'live_dead_letters', 'incidents',
+             'alembic_version', 'spatial_ref_sys')
 
 FUNCTION = """
 CREATE FUNCTION twin_track_changes() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -33,7 +33,7 @@ $$
 def upgrade() -> None:
     op.create_table('data_versions',
     sa.Column('table_name', sa.Text(), nullable=False),
-    sa.Column('version', sa.BigInteger(), nullable=False, comment='writes committed since tracking began'),
+    sa.Column('version', sa.BigInteger(), nullable=False, comment='statements that wrote to the table, committed, since tracking began'),
     sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False, comment="when the last write's statement ran"),
     sa.PrimaryKeyConstraint('table_name', name=op.f('pk_data_versions')),
     comment='One row per table of the twin, bumped by a statement trigger on every write'

@@ -18,9 +18,12 @@ const TEXT = {
   extensions: [collisions], collisionGroup: "names",
 };
 
+const METRES_PER_DEGREE = 111320;
+
+// The step from one lon/lat to the next, in metres east and north (fine along a street).
 function metresAlong([lon1, lat1], [lon2, lat2]) {
-  const east = (lon2 - lon1) * Math.cos((lat1 * Math.PI) / 180);
-  return [east, lat2 - lat1];
+  const east = (lon2 - lon1) * Math.cos((lat1 * Math.PI) / 180) * METRES_PER_DEGREE;
+  return [east, (lat2 - lat1) * METRES_PER_DEGREE];
 }
 
 // One label per street name in a tile: on the middle of the longest segment of its longest piece,
@@ -55,7 +58,7 @@ export function streetNamesLayer(view) {
     renderSubLayers: (props) => new TextLayer({
       ...TEXT, id: props.id, data: props.data || [],
       getPosition: (l) => l.position, getText: (l) => l.name, getAngle: (l) => l.angle,
-      getCollisionPriority: (l) => l.length, billboard: false, sizeUnits: "meters", getSize: 9,
+      getCollisionPriority: (l) => Math.min(l.length, 1000),  // the longest stays billboard: false, sizeUnits: "meters", getSize: 9,
       sizeMinPixels: 11, sizeMaxPixels: 16, getColor: [40, 40, 48, 255], outlineColor: [255, 255, 255, 230],
     }),
   });
