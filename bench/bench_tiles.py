@@ -109,7 +109,8 @@ def tile_list(bbox: tuple[float, float, float, float]) -> list[Request]:
 
 
 def seeded(base: str) -> dict[str, Any]:
-    """Wait until the server has made its tiles ahead; what ``/api/tiles/cache`` then says."""
+    """Wait until the server has made its tiles ahead; what ``/api/tiles/cache`` then says
+    (with ``--workers N``, of the worker that answers)."""
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
         status = httpx.get(f"{base}/api/tiles/cache", timeout=10).json()
