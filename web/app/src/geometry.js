@@ -75,3 +75,52 @@ export function path3d(style, item, mode) {
   const last = Math.max(item.path.length - 1, 1);
   return item.path.map(([x, y], i) => [x, y, start + ((end - start) * i) / last]);
 }
+
+// The step from one lon/lat to the next, in metres east and north (fine along a street).
+function metresAlong([lon1, lat1], [lon2, lat2]) {
+  const east = (lon2 - lon1) * Math.cos((lat1 * Math.PI) / 180) * METRES_PER_DEGREE;
+  return [east, (lat2 - lat1) * METRES_PER_DEGREE];
+}
+
+// One label per street name in a tile: on the middle of the longest segment of its longest piece,
+// turned along it and never upside down.
+export function streetLabels(items) {
+  const best = new Map();
+  for (const { path, properties } of items) {
+    const name = properties.name;
+    if (!name || !path || path.length < 2) continue;
+    let length = 0;
+    let longest = null;
+    for (let i = 1; i < path.length; i++) {
+      const [dx, dy] = metresAlong(path[i - 1], path[i]);
+      const segment = Math.hypot(dx, dy);
+      length += segment;
+      if (!longest || segment > longest.segment) longest = { segment, dx, dy, a: path[i - 1], b: path[i] };
+    }
+    if (best.has(name) && best.get(name).length >= length) continue;
+    let angle = (Math.atan2(longest.dy, longest.dx) * 180) / Math.PI;
+    if (angle > 90) angle -= 180;
+    if (angle < -90) angle += 180;
+    const position = [(longest.a[0] + longest.b[0]) / 2, (longest.a[1] + longest.b[1]) / 2];
+    best.set(name, { name, length, angle, position });
+  }
+  return [...best.values()];
+}
+
+// The centre of a polygon's largest ring (area-weighted, in lon/lat: fine at a ward's size).
+export function ringCentre(rings) {
+  let best = null;
+  for (const ring of rings) {
+    let area = 0;
+    let x = 0;
+    let y = 0;
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      const cross = ring[j][0] * ring[i][1] - ring[i][0] * ring[j][1];
+      area += cross;
+      x += (ring[j][0] + ring[i][0]) * cross;
+      y += (ring[j][1] + ring[i][1]) * cross;
+    }
+    if (area !== 0 && (!best || Math.abs(area) > best.area)) best = { area: Math.abs(area), at: [x / (3 * area), y / (3 * area)] };
+  }
+  return best?.at;
+}

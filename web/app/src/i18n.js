@@ -69,7 +69,7 @@ export const LAYER_TITLES_VI = {
   cameras: "Camera", sensors: "Cảm biến",
 };
 
-let language = localStorage.getItem("twin-lang") || "en";
+let language = globalThis.localStorage?.getItem("twin-lang") || "en";
 
 export function t(key) {
   return DICTIONARIES[language][key] ?? DICTIONARIES.en[key] ?? key;
