@@ -73,7 +73,7 @@ window.twin = app;
 
 // Whether the map is zoomed in to ``minZoom``. A tile layer below its first zoom is left out, not
 // handed to deck.gl: with an ``extent`` deck.gl would fetch its first zoom's tiles over the whole
-// view (visgl/deck.gl#8695), thousands of street-level tiles over the city.
+// view (visgl/deck.gl#8695): hundreds of street-level tiles more at city zoom.
 function zoomedTo(minZoom) {
   return app.map.getZoom() >= minZoom;
 }
