@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from jsonschema.validators import validator_for
 
-from ingest.live.messages import Origin, parse_message, schema
+from ingest.live.messages import Origin, max_observations, parse_message, schema
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "ingest" / "live" / "examples"
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -88,6 +88,16 @@ def test_a_bad_message_is_refused_whole(topic, payload, reason):
     (dead,) = parsed.dead
     assert (dead.reason, dead.item) == (reason, None), dead.detail
     assert dead.origin.payload == (payload if isinstance(payload, bytes) else json.dumps(payload).encode())
+
+
+def test_too_many_entries_are_refused_whole_even_with_a_bad_one():
+    good = {"asset_id": "SEN-000001", "property": "pressure", "value": 310.0, "unit": "kPa",
+            "time": TIME}
+    entries = [good] * max_observations() + [{**good, "value": "high"}]
+    parsed = parse("twin/observations/flood", {"observations": entries})
+    assert not parsed.observations
+    (dead,) = parsed.dead
+    assert dead.reason == "bad_message" and f"{max_observations():,} per message" in dead.detail
 
 
 def test_device_state_and_camera_events():

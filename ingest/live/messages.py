@@ -158,6 +158,12 @@ def _topic_kind(parts: list[str]) -> str | None:
     return None
 
 
+@cache
+def max_observations() -> int:
+    """Entries one observations message may carry (the schema's ``maxItems``)."""
+    return int(schema("observations")["properties"]["observations"]["maxItems"])
+
+
 def _refused(origin: Origin, reason: str, detail: str) -> Parsed:
     """The whole message refused."""
     return Parsed(dead=[DeadLetter(origin, None, reason, detail)])
@@ -180,6 +186,10 @@ def _observations(doc: Any, origin: Origin, now: datetime) -> Parsed:
         return _refused(origin, "bad_message",
                         "observations message must be {\"observations\": [entry, ...]} "
                         "with at least one entry")
+    most = max_observations()
+    if len(items) > most:  # refused whole, whether or not each entry is good
+        return _refused(origin, "bad_message", f"observations message has {len(items):,} "
+                        f"entries; at most {most:,} per message")
     parsed = Parsed()
     fast = _is_valid("observations", doc)
     for index, item in enumerate(items):
