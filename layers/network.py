@@ -9,6 +9,7 @@
   camera fed by a power node; a camera or sensor served by a telecom node), with backup hours.
 """
 
+from geoalchemy2 import Geometry
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -23,7 +24,7 @@ from sqlalchemy import (
     Text,
 )
 
-from twin.schema import geometry_column, metadata, one_of
+from twin.schema import STORAGE_SRID, geometry_column, metadata, one_of
 
 NETWORKS = ("power", "water", "drainage", "telecom", "road")
 NODE_PREFIX = {"power": "PN", "water": "WN", "drainage": "DN", "telecom": "TN", "road": "RN"}
@@ -69,6 +70,9 @@ network_edges = Table(
     Column("kind", Text, nullable=False, comment="what makes the link: one of EDGE_KINDS"),
     Column("normally_connected", Boolean, nullable=False, server_default="true"),
     Column("length_m", Float, comment="length (m); 0 for devices"),
+    Column("geom", Geometry("LINESTRING", srid=STORAGE_SRID, spatial_index=True),
+           comment="straight line from its from-node to its to-node (EPSG:4326), drawn by the "
+                   "database when the edge is written or a node moves"),
     one_of("network", NETWORKS),
     one_of("kind", EDGE_KINDS),
     CheckConstraint("from_node <> to_node", name="not_a_loop"),

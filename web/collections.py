@@ -50,8 +50,7 @@ class Collection:
 
     @property
     def columns(self) -> tuple[Column, ...]:
-        """Every column but ``id`` and ``geom``, in table order (edges have no ``geom`` column:
-        theirs is made in ``relation``)."""
+        """Every column but ``id`` and ``geom``, in table order."""
         return tuple(_column(c) for c in self.table.columns if c.name not in ("id", "geom"))
 
     @property
@@ -84,7 +83,7 @@ def collections() -> dict[str, Collection]:
     found["network_edges"] = Collection(
         "network_edges", "Network edges",
         "Edges of every network, drawn as straight lines between their nodes", network_edges,
-        "LineString", None, _EDGES_WITH_LINES, ("network_edges", "network_nodes"))
+        "LineString", None, f"{quote(network_edges.name)} AS t", ("network_edges",))
     return found
 
 
@@ -92,11 +91,6 @@ def quote(identifier: str) -> str:
     """A PostgreSQL quoted identifier."""
     return '"' + identifier.replace('"', '""') + '"'
 
-
-_EDGES_WITH_LINES = (
-    "(SELECT e.*, ST_MakeLine(a.geom, b.geom) AS geom FROM network_edges e "
-    "JOIN network_nodes a ON a.id = e.from_node JOIN network_nodes b ON b.id = e.to_node) AS t"
-)
 
 
 def get_collection(name: str) -> Collection:
