@@ -42,11 +42,17 @@ class Collection:
     table: Table
     geometry_type: str
     network: str | None
-    relation: str
-    """SQL ``FROM`` item aliased ``t`` with ``t.id``, ``t.geom`` (EPSG:4326) and the columns;
-    built from quoted table names only."""
-    tables: tuple[str, ...]
-    """The tables its rows come from (what a cache of it depends on)."""
+
+    @property
+    def relation(self) -> str:
+        """SQL ``FROM`` item aliased ``t`` (``t.id``, ``t.geom`` in EPSG:4326, the columns), from
+        the quoted table name only."""
+        return f"{quote(self.table.name)} AS t"
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """The tables its rows come from (what a cache of it depends on)."""
+        return (self.table.name,)
 
     @property
     def columns(self) -> tuple[Column, ...]:
@@ -74,16 +80,16 @@ def collections() -> dict[str, Collection]:
     """Every collection by id: the layers in registry order, then network nodes and edges."""
     found = {
         name: Collection(name, spec.title, spec.table.comment or spec.title, spec.table,
-                         spec.geometry_type, spec.network, f"{quote(name)} AS t", (name,))
+                         spec.geometry_type, spec.network)
         for name, spec in LAYERS.items()
     }
     found["network_nodes"] = Collection(
         "network_nodes", "Network nodes", network_nodes.comment or "", network_nodes, "Point",
-        None, f"{quote(network_nodes.name)} AS t", ("network_nodes",))
+        None)
     found["network_edges"] = Collection(
         "network_edges", "Network edges",
         "Edges of every network, drawn as straight lines between their nodes", network_edges,
-        "LineString", None, f"{quote(network_edges.name)} AS t", ("network_edges",))
+        "LineString", None)
     return found
 
 
