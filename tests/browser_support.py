@@ -1,5 +1,10 @@
 """Debian's Chromium driven by Playwright (nothing downloads a browser), for the browser tests,
-and what those tests share: the window, waiting for the map to settle, screenshots and pixels.
+and what those tests share: the window, logging in, waiting for the map to settle, screenshots and
+pixels.
+
+``logged_in_state`` logs the live server's admin in through the app's login form once per module
+and gives the browser profile it leaves (its session cookie): open the map with
+``browser.new_context(storage_state=logged_in_state, ...)``.
 
 Software GL (SwiftShader) draws WebGL headless; ``canvas_variance`` tells a drawn map from a blank
 one.
@@ -11,6 +16,7 @@ import shutil
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import numpy as np
@@ -42,6 +48,33 @@ def browser() -> Iterator[object]:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+def log_in(page, name: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    """Fill the app's login form and send it, as a user does (keyboard: Enter sends)."""
+    page.locator("#login-name").fill(name)
+    page.locator("#login-password").fill(password)
+    page.locator("#login-password").press("Enter")
+
+
+@pytest.fixture(scope="module")
+def logged_in_state(browser, live_server: str, live_server_users) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """The live server's admin logged in through the login form, once per module: the browser
+    profile (session cookie, storage) to open the map with."""
+    admin = live_server_users["admin"]
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server}/", wait_until="load")
+        page.wait_for_function("window.twin && (window.twin.ready || window.twin.loginShown)",
+                               timeout=60_000, polling=100)
+        if page.evaluate("window.twin.loginShown"):
+            log_in(page, admin.name, admin.password)
+            page.wait_for_function("n => window.twin.user?.name === n", arg=admin.name)
+        state: dict[str, Any] = context.storage_state()
+    finally:
+        context.close()
+    return state
 
 
 def pixels(png: bytes) -> np.ndarray:

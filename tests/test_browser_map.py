@@ -1,6 +1,6 @@
 """The 3D map in a real headless Chromium (Debian's, driven by Playwright) over a running server
-on the small demo city: it draws, layers toggle, a click opens an asset's panel, and nothing is
-asked of any host but this one."""
+on the small demo city, logged in as an admin: it draws, layers toggle, a click opens an asset's
+panel, and nothing is asked of any host but this one."""
 
 from __future__ import annotations
 
@@ -29,18 +29,20 @@ from twin.database import create_engine
 
 
 @pytest.fixture(scope="module")
-def map_page(browser, live_server: str) -> Iterator[tuple[object, list[str]]]:
-    """The map, opened once for the module, and every URL it has requested."""
+def map_page(browser, live_server: str, logged_in_state) -> Iterator[tuple[object, list[str]]]:
+    """The map, opened once for the module by a logged-in admin, and every URL it has
+    requested."""
     if not (DIST / "index.html").exists():
         pytest.fail(f"the browser app is not built ({DIST}): run "
                     "'npm ci --prefix web/app && npm run build --prefix web/app'")
-    page = browser.new_page(viewport=VIEWPORT)
+    context = browser.new_context(viewport=VIEWPORT, storage_state=logged_in_state)
+    page = context.new_page()
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
     page.goto(f"{live_server}/", wait_until="load")
     settle(page)
     yield page, requests
-    page.close()
+    context.close()
 
 
 @pytest.mark.slow
@@ -67,9 +69,9 @@ def test_toggling_a_layer_changes_the_picture(map_page, tmp_path):
     assert_stayed_local(requests)
 
 
-def first_feature(base_url: str, layer: str) -> dict:
-    answer = httpx.get(f"{base_url}/collections/{layer}/items", params={"limit": 1},
-                       headers={"Accept": "application/geo+json"})
+def first_feature(http: httpx.Client, layer: str) -> dict:
+    answer = http.get(f"/collections/{layer}/items", params={"limit": 1},
+                      headers={"Accept": "application/geo+json"})
     answer.raise_for_status()
     return answer.json()["features"][0]
 
@@ -84,9 +86,9 @@ def look_down_at(page, lon: float, lat: float, only: str, zoom: float = 19) -> N
 
 
 @pytest.mark.slow
-def test_clicking_an_asset_opens_its_panel(map_page, live_server, tmp_path):
+def test_clicking_an_asset_opens_its_panel(map_page, live_server_http, tmp_path):
     page, requests = map_page
-    tree = first_feature(live_server, "trees")
+    tree = first_feature(live_server_http, "trees")
     look_down_at(page, *tree["geometry"]["coordinates"][:2], only="trees")
     page.mouse.click(*map_centre())
     page.wait_for_selector("#asset:not(.hidden)")
@@ -100,11 +102,11 @@ def test_clicking_an_asset_opens_its_panel(map_page, live_server, tmp_path):
 
 @pytest.mark.slow
 def test_a_lamp_switched_off_through_the_broker_darkens_on_the_map(
-        map_page, live_server, live_server_database_url, mqtt_broker, tmp_path):
+        map_page, live_server_http, live_server_database_url, mqtt_broker, tmp_path):
     """A state message published to MQTT reaches the twin (the live ingester), the server's event
     stream and the map's colours within 2 s, without a reload."""
     page, requests = map_page
-    lamp = first_feature(live_server, "luminaires")
+    lamp = first_feature(live_server_http, "luminaires")
     look_down_at(page, *lamp["geometry"]["coordinates"][:2], only="luminaires", zoom=20)
     lit = centre_colour(page)
     engine = create_engine(live_server_database_url)
@@ -132,9 +134,9 @@ def test_a_lamp_switched_off_through_the_broker_darkens_on_the_map(
 
 
 @pytest.mark.slow
-def test_what_if_this_fails_highlights_what_goes_down(map_page, live_server, tmp_path):
+def test_what_if_this_fails_highlights_what_goes_down(map_page, live_server_http, tmp_path):
     page, requests = map_page
-    transformer = first_feature(live_server, "transformers")
+    transformer = first_feature(live_server_http, "transformers")
     lon, lat = transformer["geometry"]["coordinates"][:2]
     look_down_at(page, lon, lat, only="transformers")
     page.mouse.click(*map_centre())

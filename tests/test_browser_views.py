@@ -42,13 +42,13 @@ CONE_PIXELS = 200
 
 
 @pytest.fixture(scope="module")
-def opened_map(browser, live_server: str) -> Iterator[tuple[Any, list[str]]]:
-    """The map, opened once for the module (numbers written en-GB), and every URL its browser
-    profile has requested."""
+def opened_map(browser, live_server: str, logged_in_state) -> Iterator[tuple[Any, list[str]]]:
+    """The map, opened once for the module by a logged-in admin (numbers written en-GB), and
+    every URL its browser profile has requested."""
     if not (DIST / "index.html").exists():
         pytest.fail(f"the browser app is not built ({DIST}): run "
                     "'npm ci --prefix web/app && npm run build --prefix web/app'")
-    context = browser.new_context(viewport=VIEWPORT, locale="en-GB")
+    context = browser.new_context(viewport=VIEWPORT, locale="en-GB", storage_state=logged_in_state)
     requests: list[str] = []
     context.on("request", lambda r: requests.append(r.url))
     page = context.new_page()
@@ -90,22 +90,25 @@ def look_at(page, lon: float, lat: float, layers: list[str], zoom: float, pitch:
     settle(page)
 
 
-def features(base_url: str, layer: str) -> list[dict[str, Any]]:
+def features(http: httpx.Client, layer: str) -> list[dict[str, Any]]:
     """The first 100 features of a layer (GeoJSON, EPSG:4326), by id."""
-    answer = httpx.get(f"{base_url}/collections/{layer}/items", params={"limit": 100},
-                       headers={"Accept": "application/geo+json"})
+    answer = http.get(f"/collections/{layer}/items", params={"limit": 100},
+                      headers={"Accept": "application/geo+json"})
     answer.raise_for_status()
     return answer.json()["features"]  # type: ignore[no-any-return]
 
 
-def get(base_url: str, path: str, **params: object) -> Any:
-    answer = httpx.get(f"{base_url}{path}", params=params, timeout=30)
+def get(http: httpx.Client, path: str, **params: object) -> Any:
+    """GET a path of the live server (``http`` carries the credentials: ``live_server_http``)."""
+    answer = http.get(path, params=params)
     answer.raise_for_status()
     return answer.json()
 
 
-def post(base_url: str, path: str, document: dict[str, Any]) -> Any:
-    answer = httpx.post(f"{base_url}{path}", json=document, timeout=30)
+def post(http: httpx.Client, path: str, document: dict[str, Any]) -> Any:
+    """POST to the live server: the admin's client for the app API, the device's
+    (``live_server_ingest``) for the live ingest."""
+    answer = http.post(path, json=document)
     assert answer.status_code == 200, answer.text
     return answer.json()
 
@@ -126,9 +129,9 @@ def lon_lat(feature: dict[str, Any]) -> tuple[float, float]:
 
 
 @pytest.mark.slow
-def test_underground_mode_sinks_pipes_under_a_translucent_ground(map_view, live_server, tmp_path):
+def test_underground_mode_sinks_pipes_under_a_translucent_ground(map_view, live_server_http, tmp_path):
     page, requests = map_view
-    pipe = max(features(live_server, "water_pipes"), key=lambda f: f["properties"]["depth_m"] or 0)
+    pipe = max(features(live_server_http, "water_pipes"), key=lambda f: f["properties"]["depth_m"] or 0)
     look_at(page, *lon_lat(pipe), ["water_pipes", "buildings"], zoom=18, pitch=60)
     surface = map_shot(page)
     page.locator("#underground").check()
@@ -167,21 +170,21 @@ def assert_tiles_show(page, kpis: dict[str, Any]) -> None:
 
 @pytest.mark.slow
 def test_operations_centre_lists_acknowledges_and_resolves_an_incident(
-        map_view, live_server, tmp_path):
+        map_view, live_server_http, live_server_ingest, tmp_path):
     """A camera's incident raised through the HTTP ingest appears on the map and in the list
     without a reload; acknowledge and resolve reach the database; the KPI tiles show
     ``/api/kpis``."""
     page, requests = map_view
-    camera = features(live_server, "cameras")[1]
+    camera = features(live_server_http, "cameras")[1]
     lon, lat = lon_lat(camera)
     page.locator("#view-ioc").click()
     look_at(page, lon, lat, ["buildings"], zoom=18)
     empty = map_shot(page, LEFT_OF_IOC)
 
-    post(live_server, f"/api/live/cameras/{camera['id']}/events", {
+    post(live_server_ingest, f"/api/live/cameras/{camera['id']}/events", {
         "event": "incident", "time": iso(datetime.now(UTC)),
         "incident": {"type": "flooding", "confidence": 0.9, "position": [lon, lat]}})
-    [incident] = get(live_server, "/api/incidents", status="open")["incidents"]
+    [incident] = get(live_server_http, "/api/incidents", status="open")["incidents"]
     item = page.locator(f'#incident-list li[data-id="{incident["id"]}"]')
     item.wait_for(timeout=5000)  # brought by the event stream
     settle(page)
@@ -191,19 +194,19 @@ def test_operations_centre_lists_acknowledges_and_resolves_an_incident(
     assert "open" in item.inner_text()
     assert picture_change(empty, marked) > 0.003, "the incident is not on the map"
 
-    assert_tiles_show(page, get(live_server, "/api/kpis"))
+    assert_tiles_show(page, get(live_server_http, "/api/kpis"))
 
     item.locator('button[data-act="acknowledge"]').click()
     page.wait_for_function("id => document.querySelector(`#incident-list li[data-id=\"${id}\"]`)"
                            "?.innerText.includes('acknowledged')", arg=incident["id"], timeout=5000)
-    [acknowledged] = get(live_server, "/api/incidents", status="acknowledged")["incidents"]
+    [acknowledged] = get(live_server_http, "/api/incidents", status="acknowledged")["incidents"]
     assert (acknowledged["id"], acknowledged["acknowledged_by"]) == (incident["id"], "IOC operator")
 
     item.locator('button[data-act="resolve"]').click()
     item.wait_for(state="detached", timeout=5000)
-    assert [i["id"] for i in get(live_server, "/api/incidents", status="resolved")["incidents"]] \
+    assert [i["id"] for i in get(live_server_http, "/api/incidents", status="resolved")["incidents"]] \
         == [incident["id"]]
-    resolved = get(live_server, "/api/kpis")
+    resolved = get(live_server_http, "/api/kpis")
     assert resolved["open_incidents"] == 0
     assert_tiles_show(page, resolved)
     settle(page)
@@ -216,23 +219,24 @@ def live_values(page) -> dict[str, dict[str, Any]]:
     return dict(page.evaluate("[...window.twin.view.live].map(([id, e]) => [id, e.values])"))
 
 
-def api_values(base_url: str, at: str) -> dict[str, dict[str, Any]]:
+def api_values(http: httpx.Client, at: str) -> dict[str, dict[str, Any]]:
     """The same, as ``/api/state?at=`` gives it."""
     values: dict[str, dict[str, Any]] = {}
-    for row in get(base_url, "/api/state", at=at)["observations"]:
+    for row in get(http, "/api/state", at=at)["observations"]:
         values.setdefault(row["asset_id"], {})[row["property"]] = row["value"]
     return values
 
 
 @pytest.mark.slow
-def test_time_slider_shows_the_city_as_it_was(map_view, live_server, tmp_path):
+def test_time_slider_shows_the_city_as_it_was(map_view, live_server_http, live_server_ingest,
+                                              tmp_path):
     """A lamp switched on an hour and a half ago and off now is lit at "an hour ago", where
     every asset has the values ``/api/state?at=`` gives for that time; back at "now" it is dark."""
     page, requests = map_view
-    lamp = features(live_server, "luminaires")[10]
+    lamp = features(live_server_http, "luminaires")[10]
     now = datetime.now(UTC)
     for state, at in (("on", now - timedelta(minutes=90)), ("off", now)):
-        post(live_server, f"/api/live/devices/{lamp['id']}/state", {"state": state, "time": iso(at)})
+        post(live_server_ingest, f"/api/live/devices/{lamp['id']}/state", {"state": state, "time": iso(at)})
     look_at(page, *lon_lat(lamp), ["luminaires"], zoom=20)
     page.wait_for_function("id => window.twin.view.live.get(id)?.state === 'off'", arg=lamp["id"])
     page.wait_for_timeout(300)  # the map redraws within 100 ms of a change
@@ -248,7 +252,7 @@ def test_time_slider_shows_the_city_as_it_was(map_view, live_server, tmp_path):
     assert abs(datetime.fromisoformat(at) - (now - timedelta(hours=1))) < timedelta(minutes=1)
     assert page.locator("#status").inner_text().startswith("State at")
     assert page.locator("#time-label").inner_text() != "now"
-    then = api_values(live_server, at)
+    then = api_values(live_server_http, at)
     assert then[lamp["id"]]["state"] == "on"
     assert live_values(page) == then
     assert lit_then.sum() - dark_now.sum() > 150, f"an hour ago the lamp is {lit_then}, now {dark_now}"
@@ -280,9 +284,9 @@ def words_on_show(page) -> set[str]:
 
 
 @pytest.mark.slow
-def test_language_toggle_speaks_vietnamese_and_remembers_it(map_view, live_server, tmp_path):
+def test_language_toggle_speaks_vietnamese_and_remembers_it(map_view, live_server_http, tmp_path):
     page, requests = map_view
-    titles = {layer["title"] for layer in get(live_server, "/api/styles")["layers"]}
+    titles = {layer["title"] for layer in get(live_server_http, "/api/styles")["layers"]}
     assert {"Layers", "Map", "Trees"} <= words_on_show(page)
 
     page.locator("#lang").click()
@@ -336,11 +340,11 @@ def summary_of(result: dict[str, Any], show: str, column: str = "eav") -> tuple[
 
 
 @pytest.mark.slow
-def test_lighting_coverage_before_and_after_a_lamp_fails(map_view, live_server, tmp_path):
+def test_lighting_coverage_before_and_after_a_lamp_fails(map_view, live_server_http, tmp_path):
     """The roads' lighting for the view on the map, then the what-if of the selected lamp
     going dark, shown after and before; the summary gives the server's figures."""
     page, requests = map_view
-    lamp = features(live_server, "luminaires")[20]
+    lamp = features(live_server_http, "luminaires")[20]
     look_at(page, *lon_lat(lamp), ["luminaires"], zoom=20)
     page.mouse.click(*map_centre())
     page.wait_for_function("id => document.querySelector('#asset h3')?.textContent.includes(id)",
@@ -435,7 +439,8 @@ def camera_section(page, camera_id: str) -> dict[str, str]:
 
 
 @pytest.mark.slow
-def test_camera_panel_and_field_of_view(map_view, live_server, live_server_database_url, tmp_path):
+def test_camera_panel_and_field_of_view(map_view, live_server_http, live_server_ingest,
+                                        live_server_database_url, tmp_path):
     """The camera's cone points where the camera looks; its panel names its status (online,
     then offline), its latest snapshot (from its incident) and its stream link."""
     page, requests = map_view
@@ -456,7 +461,7 @@ def test_camera_panel_and_field_of_view(map_view, live_server, live_server_datab
     assert covered > 0.05, "no field of view drawn"
     assert off < 15, f"the cone looks to {direction:.0f}°, the camera to {camera['heading_deg']:.0f}°"
 
-    post(live_server, f"/api/live/cameras/{cam}/events",
+    post(live_server_ingest, f"/api/live/cameras/{cam}/events",
          {"event": "online", "time": iso(datetime.now(UTC))})
     page.wait_for_function("id => window.twin.view.live.get(id)?.state === 'online'", arg=cam)
     page.mouse.click(*map_centre())
@@ -467,8 +472,8 @@ def test_camera_panel_and_field_of_view(map_view, live_server, live_server_datab
 
     snapshot = f"snapshots/{cam}/fire.jpg"
     later = datetime.now(UTC)
-    post(live_server, f"/api/live/cameras/{cam}/events", {"event": "offline", "time": iso(later)})
-    post(live_server, f"/api/live/cameras/{cam}/events", {
+    post(live_server_ingest, f"/api/live/cameras/{cam}/events", {"event": "offline", "time": iso(later)})
+    post(live_server_ingest, f"/api/live/cameras/{cam}/events", {
         "event": "incident", "time": iso(later),
         "incident": {"type": "fire", "confidence": 0.8, "snapshot": snapshot}})
     page.wait_for_function("id => window.twin.view.live.get(id)?.state === 'offline'", arg=cam)
@@ -476,15 +481,15 @@ def test_camera_panel_and_field_of_view(map_view, live_server, live_server_datab
     offline = camera_section(page, cam)
     keep_shot(page.screenshot(), tmp_path, "camera_panel.png")
     assert (offline["Status"], offline["Latest snapshot"]) == ("offline", snapshot)
-    for incident in get(live_server, "/api/incidents", asset=cam, status="open")["incidents"]:
-        post(live_server, f"/api/incidents/{incident['id']}/resolve", {"who": "test"})
+    for incident in get(live_server_http, "/api/incidents", asset=cam, status="open")["incidents"]:
+        post(live_server_http, f"/api/incidents/{incident['id']}/resolve", {"who": "test"})
     assert_stayed_local(requests)
 
 
 @pytest.mark.slow
-def test_street_and_ward_names_show_and_hide(map_view, live_server, tmp_path):
+def test_street_and_ward_names_show_and_hide(map_view, live_server_http, tmp_path):
     page, requests = map_view
-    road = next(f for f in features(live_server, "roads") if f["properties"]["name"])
+    road = next(f for f in features(live_server_http, "roads") if f["properties"]["name"])
     look_at(page, *lon_lat(road), layers=[], zoom=17.5)  # the base map and the names alone
     streets = map_shot(page)
     page.locator("#names").uncheck()
@@ -503,11 +508,11 @@ def test_street_and_ward_names_show_and_hide(map_view, live_server, tmp_path):
 
 
 @pytest.mark.slow
-def test_a_layer_is_fetched_only_from_its_first_zoom(map_view, live_server, tmp_path):
+def test_a_layer_is_fetched_only_from_its_first_zoom(map_view, live_server_http, tmp_path):
     """Zoomed out to the whole city, the map asks no street-level tiles of the layers drawn
     from zoom 15 on (trees, luminaires): each would be thousands of tiles over the city."""
     page, requests = map_view
-    road = next(f for f in features(live_server, "roads") if f["properties"]["name"])
+    road = next(f for f in features(live_server_http, "roads") if f["properties"]["name"])
     look_at(page, *lon_lat(road), layers=["trees", "luminaires", "substations"], zoom=16)
     asked_before = len(requests)
     look_at(page, *lon_lat(road), layers=["trees", "luminaires", "substations"], zoom=12.5)

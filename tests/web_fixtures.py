@@ -1,9 +1,14 @@
 """Fixtures for the web server's tests (and the browser tests of the map).
 
-- ``web_client``: FastAPI's TestClient over the shared small demo city (read it only).
+- ``client_for(url, role="admin")``: FastAPI's TestClient over a database, carrying the API token
+  of a user of that role made in that database (``role=None``: no credentials).
+- ``web_client``: the admin's TestClient over the shared small demo city (read it only).
 - ``live_server``: uvicorn in a subprocess on a free port over a fresh copy of the small demo city,
   one per test module; yields its base URL (``http://127.0.0.1:PORT``). Tests that need the
-  database behind it use ``live_server_database_url``.
+  database behind it use ``live_server_database_url``; ``live_server_users`` holds a user of
+  every role (name, password, API token), ``live_server_token`` the admin's token,
+  ``live_server_http`` an httpx client carrying it, ``live_server_device_key`` a device key
+  allowed every live topic and ``live_server_ingest`` an httpx client carrying that.
 
 Import them in a test module with
 ``from tests.web_fixtures import live_server, live_server_database_url  # noqa: F401``.
@@ -18,6 +23,8 @@ import sys
 import time
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import httpx
@@ -26,6 +33,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from tests.conftest import REPO, admin_sql, make_database
 from twin.config import Settings
+from twin.database import create_engine
 from web.app import create_app
 
 if TYPE_CHECKING:
@@ -45,11 +53,90 @@ def client_class() -> type[TestClient]:
     return TestClient
 
 
-def client_for(database_url: str, tile_seed_max_zoom: int = -1) -> TestClient:
-    """A TestClient (use it in ``with``, which runs the app's lifespan) over that database; no
-    tiles made ahead unless asked (the tests of that ask), so they take no CPU from the rest."""
-    return client_class()(create_app(Settings(database_url=database_url,
-                                              tile_seed_max_zoom=tile_seed_max_zoom)))
+ROLES = ("viewer", "engineer", "operator", "admin")
+"""The users' roles (twin.auth); a device's credential is not a user's."""
+DEVICE_TOPICS = ["twin/#"]
+"""The live topics the tests' device key may post to: all of them."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A user made for the tests: its name, role, password and API token."""
+
+    name: str
+    role: str
+    password: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return bearer(self.token)
+
+
+def bearer(secret: str) -> dict[str, str]:
+    """The header that carries an API token or a device key."""
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def make_user(database_url: str, role: str, name: str | None = None) -> Credentials:
+    """A user of ``role`` in that database (named ``test-<role>`` unless named), with a
+    generated password and an API token."""
+    try:
+        from twin import auth
+    except ImportError:  # TRANSITIONAL: see below
+        auth = None  # type: ignore[assignment]
+    name = name or f"test-{role}"
+    if not hasattr(auth, "create_user"):  # TRANSITIONAL: the routes are open until twin.auth lands
+        return Credentials(name, role, "", "none")
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            password = auth.create_user(conn, name, role)
+            token = auth.create_token(conn, name, "tests")
+    finally:
+        engine.dispose()
+    return Credentials(name, role, password, token)
+
+
+def make_device(database_url: str, name: str = "test-device",
+                topics: list[str] = DEVICE_TOPICS) -> str:
+    """A device credential in that database allowed ``topics``; returns its key."""
+    try:
+        from twin import auth
+    except ImportError:  # TRANSITIONAL: see make_user
+        auth = None  # type: ignore[assignment]
+    if not hasattr(auth, "create_device"):  # TRANSITIONAL: see make_user
+        return "none"
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            return auth.create_device(conn, name, topics)
+    finally:
+        engine.dispose()
+
+
+_users: dict[tuple[str, str], Credentials] = {}
+
+
+def user_for(database_url: str, role: str) -> Credentials:
+    """The tests' user of ``role`` in that database, made on first use (one per role and
+    database: a name is made once)."""
+    key = (database_url, role)
+    if key not in _users:
+        _users[key] = make_user(database_url, role)
+    return _users[key]
+
+
+def client_for(database_url: str, tile_seed_max_zoom: int = -1,
+               role: str | None = "admin") -> TestClient:
+    """A TestClient (use it in ``with``, which runs the app's lifespan) over that database,
+    carrying the API token of a user of ``role`` (None: no credentials); no tiles made ahead
+    unless asked (the tests of that ask), so they take no CPU from the rest."""
+    client = client_class()(create_app(Settings(database_url=database_url,
+                                                tile_seed_max_zoom=tile_seed_max_zoom)))
+    if role is not None:
+        client.headers.update(user_for(database_url, role).headers)
+    return client
 
 
 @pytest.fixture(scope="session")
@@ -75,10 +162,55 @@ def live_server_database_url(server_url: str, demo_template_url: str) -> Iterato
 @pytest.fixture(scope="module")
 def live_server(live_server_database_url: str) -> Iterator[str]:
     """The web server running as users run it (uvicorn, own process); yields its base URL."""
+    with running_server(live_server_database_url) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def live_server_users(live_server_database_url: str) -> dict[str, Credentials]:
+    """A user of every role in the live server's database, by role."""
+    return {role: user_for(live_server_database_url, role) for role in ROLES}
+
+
+@pytest.fixture(scope="module")
+def live_server_token(live_server_users: dict[str, Credentials]) -> str:
+    """The API token of the live server's admin."""
+    return live_server_users["admin"].token
+
+
+@pytest.fixture(scope="module")
+def live_server_http(live_server: str, live_server_token: str) -> Iterator[httpx.Client]:
+    """An httpx client of the live server carrying the admin's token (paths relative to it)."""
+    with httpx.Client(base_url=live_server, headers=bearer(live_server_token),
+                      timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def live_server_device_key(live_server_database_url: str) -> str:
+    """A device key of the live server's database, allowed every live topic."""
+    return make_device(live_server_database_url)
+
+
+@pytest.fixture(scope="module")
+def live_server_ingest(live_server: str, live_server_device_key: str) -> Iterator[httpx.Client]:
+    """An httpx client of the live server carrying the device key, for the live ingest
+    (``/api/live/...``)."""
+    with httpx.Client(base_url=live_server, headers=bearer(live_server_device_key),
+                      timeout=30) as client:
+        yield client
+
+
+@contextmanager
+def running_server(database_url: str, **settings: str) -> Iterator[str]:
+    """uvicorn serving the twin over that database in its own process, with these ``TWIN_*``
+    settings (``anonymous_role="viewer"``...) and no others of this environment; yields its
+    base URL."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TWIN_")}
-    env["TWIN_DATABASE_URL"] = live_server_database_url
+    env["TWIN_DATABASE_URL"] = database_url
     env["TWIN_TILE_SEED_MAX_ZOOM"] = "-1"  # see client_for
+    env.update({f"TWIN_{key.upper()}": value for key, value in settings.items()})
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "web.server:app_from_environment", "--factory",
          "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
@@ -105,8 +237,8 @@ def _wait_until_up(base: str, process: subprocess.Popen[str]) -> None:
         if process.poll() is not None:
             output = process.stdout.read() if process.stdout else ""
             raise RuntimeError(f"the web server exited ({process.returncode}):\n{output}")
-        try:
-            if httpx.get(f"{base}/conformance", timeout=2).status_code == 200:
+        try:  # the API's documents need no credentials
+            if httpx.get(f"{base}/openapi.json", timeout=2).status_code == 200:
                 return
         except httpx.TransportError:
             pass
