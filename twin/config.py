@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from twin.cluster import EmbeddedCluster
@@ -32,6 +32,35 @@ class Settings(BaseSettings):
     shared_data: Path | None = Field(
         default=None, description="Folder of optional real reference data (ward names, limits)"
     )
+
+    # -- request limits (web/limits.py, docs/security.md "Hardening") --
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Largest request body of the web API but uploads "
+                                                "and the live ingest (bytes)")
+    max_ingest_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Largest live ingest message over HTTP (bytes)")
+    max_upload_bytes: int = Field(
+        default=200 * 1_048_576, ge=1024, description="Largest import upload (bytes)")
+    rate_limit_ingest: str = Field(
+        default="1000/second", description="Live ingest requests per device credential (or per "
+                                           "client address without one), e.g. '1000/second'")
+    rate_limit_upload: str = Field(
+        default="10/minute", description="Import uploads per user (or client address)")
+    rate_limit_login: str = Field(
+        default="10/minute", description="Login attempts per client address")
+
+    @field_validator("rate_limit_ingest", "rate_limit_upload", "rate_limit_login")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        """A rate in the ``limits`` notation ('10/minute', '5/second;100/hour'), checked at start."""
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(f"'{value}' is not a rate such as '10/minute' or '5/second;100/hour'"
+                             ) from None
+        return value
 
     def resolved_home(self) -> Path:
         return self.home.expanduser().resolve()

@@ -21,6 +21,8 @@ from web import styles
 from web.errors import install_error_handlers
 from web.extents import Extents
 from web.frontend import DIST
+from web.headers import SecurityHeaders
+from web.limits import BodyLimits, RateLimits, body_caps, rate_rules
 from web.live_stream import LiveHub
 from web.routes import assets, features, incidents, kpis, live, simulate, tiles
 from web.snapshots import SnapshotCache
@@ -62,6 +64,9 @@ def create_app(settings: Settings) -> FastAPI:
                    kpis.router, simulate.router, styles.router):
         app.include_router(router)
     app.include_router(live_ingest.router, prefix="/api/live")  # the live HTTP ingest
+    app.add_middleware(BodyLimits, caps=body_caps(settings))
+    app.add_middleware(RateLimits, rules=rate_rules(settings))
+    app.add_middleware(SecurityHeaders)
     if DIST.is_dir():
         app.mount("/", StaticFiles(directory=DIST), name="browser-app")
     return app

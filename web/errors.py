@@ -3,13 +3,17 @@
 Bad input (a parameter or body the twin refuses): 400, as OGC API Features and Tiles ask of an
 invalid parameter. Unknown collection, feature, asset or incident: 404. A change the current
 state refuses (acknowledging a resolved incident): 409. A service the server cannot reach (the
-live stream's LISTEN): 503. Anything else: 500 with a plain message (no stack trace or SQL leaves
+live stream's LISTEN): 503. A value the database cannot take (a number out of its range, a NUL
+byte in a text): 400 with the database's one-line reason, never the statement or its parameters.
+A body over its route's cap: 413 naming the cap (``web.limits``). Anything else: 500
+``internal error (reference <id>)``, the detail logged under that id (no stack trace or SQL leaves
 the server). The OpenAPI document declares 400 where FastAPI would declare 422.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -17,6 +21,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from psycopg import DataError as DriverDataError
+from sqlalchemy.exc import DataError
 
 from twin.errors import Conflict, TwinError
 from web.collections import NotFound
@@ -53,8 +59,20 @@ async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _internal(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("internal error on %s %s", request.method, request.url.path)
-    return JSONResponse({"detail": "internal error: see the server's log"}, status_code=500)
+    reference = uuid.uuid4().hex[:12]
+    log.error("internal error (reference %s) on %s %s", reference, request.method,
+              request.url.path, exc_info=exc)
+    return JSONResponse({"detail": f"internal error (reference {reference})"}, status_code=500)
+
+
+async def _bad_value(request: Request, exc: Exception) -> JSONResponse:
+    """A value the database refused (SQLSTATE class 22): its first line only, which names the
+    value; the statement and its parameters stay in the log."""
+    orig = getattr(exc, "orig", None) or exc
+    reason = (str(orig).strip().splitlines() or ["malformed or out of range"])[0]
+    log.info("value refused on %s %s: %s", request.method, request.url.path, exc)
+    return JSONResponse({"detail": f"a value of the request cannot be used: {reason}"},
+                        status_code=400)
 
 
 BAD_REQUEST = {"description": "Bad request: the detail names the parameter and the value",
@@ -85,5 +103,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Conflict, _answer(409))
     app.add_exception_handler(NotAvailable, _answer(503))
     app.add_exception_handler(TwinError, _answer(400))
+    app.add_exception_handler(DataError, _bad_value)
+    app.add_exception_handler(DriverDataError, _bad_value)
     app.add_exception_handler(Exception, _internal)
     app.openapi = _openapi_with_400(app)  # type: ignore[method-assign]

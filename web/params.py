@@ -17,6 +17,8 @@ from web.features import BBox, ItemsQuery
 
 MAX_LIMIT = 10_000
 DEFAULT_LIMIT = 10
+MAX_WHOLE = 2**63 - 1
+"""The largest offset PostgreSQL takes (bigint)."""
 RESERVED = frozenset({"bbox", "limit", "offset", "f", "datetime"})
 """Parameters that are not property filters (``datetime`` is accepted and ignored: the
 collections have no time dimension)."""
@@ -82,4 +84,6 @@ def _whole(value: str | None, name: str, default: int, minimum: int) -> int:
         raise InvalidInput(f"'{name}' must be a whole number; got '{value}'") from None
     if number < minimum:
         raise InvalidInput(f"'{name}' must be at least {minimum}; got {number}")
+    if number > MAX_WHOLE:
+        raise InvalidInput(f"'{name}' must be at most {MAX_WHOLE}; got {value[:40]}")
     return number
