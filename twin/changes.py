@@ -28,9 +28,11 @@ from twin.schema import metadata
 CHANNEL = "twin_data"
 TRIGGER = "twin_track_changes"
 UNTRACKED = frozenset({"data_versions", "live_current", "live_history", "live_dead_letters",
-                       "incidents"})
+                       "incidents", "audit_log", "api_tokens"})
 """Written by the live feed's concurrent batches (incidents too: rules and camera events raise
-them), or the versions themselves."""
+them), or the versions themselves; and the logs of every request: the audit log (every audited
+write would take turns on its version) and api_tokens (sessions made at each login, marked as
+used by servers). Nothing caches them."""
 
 data_versions = Table(
     "data_versions",

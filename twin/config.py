@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,6 +33,10 @@ class Settings(BaseSettings):
     shared_data: Path | None = Field(
         default=None, description="Folder of optional real reference data (ward names, limits)"
     )
+    anonymous_role: Literal["none", "viewer"] = Field(
+        default="none", description="What a request without credentials may do: none (every "
+                                    "route but login, the browser app and the API docs needs "
+                                    "them) or viewer (reads open to the public)")
 
     # -- request limits (web/limits.py, docs/security.md "Hardening") --
     max_body_bytes: int = Field(

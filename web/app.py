@@ -25,6 +25,7 @@ from web.headers import SecurityHeaders
 from web.limits import BodyLimits, RateLimits, body_caps, rate_rules
 from web.live_stream import LiveHub
 from web.routes import assets, features, incidents, kpis, live, simulate, tiles
+from web.routes import auth as auth_routes
 from web.snapshots import SnapshotCache
 from web.tile_cache import TileCache
 from web.tile_seed import TileSeeder
@@ -60,6 +61,8 @@ def create_app(settings: Settings) -> FastAPI:
                               "state, incidents, KPIs and simulations.")
     app.openapi_version = "3.0.3"
     install_error_handlers(app)
+    app.state.settings = settings  # web.auth reads the anonymous role
+    app.include_router(auth_routes.router)  # sign in and out
     for router in (features.router, tiles.router, assets.router, live.router, incidents.router,
                    kpis.router, simulate.router, styles.router):
         app.include_router(router)

@@ -4,6 +4,8 @@ from alembic import context
 from geoalchemy2 import alembic_helpers
 
 import layers  # noqa: F401  (registers every layer's table in the metadata)
+import twin.audit  # noqa: F401  (the audit log)
+import twin.auth  # noqa: F401  (users, tokens, sessions, device credentials)
 import twin.changes  # noqa: F401  (data versions)
 import twin.live  # noqa: F401  (live state, history, dead letters, incidents)
 import twin.scenarios  # noqa: F401  (and the tables of the twin's own: scenarios, ...)

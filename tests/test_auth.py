@@ -1,0 +1,170 @@
+"""Users, tokens, sessions and device keys (twin.auth, web.auth, web.routes.auth) on a real
+PostGIS: secrets kept only as hashes, sign-in and out, expiry, revocation, the anonymous role."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from tests.web_fixtures import client_class, client_for
+from twin import auth
+from twin.config import Settings
+from twin.errors import Conflict, InvalidInput
+from web.app import create_app
+from web.auth import COOKIE
+
+
+def test_passwords_tokens_and_keys_are_kept_only_as_hashes(conn):
+    password = auth.create_user(conn, "lan", "engineer", networks=["water"])
+    token = auth.create_token(conn, "lan", "qgis")
+    key = auth.create_device(conn, "gw-north", ["twin/observations/gw-north"])
+    dump = "\n".join(str(row) for table in ("users", "api_tokens", "device_credentials")
+                     for row in conn.execute(sa.text(f"SELECT * FROM {table}")))
+    dump += "\n".join(str(row) for row in conn.execute(sa.text("SELECT * FROM audit_log")))
+    for secret in (password, token, key):
+        assert secret not in dump
+    stored = conn.execute(sa.text("SELECT password_hash FROM users WHERE name = 'lan'")).scalar()
+    assert stored.startswith("$argon2id$")
+    assert conn.execute(sa.text("SELECT token_hash FROM api_tokens")).scalar() == \
+        hashlib.sha256(token.encode()).hexdigest()
+    assert auth.check_login(conn, "lan", password).role == "engineer"
+    assert auth.check_login(conn, "lan", password + "x") is None
+    assert auth.check_login(conn, "nobody", password) is None
+
+
+def test_generated_passwords_differ_and_bad_input_is_named(conn):
+    first = auth.create_user(conn, "a1", "viewer")
+    second = auth.create_user(conn, "a2", "viewer")
+    assert first != second and len(first) >= 20
+    with pytest.raises(InvalidInput, match="unknown role 'boss'"):
+        auth.create_user(conn, "a3", "boss")
+    with pytest.raises(InvalidInput, match="unknown network 'gas'"):
+        auth.create_user(conn, "a3", "engineer", networks=["gas"])
+    with pytest.raises(InvalidInput, match="at least 10"):
+        auth.create_user(conn, "a3", "viewer", password="short")
+    with pytest.raises(InvalidInput, match="user name 'a b'"):
+        auth.create_user(conn, "a b", "viewer")
+    with pytest.raises(Conflict, match="'a1' exists"):
+        auth.create_user(conn, "a1", "viewer")
+
+
+def test_the_mqtt_hash_is_mosquittos_pbkdf2_sha512():
+    salt = bytes(range(12))
+    text = auth.mosquitto_hash("secret", salt=salt)
+    _, seven, iterations, salt_b64, digest_b64 = text.split("$")
+    assert (seven, iterations) == ("7", "101")
+    assert base64.b64decode(salt_b64) == salt
+    assert base64.b64decode(digest_b64) == hashlib.pbkdf2_hmac("sha512", b"secret", salt, 101)
+
+
+@pytest.mark.parametrize(("topic", "patterns", "allowed"), [
+    ("twin/devices/LUM-1/state", ["twin/devices/LUM-1/state"], True),
+    ("twin/devices/LUM-2/state", ["twin/devices/LUM-1/state"], False),
+    ("twin/devices/LUM-2/state", ["twin/devices/+/state"], True),
+    ("twin/observations/gw", ["twin/#"], True),
+    ("twin/observations", ["twin/observations/#"], True),
+    ("twin/observations/gw/x", ["twin/observations/+"], False),
+    ("twin/observations", ["twin/observations/+"], False),
+])
+def test_topic_patterns(topic, patterns, allowed):
+    assert auth.topic_allowed(topic, patterns) is allowed
+
+
+def test_a_token_stops_working_when_revoked_expired_or_its_user_disabled(conn):
+    auth.create_user(conn, "mai", "operator")
+    token = auth.create_token(conn, "mai", "script")
+    assert auth.principal_for_secret(conn, token) == auth.Principal("mai", "operator", "token")
+    token_id = conn.execute(sa.text("SELECT id FROM api_tokens")).scalar()
+    assert auth.revoke_token(conn, token_id) == auth.secret_hash(token)
+    assert auth.principal_for_secret(conn, token) is None
+    expired = auth.create_token(conn, "mai", "old",
+                                expires_at=datetime.now(UTC) - timedelta(seconds=1))
+    assert auth.principal_for_secret(conn, expired) is None
+    other = auth.create_token(conn, "mai", "other")
+    auth.disable_user(conn, "mai")
+    assert auth.principal_for_secret(conn, other) is None
+    with pytest.raises(Conflict, match="disabled"):
+        auth.create_token(conn, "mai", "more")
+
+
+def _users(url: str) -> dict[str, str]:
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        passwords = {"ha": auth.create_user(conn, "ha", "viewer", password="a-long-password")}
+    engine.dispose()
+    return passwords
+
+
+def test_sign_in_sets_a_strict_http_only_cookie_and_sign_out_ends_it(database_url):
+    _users(database_url)
+    with client_for(database_url, role=None) as client:
+        assert client.get("/api/auth/me").status_code == 401
+        wrong = client.post("/api/auth/login", json={"name": "ha", "password": "wrong-password"})
+        unknown = client.post("/api/auth/login", json={"name": "nobody", "password": "x" * 12})
+        assert wrong.status_code == unknown.status_code == 401
+        assert wrong.json() == unknown.json() == {"detail": "wrong name or password"}
+        answer = client.post("/api/auth/login", json={"name": "ha", "password": "a-long-password"})
+        assert answer.status_code == 200
+        assert answer.json()["role"] == "viewer" and answer.json()["permissions"] == ["read"]
+        cookie = answer.headers["set-cookie"]
+        assert f"{COOKIE}=" in cookie and "HttpOnly" in cookie
+        assert "samesite=strict" in cookie.lower() and "Max-Age=43200" in cookie
+        assert "secure" not in cookie.lower()  # http here; https gets Secure
+        assert client.get("/api/auth/me").json()["name"] == "ha"
+        assert client.get("/api/kpis").status_code == 200
+        client.post("/api/auth/logout")
+        assert client.get("/api/auth/me").status_code == 401
+        assert client.get("/api/kpis").status_code == 401
+
+
+def test_a_stolen_session_cookie_is_dead_after_sign_out(database_url):
+    _users(database_url)
+    with client_for(database_url, role=None) as client:
+        client.post("/api/auth/login", json={"name": "ha", "password": "a-long-password"})
+        secret = client.cookies[COOKIE]
+        client.post("/api/auth/logout")
+    with client_for(database_url, role=None) as other:  # another process: nothing cached
+        other.cookies.set(COOKIE, secret)
+        assert other.get("/api/auth/me").status_code == 401
+
+
+def test_an_expired_session_is_refused(database_url):
+    _users(database_url)
+    with client_for(database_url, role=None) as client:
+        client.post("/api/auth/login", json={"name": "ha", "password": "a-long-password"})
+        engine = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE api_tokens SET expires_at = now() - interval '1 s' "
+                                 "WHERE kind = 'session'"))
+        engine.dispose()
+        client.app.state.auth_cache.forget()
+        assert client.get("/api/auth/me").status_code == 401
+
+
+def test_failed_sign_ins_back_off(database_url):
+    _users(database_url)
+    with client_for(database_url, role=None) as client:
+        codes = [client.post("/api/auth/login", json={"name": "ha", "password": f"wrong-{i}"}
+                             ).status_code for i in range(6)]
+        assert codes[:5] == [401] * 5
+        assert codes[5] == 429
+        blocked = client.post("/api/auth/login", json={"name": "ha", "password": "a-long-password"})
+        assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) >= 1
+
+
+def test_the_anonymous_role_opens_reads_only(database_url):
+    app = create_app(Settings(database_url=database_url, tile_seed_max_zoom=-1,
+                              anonymous_role="viewer"))
+    with client_class()(app) as client:
+        assert client.get("/api/kpis").status_code == 200
+        assert client.get("/api/auth/me").json()["kind"] == "anonymous"
+        assert client.post("/api/simulate/isolate", json={"asset": "x"}).status_code == 401
+        bad = client.get("/api/kpis", headers={"Authorization": "Bearer twt_nope"})
+        assert bad.status_code == 401 and bad.headers["www-authenticate"] == "Bearer"
+    with client_for(database_url, role=None) as closed:
+        refused = closed.get("/api/kpis")
+        assert refused.status_code == 401 and refused.headers["www-authenticate"] == "Bearer"

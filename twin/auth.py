@@ -1,0 +1,504 @@
+"""Who may do what: users and their roles, API tokens, browser sessions and device credentials.
+
+Secrets are shown once and never kept: passwords as argon2id hashes (``argon2-cffi``'s defaults:
+64 MiB, 3 passes), API tokens, session ids and device keys as the SHA-256 of the secret (they are
+256 random bits, so a fast hash is enough and lets a request find its row by the hash). A device
+key is also kept in mosquitto 2's password-file format (PBKDF2-HMAC-SHA512, ``$7$``) so the
+project can write the broker's password file without the secret.
+
+Roles and their permissions (``ROLE_PERMISSIONS``): viewer reads; engineer also simulates, edits
+the networks named in ``users.networks`` and edits planning figures; operator also simulates and
+handles incidents; admin does everything but ingest, which only device credentials carry.
+
+Every write here records itself in the audit log (``twin.audit.record``) under ``actor``, in the
+caller's transaction.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any, Literal
+
+import pandas as pd
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Connection,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Table,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from layers import NETWORKS
+from twin.audit import record
+from twin.errors import Conflict, InvalidInput
+from twin.schema import metadata, one_of
+
+
+class Permission(StrEnum):
+    READ = "read"
+    """layers, tiles, features, state, KPIs, incidents list, planning figures"""
+    SIMULATE = "simulate"
+    EDIT_NETWORK = "edit_network"
+    """an engineer's own networks (``users.networks``); an admin's: all"""
+    INCIDENTS = "incidents"
+    """acknowledge, resolve, raise"""
+    PLANNING_EDIT = "planning_edit"
+    """unit costs, targets"""
+    IMPORT = "import"
+    USERS = "users"
+    AUDIT = "audit"
+    INGEST = "ingest"
+    """live observations: device credentials only"""
+
+
+P = Permission
+ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
+    "viewer": frozenset({P.READ}),
+    "engineer": frozenset({P.READ, P.SIMULATE, P.EDIT_NETWORK, P.PLANNING_EDIT}),
+    "operator": frozenset({P.READ, P.SIMULATE, P.INCIDENTS}),
+    "admin": frozenset(set(P) - {P.INGEST}),
+    "device": frozenset({P.INGEST}),
+}
+ROLES = ("viewer", "engineer", "operator", "admin")
+"""The roles a user may have (``device`` belongs to device credentials only)."""
+TOKEN_KINDS = ("token", "session")
+SESSION_HOURS = 12
+PREFIXES = {"token": "twt_", "session": "tws_", "device": "twd_"}
+"""Every secret starts with its kind: a leaked one is recognised, and a request's is looked up in
+the one table it can be in."""
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
+"""User and device names: also MQTT user names and the broker password file's first field."""
+MQTT_ITERATIONS = 101
+"""mosquitto_passwd's default PBKDF2 iterations for ``$7$`` hashes."""
+
+_hasher = PasswordHasher()  # argon2id
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+"""Verified against when the name is unknown, so a wrong name costs what a wrong password does."""
+
+users = Table(
+    "users",
+    metadata,
+    Column("name", Text, primary_key=True, comment="login name"),
+    Column("role", Text, nullable=False, comment="viewer, engineer, operator or admin"),
+    Column("networks", ARRAY(Text), nullable=False, server_default=text("'{}'::text[]"),
+           comment="the networks an engineer may edit: power, water, drainage, telecom, road"),
+    Column("password_hash", Text, nullable=False, comment="argon2id (PHC string); never the password"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("password_changed_at", DateTime(timezone=True), nullable=False,
+           server_default=func.now()),
+    Column("disabled_at", DateTime(timezone=True), comment="set: the user can no longer sign in"),
+    one_of("role", ROLES),
+    comment="People who sign in, with their role",
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("user_name", Text, ForeignKey("users.name", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("kind", Text, nullable=False, comment="token (API, long-lived) or session (browser, 12 h)"),
+    Column("label", Text, nullable=False, comment="what the token is for"),
+    Column("token_hash", Text, nullable=False, unique=True, comment="SHA-256 hex of the secret"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("expires_at", DateTime(timezone=True), comment="NULL: until revoked"),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("last_used_at", DateTime(timezone=True),
+           comment="when a server last looked it up (at most once per cache period)"),
+    one_of("kind", TOKEN_KINDS),
+    comment="API tokens and browser sessions of users, as hashes of their secrets",
+)
+
+device_credentials = Table(
+    "device_credentials",
+    metadata,
+    Column("name", Text, primary_key=True, comment="the device or gateway; its MQTT user name"),
+    Column("key_hash", Text, nullable=False, unique=True, comment="SHA-256 hex of the key (HTTP)"),
+    Column("mqtt_hash", Text, nullable=False,
+           comment="the same key in mosquitto 2's password-file format ($7$, PBKDF2-HMAC-SHA512)"),
+    Column("topics", ARRAY(Text), nullable=False,
+           comment="MQTT topics it may publish (+ and # wildcards)"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("revoked_at", DateTime(timezone=True)),
+    CheckConstraint("cardinality(topics) > 0", name="has_topics"),
+    comment="Keys of the devices and gateways that send live data",
+)
+
+AUTH_TABLES = (users, api_tokens, device_credentials)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a request (or command) acts as."""
+
+    name: str
+    role: str
+    kind: Literal["user", "token", "session", "device", "anonymous"]
+    networks: tuple[str, ...] = ()
+    topics: tuple[str, ...] = field(default=(), compare=False)
+    """device credentials: the MQTT topics they may publish"""
+    expires_at: datetime | None = field(default=None, compare=False)
+
+    @property
+    def permissions(self) -> frozenset[Permission]:
+        return ROLE_PERMISSIONS.get(self.role, frozenset())
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+    def may_edit(self, network: str | None) -> bool:
+        """EDIT_NETWORK on one network: an admin any, an engineer their own."""
+        if not self.can(Permission.EDIT_NETWORK):
+            return False
+        return self.role == "admin" or (network is not None and network in self.networks)
+
+
+# -- secrets --------------------------------------------------------------------------------------
+def secret_hash(secret: str) -> str:
+    """SHA-256 hex of a token, session id or device key: what the database keeps."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_secret(kind: str) -> str:
+    return PREFIXES[kind] + secrets.token_urlsafe(32)
+
+
+def new_password() -> str:
+    """A generated password: 20 characters, ~120 bits."""
+    return secrets.token_urlsafe(15)
+
+
+def mosquitto_hash(secret: str, *, salt: bytes | None = None) -> str:
+    """``secret`` as mosquitto 2's password file keeps it: ``$7$101$<salt>$<PBKDF2-HMAC-SHA512>``
+    (12-byte salt, 64-byte hash, standard base64)."""
+    salt = salt if salt is not None else secrets.token_bytes(12)
+    digest = hashlib.pbkdf2_hmac("sha512", secret.encode(), salt, MQTT_ITERATIONS)
+    return (f"$7${MQTT_ITERATIONS}${base64.b64encode(salt).decode()}"
+            f"${base64.b64encode(digest).decode()}")
+
+
+def _check_name(name: str, what: str) -> None:
+    if not NAME.fullmatch(name):
+        raise InvalidInput(f"{what} name '{name}' must be 1-64 letters, digits, '.', '_', '@' "
+                           f"or '-', starting with a letter or digit")
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise InvalidInput(f"unknown role '{role}'; roles: {', '.join(ROLES)}")
+
+
+def _check_networks(networks: Iterable[str]) -> list[str]:
+    chosen = list(dict.fromkeys(networks))
+    unknown = [n for n in chosen if n not in NETWORKS]
+    if unknown:
+        raise InvalidInput(f"unknown network '{unknown[0]}'; networks: {', '.join(NETWORKS)}")
+    return chosen
+
+
+def _check_password(password: str) -> None:
+    if len(password) < 10:
+        raise InvalidInput("a password needs at least 10 characters")
+    if len(password) > 1024:
+        raise InvalidInput("a password may have at most 1,024 characters")
+
+
+# -- users ----------------------------------------------------------------------------------------
+def _user_row(conn: Connection, name: str) -> dict[str, Any]:
+    row = conn.execute(sa.select(users.c.name, users.c.role, users.c.networks, users.c.disabled_at)
+                       .where(users.c.name == name)).one_or_none()
+    if row is None:
+        raise InvalidInput(f"no user '{name}'")
+    return dict(row._mapping)
+
+
+def user_exists(conn: Connection, name: str) -> bool:
+    return conn.execute(sa.select(users.c.name).where(users.c.name == name)).first() is not None
+
+
+def create_user(conn: Connection, name: str, role: str, *, password: str | None = None,
+                networks: Sequence[str] = (), actor: str = "system") -> str:
+    """Add a user; returns the password (generated when None: show it once, it is not kept)."""
+    _check_name(name, "user")
+    _check_role(role)
+    chosen = _check_networks(networks)
+    if password is None:
+        password = new_password()
+    _check_password(password)
+    if user_exists(conn, name):
+        raise Conflict(f"a user named '{name}' exists")
+    conn.execute(users.insert().values(name=name, role=role, networks=chosen,
+                                       password_hash=_hasher.hash(password)))
+    record(conn, actor=actor, action="user.create", table="users", target=name, before=None,
+           after={"name": name, "role": role, "networks": chosen})
+    return password
+
+
+def set_password(conn: Connection, name: str, password: str | None = None, *,
+                 actor: str = "system") -> str:
+    """A new password for ``name`` (generated when None); ends the user's browser sessions."""
+    _user_row(conn, name)
+    if password is None:
+        password = new_password()
+    _check_password(password)
+    conn.execute(users.update().where(users.c.name == name).values(
+        password_hash=_hasher.hash(password), password_changed_at=func.now()))
+    _revoke_sessions(conn, name)
+    record(conn, actor=actor, action="user.password", table="users", target=name,
+           before=None, after=None, detail={"password": "changed", "sessions": "ended"})
+    return password
+
+
+def set_role(conn: Connection, name: str, role: str, *, actor: str = "system") -> None:
+    _check_role(role)
+    before = _user_row(conn, name)
+    conn.execute(users.update().where(users.c.name == name).values(role=role))
+    record(conn, actor=actor, action="user.role", table="users", target=name,
+           before={"role": before["role"]}, after={"role": role})
+
+
+def set_networks(conn: Connection, name: str, networks: Sequence[str], *,
+                 actor: str = "system") -> None:
+    chosen = _check_networks(networks)
+    before = _user_row(conn, name)
+    conn.execute(users.update().where(users.c.name == name).values(networks=chosen))
+    record(conn, actor=actor, action="user.networks", table="users", target=name,
+           before={"networks": list(before["networks"])}, after={"networks": chosen})
+
+
+def disable_user(conn: Connection, name: str, *, actor: str = "system") -> None:
+    """The user can no longer sign in, and their tokens and sessions stop working."""
+    before = _user_row(conn, name)
+    if before["disabled_at"] is not None:
+        return
+    conn.execute(users.update().where(users.c.name == name).values(disabled_at=func.now()))
+    record(conn, actor=actor, action="user.disable", table="users", target=name,
+           before={"disabled": False}, after={"disabled": True})
+
+
+def enable_user(conn: Connection, name: str, *, actor: str = "system") -> None:
+    before = _user_row(conn, name)
+    if before["disabled_at"] is None:
+        return
+    conn.execute(users.update().where(users.c.name == name).values(disabled_at=None))
+    record(conn, actor=actor, action="user.enable", table="users", target=name,
+           before={"disabled": True}, after={"disabled": False})
+
+
+def list_users(conn: Connection) -> pd.DataFrame:
+    """Every user: name, role, networks, created_at, password_changed_at, disabled_at (no hashes)."""
+    columns = [users.c.name, users.c.role, users.c.networks, users.c.created_at,
+               users.c.password_changed_at, users.c.disabled_at]
+    rows = conn.execute(sa.select(*columns).order_by(users.c.name)).all()
+    frame = pd.DataFrame([r._asdict() for r in rows], columns=[c.name for c in columns])
+    frame["networks"] = frame["networks"].map(list)
+    return frame
+
+
+def check_login(conn: Connection, name: str, password: str) -> Principal | None:
+    """The user if ``password`` is theirs and they are enabled; None otherwise, taking the same
+    time whether or not the name exists. Rehashes when argon2's parameters have grown."""
+    row = conn.execute(sa.select(users.c.name, users.c.role, users.c.networks,
+                                 users.c.password_hash, users.c.disabled_at)
+                       .where(users.c.name == name)).one_or_none()
+    stored = row.password_hash if row is not None else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if row is None or row.disabled_at is not None:
+        return None
+    if _hasher.check_needs_rehash(stored):
+        conn.execute(users.update().where(users.c.name == name)
+                     .values(password_hash=_hasher.hash(password)))
+    return Principal(row.name, row.role, "user", tuple(row.networks))
+
+
+# -- tokens and sessions --------------------------------------------------------------------------
+def create_token(conn: Connection, user_name: str, label: str, *,
+                 expires_at: datetime | None = None, actor: str = "system") -> str:
+    """A new API token of ``user_name``; returns the secret (shown once: only its hash is kept)."""
+    user = _user_row(conn, user_name)
+    if user["disabled_at"] is not None:
+        raise Conflict(f"user '{user_name}' is disabled")
+    if not label.strip() or len(label) > 200:
+        raise InvalidInput("a token needs a label of 1-200 characters (what it is for)")
+    secret = new_secret("token")
+    token_id = conn.execute(api_tokens.insert().values(
+        user_name=user_name, kind="token", label=label, token_hash=secret_hash(secret),
+        expires_at=expires_at).returning(api_tokens.c.id)).scalar_one()
+    record(conn, actor=actor, action="token.create", table="api_tokens", target=str(token_id),
+           before=None, after={"user": user_name, "label": label, "expires_at": expires_at})
+    return secret
+
+
+def create_session(conn: Connection, principal: Principal) -> tuple[str, datetime]:
+    """A browser session of a signed-in user, for ``SESSION_HOURS``; (secret, expiry)."""
+    secret = new_secret("session")
+    expires_at = datetime.now(UTC) + timedelta(hours=SESSION_HOURS)
+    conn.execute(api_tokens.insert().values(
+        user_name=principal.name, kind="session", label="browser session",
+        token_hash=secret_hash(secret), expires_at=expires_at))
+    record(conn, actor=principal.name, action="session.login", table="api_tokens",
+           target=principal.name, before=None, after={"expires_at": expires_at})
+    return secret, expires_at
+
+
+def end_session(conn: Connection, secret: str) -> str | None:
+    """Revoke the session ``secret`` names; its user's name, or None when it was not live."""
+    name = conn.execute(api_tokens.update()
+                        .where(api_tokens.c.token_hash == secret_hash(secret),
+                               api_tokens.c.kind == "session", api_tokens.c.revoked_at.is_(None))
+                        .values(revoked_at=func.now()).returning(api_tokens.c.user_name)
+                        ).scalar_one_or_none()
+    if name is not None:
+        record(conn, actor=name, action="session.logout", table="api_tokens", target=name,
+               before=None, after=None)
+    return name
+
+
+def _revoke_sessions(conn: Connection, user_name: str) -> None:
+    conn.execute(api_tokens.update().where(api_tokens.c.user_name == user_name,
+                                           api_tokens.c.kind == "session",
+                                           api_tokens.c.revoked_at.is_(None))
+                 .values(revoked_at=func.now()))
+
+
+def list_tokens(conn: Connection, user_name: str | None = None) -> pd.DataFrame:
+    """API tokens (not sessions), of one user when given: id, user_name, label, created_at,
+    expires_at, revoked_at, last_used_at (never the hash)."""
+    t = api_tokens.c
+    columns = [t.id, t.user_name, t.label, t.created_at, t.expires_at, t.revoked_at, t.last_used_at]
+    query = sa.select(*columns).where(t.kind == "token").order_by(t.user_name, t.id)
+    if user_name is not None:
+        query = query.where(t.user_name == user_name)
+    return pd.DataFrame([r._asdict() for r in conn.execute(query)],
+                        columns=[c.name for c in columns])
+
+
+def revoke_token(conn: Connection, token_id: int, *, user_name: str | None = None,
+                 actor: str = "system") -> str:
+    """Revoke API token ``token_id`` (only if it is ``user_name``'s, when given); returns its hash
+    so a server can forget it at once."""
+    t = api_tokens.c
+    query = sa.select(t.user_name, t.label, t.token_hash, t.revoked_at).where(
+        t.id == token_id, t.kind == "token")
+    if user_name is not None:
+        query = query.where(t.user_name == user_name)
+    row = conn.execute(query).one_or_none()
+    if row is None:
+        raise InvalidInput(f"no token {token_id}")
+    if row.revoked_at is None:
+        conn.execute(api_tokens.update().where(t.id == token_id).values(revoked_at=func.now()))
+        record(conn, actor=actor, action="token.revoke", table="api_tokens", target=str(token_id),
+               before={"revoked": False}, after={"revoked": True},
+               detail={"user": row.user_name, "label": row.label})
+    return str(row.token_hash)
+
+
+# -- devices --------------------------------------------------------------------------------------
+TOPIC = re.compile(r"twin/(?:[^/#+\s]+|\+)(?:/(?:[^/#+\s]+|\+))*(?:/#)?|twin/#")
+
+
+def create_device(conn: Connection, name: str, topics: list[str], *, actor: str = "system") -> str:
+    """A device or gateway credential that may publish ``topics`` (MQTT patterns under ``twin/``,
+    with + and #); returns its key once."""
+    _check_name(name, "device")
+    if not topics:
+        raise InvalidInput(f"device '{name}' needs at least one topic it may publish")
+    bad = [t for t in topics if not TOPIC.fullmatch(t)]
+    if bad:
+        raise InvalidInput(f"topic '{bad[0]}' is not an MQTT topic pattern under twin/ "
+                           f"(levels separated by /, + for one level, # last)")
+    if conn.execute(sa.select(device_credentials.c.name)
+                    .where(device_credentials.c.name == name)).first() is not None:
+        raise Conflict(f"a device named '{name}' exists")
+    secret = new_secret("device")
+    conn.execute(device_credentials.insert().values(
+        name=name, key_hash=secret_hash(secret), mqtt_hash=mosquitto_hash(secret),
+        topics=list(topics)))
+    record(conn, actor=actor, action="device.create", table="device_credentials", target=name,
+           before=None, after={"name": name, "topics": list(topics)})
+    return secret
+
+
+def revoke_device(conn: Connection, name: str, *, actor: str = "system") -> str:
+    """Revoke a device credential; returns its key hash (for servers to forget it)."""
+    d = device_credentials.c
+    row = conn.execute(sa.select(d.key_hash, d.revoked_at).where(d.name == name)).one_or_none()
+    if row is None:
+        raise InvalidInput(f"no device '{name}'")
+    if row.revoked_at is None:
+        conn.execute(device_credentials.update().where(d.name == name).values(revoked_at=func.now()))
+        record(conn, actor=actor, action="device.revoke", table="device_credentials", target=name,
+               before={"revoked": False}, after={"revoked": True})
+    return str(row.key_hash)
+
+
+def list_devices(conn: Connection) -> pd.DataFrame:
+    """Every device credential: name, topics, created_at, revoked_at (never the hashes)."""
+    d = device_credentials.c
+    columns = [d.name, d.topics, d.created_at, d.revoked_at]
+    rows = conn.execute(sa.select(*columns).order_by(d.name)).all()
+    frame = pd.DataFrame([r._asdict() for r in rows], columns=[c.name for c in columns])
+    frame["topics"] = frame["topics"].map(list)
+    return frame
+
+
+def topic_allowed(topic: str, patterns: Iterable[str]) -> bool:
+    """Whether MQTT ``topic`` matches one of ``patterns`` (+ one level, # the rest)."""
+    levels = topic.split("/")
+    for pattern in patterns:
+        wanted = pattern.split("/")
+        for i, part in enumerate(wanted):
+            if part == "#":
+                return True
+            if i >= len(levels) or (part != "+" and part != levels[i]):
+                break
+        else:
+            if len(wanted) == len(levels):
+                return True
+    return False
+
+
+# -- who a secret is ------------------------------------------------------------------------------
+def principal_for_secret(conn: Connection, secret: str) -> Principal | None:
+    """The principal a token, session id or device key stands for, or None when it is unknown,
+    expired, revoked or its user disabled. Marks a token or session as used."""
+    digest = secret_hash(secret)
+    if secret.startswith(PREFIXES["device"]):
+        d = device_credentials.c
+        row = conn.execute(sa.select(d.name, d.topics).where(
+            d.key_hash == digest, d.revoked_at.is_(None))).one_or_none()
+        return None if row is None else Principal(row.name, "device", "device",
+                                                  topics=tuple(row.topics))
+    t, u = api_tokens.c, users.c
+    kind = "session" if secret.startswith(PREFIXES["session"]) else "token"
+    row = conn.execute(
+        api_tokens.update()
+        .where(t.token_hash == digest, t.kind == kind, t.revoked_at.is_(None),
+               sa.or_(t.expires_at.is_(None), t.expires_at > func.now()),
+               u.name == t.user_name, u.disabled_at.is_(None))
+        .values(last_used_at=func.now())
+        .returning(u.name, u.role, u.networks, t.expires_at)).one_or_none()
+    if row is None:
+        return None
+    return Principal(row.name, row.role, kind, tuple(row.networks),  # type: ignore[arg-type]
+                     expires_at=row.expires_at)

@@ -1,0 +1,160 @@
+"""Who a request is, and whether it may: ``requires(Permission.X)`` on every route.
+
+Credentials: ``Authorization: Bearer <secret>`` (an API token, or a device key on the live ingest)
+or the browser's ``twin_session`` cookie (``web.routes.auth``). None or an unknown, expired or
+revoked one: 401 with ``WWW-Authenticate: Bearer``; known but not allowed: 403. Without
+credentials a request acts as ``TWIN_ANONYMOUS_ROLE`` (none: 401 everywhere but login, the
+browser app and the API docs; viewer: reads are public).
+
+Tiles are the hot path (~1,000 requests/s from one map): the principal behind a secret is kept in
+memory for ``CACHE_S`` seconds, keyed by the secret's SHA-256, so a request with a known secret
+costs a dictionary read and no database round-trip or thread (the check is ``async``). A revoked
+token, a logout or a disabled user is forgotten at once by the process that made the change; other
+server processes (``twin serve --workers N``) keep answering for what they had cached for at most
+``CACHE_S`` seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import Engine
+
+from twin.auth import Permission, Principal, principal_for_secret, secret_hash
+
+__all__ = ["COOKIE", "AuthCache", "Permission", "Principal", "requires", "current_principal",
+           "OptionalPrincipal", "Unauthenticated", "audit_actor"]
+
+COOKIE = "twin_session"
+CACHE_S = 30.0
+"""How long a server process trusts what it looked up about a secret (s)."""
+UNKNOWN_CACHE_S = 5.0
+"""... and that a secret is unknown: a misconfigured client retrying costs no lookups."""
+CACHE_ENTRIES = 10_000
+ANONYMOUS = Principal("anonymous", "viewer", "anonymous")
+
+
+class AuthCache:
+    """Secret hash → principal (None: unknown) until a monotonic deadline; least recently used
+    dropped beyond ``CACHE_ENTRIES``. Used from the event loop and the thread pool: each operation
+    is one dict call, atomic under the GIL."""
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[str, tuple[Principal | None, float]] = OrderedDict()
+
+    def get(self, digest: str) -> tuple[bool, Principal | None]:
+        """(found, principal); an entry past its deadline is not found."""
+        entry = self._entries.get(digest)
+        if entry is None or entry[1] < time.monotonic():
+            return False, None
+        return True, entry[0]
+
+    def put(self, digest: str, principal: Principal | None) -> None:
+        ttl = CACHE_S if principal is not None else UNKNOWN_CACHE_S
+        deadline = time.monotonic() + ttl
+        if principal is not None and principal.expires_at is not None:
+            left = principal.expires_at.timestamp() - time.time()
+            deadline = min(deadline, time.monotonic() + left)
+        self._entries[digest] = (principal, deadline)
+        self._entries.move_to_end(digest)
+        while len(self._entries) > CACHE_ENTRIES:
+            self._entries.popitem(last=False)
+
+    def forget(self, digest: str | None = None) -> None:
+        """Forget one secret (by hash), or everything (a user disabled, a role changed)."""
+        if digest is None:
+            self._entries.clear()
+        else:
+            self._entries.pop(digest, None)
+
+
+class Unauthenticated(HTTPException):
+    """401: no usable credentials."""
+
+    def __init__(self, detail: str = "sign in or send an API token "
+                                     "(Authorization: Bearer ...)") -> None:
+        super().__init__(401, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+def auth_cache(request: Request) -> AuthCache:
+    state = request.app.state
+    if getattr(state, "auth_cache", None) is None:
+        state.auth_cache = AuthCache()
+    return state.auth_cache  # type: ignore[no-any-return]
+
+
+def presented_secret(request: Request) -> str | None:
+    """The bearer token, else the session cookie, else None. A malformed Authorization header
+    counts as a wrong credential (empty text), not as none."""
+    header = request.headers.get("authorization")
+    if header is not None:
+        scheme, _, value = header.partition(" ")
+        return value.strip() if scheme.lower() == "bearer" else ""
+    return request.cookies.get(COOKIE)
+
+
+def _lookup(engine: Engine, secret: str) -> Principal | None:
+    with engine.begin() as conn:
+        return principal_for_secret(conn, secret)
+
+
+async def resolve(request: Request, secret: str) -> Principal | None:
+    """The principal behind ``secret``: from the cache, else from the database (in a thread)."""
+    if not secret or len(secret) > 200:
+        return None
+    cache = auth_cache(request)
+    digest = secret_hash(secret)
+    found, principal = cache.get(digest)
+    if not found:
+        principal = await run_in_threadpool(_lookup, request.app.state.engine, secret)
+        cache.put(digest, principal)
+    return principal
+
+
+def _anonymous_role(request: Request) -> str:
+    settings = getattr(request.app.state, "settings", None)
+    return getattr(settings, "anonymous_role", "none")
+
+
+async def current_principal(request: Request) -> Principal | None:
+    """Who the request is: None without credentials (and no anonymous role); 401 for
+    credentials that name nobody."""
+    secret = presented_secret(request)
+    if secret is None:
+        return ANONYMOUS if _anonymous_role(request) == "viewer" else None
+    principal = await resolve(request, secret)
+    if principal is None:
+        raise Unauthenticated("the credentials are unknown, expired or revoked: sign in again")
+    return principal
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(current_principal)]
+
+
+def requires(permission: Permission) -> Any:
+    """A dependency that answers 401 or 403 unless the request may ``permission``; its value is
+    the ``Principal``. Use ``principal: Annotated[Principal, requires(P.X)]`` or
+    ``dependencies=[requires(P.X)]``."""
+
+    async def check(principal: OptionalPrincipal) -> Principal:
+        if principal is None:
+            raise Unauthenticated()
+        if not principal.can(permission):
+            if principal.kind == "anonymous":
+                raise Unauthenticated(f"sign in: this needs the '{permission}' permission")
+            raise HTTPException(403, f"'{principal.name}' ({principal.role}) may not "
+                                     f"{permission.value.replace('_', ' ')}")
+        return principal
+
+    check.__name__ = f"requires_{permission.value}"
+    return Depends(check)
+
+
+def audit_actor(principal: Principal) -> str:
+    """The audit log's actor for a request's principal."""
+    return principal.name
+
