@@ -1,0 +1,161 @@
+"""The report as one self-contained HTML page (jinja2): the stylesheet inline, charts as SVG and
+the map as PNG in data: URLs. WeasyPrint prints the same page as the PDF."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jinja2
+import pandas as pd
+
+from web.report import charts
+from web.report.area_map import CRS
+from web.report.contents import OSM_ATTRIBUTION, ReportData, for_people
+from web.report.tables import (
+    ASSUMPTIONS,
+    ENERGY,
+    INVENTORY,
+    MATERIALS,
+    RENEWAL,
+    RENEWAL_BY_YEAR,
+    TARGETS,
+    UNIT_COSTS,
+    WHAT_IFS,
+    TableSpec,
+    age_table,
+    cell_text,
+    missing,
+    present_columns,
+)
+
+KEY_COLUMNS = ("area_code", "layer", "metric", "material", "due_year", "reason", "what_if",
+               "item", "layer_title")
+"""Columns that, joined, name a row (``data-key`` in the HTML: what tests and scripts look up)."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    key: str
+    text: str
+    numeric: bool
+    flag: bool = False
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    cells: list[Cell]
+
+
+@dataclass(frozen=True)
+class RenderedTable:
+    name: str
+    columns: list[Any]
+    rows: list[Row]
+    total: list[Cell] | None
+
+
+def row_key(row: pd.Series) -> str:  # type: ignore[type-arg]
+    parts = [str(row[c]) for c in KEY_COLUMNS if c in row.index and not missing(row[c])]
+    if "layer" in row.index:
+        parts = [p for p in parts if p != row.get("layer_title")]
+    return "|".join(parts)
+
+
+def render_table(spec: TableSpec, frame: pd.DataFrame, *, total: bool = False) -> RenderedTable:
+    """A table's header and cells as the template writes them; ``total`` adds a row summing the
+    count, length, area and cost columns."""
+    columns = present_columns(spec, frame)
+    heads = [{"header": c.header, "numeric": c.kind not in ("text", "bool")} for c in columns]
+    rows = [Row(row_key(row), [Cell(c.key, cell_text(row[c.key], c.kind),
+                                    c.kind not in ("text", "bool"),
+                                    flag=c.key == "assumption" and bool(row[c.key]))
+                               for c in columns])
+            for _, row in frame.iterrows()]
+    summed = None
+    if total and len(frame):
+        summed = [Cell(c.key, "Total" if i == 0 else
+                       cell_text(frame[c.key].sum(min_count=1), c.kind)
+                       if c.key in ("count", "length_m", "area_m2", "cost_vnd", "kwh", "co2_kg",
+                                    "luminaires", "installed_kw") else "",
+                       c.kind not in ("text", "bool")) for i, c in enumerate(columns)]
+    return RenderedTable(spec.name, heads, rows, summed)
+
+
+def key_figures(data: ReportData) -> list[dict[str, str]]:
+    """The handful of numbers on the title page."""
+    inventory = data.inventory
+    figures = [
+        {"key": "assets", "label": "assets in the twin",
+         "value": cell_text(inventory["count"].sum() if len(inventory) else 0, "int")},
+        {"key": "network_km", "label": "km of lines (roads, pipes, cables)",
+         "value": cell_text(inventory["length_m"].sum() / 1000 if len(inventory) else 0, "dec")},
+        {"key": "backlog_vnd", "label": "VND renewal backlog",
+         "value": cell_text(data.backlog_cost(), "money")},
+    ]
+    if len(data.energy):
+        figures.append({"key": "kwh", "label": "kWh a year of street lighting",
+                        "value": cell_text(data.energy["kwh"].sum(), "int")})
+    if len(data.targets):
+        met = int(data.targets["met"].fillna(False).astype(bool).sum())
+        figures.append({"key": "targets_met", "label": "programme targets met",
+                        "value": f"{met} of {len(data.targets)}"})
+    return figures
+
+
+def _b64(data: bytes | str | None) -> str | None:
+    if data is None:
+        return None
+    return base64.b64encode(data.encode() if isinstance(data, str) else data).decode("ascii")
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("web.report", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined)
+
+
+def render_html(data: ReportData) -> str:
+    """The whole report as one HTML page."""
+    inventory = for_people(data.inventory)
+    age = for_people(data.age_profile)
+    renewal = for_people(data.renewal)
+    targets = for_people(data.targets)
+    age_spec, age_wide = age_table(age)
+    tables = {
+        "inventory": render_table(INVENTORY, inventory, total=True),
+        "age_profile": render_table(age_spec, age_wide),
+        "materials": render_table(MATERIALS, for_people(data.materials)),
+        "renewal_by_year": render_table(RENEWAL_BY_YEAR, data.renewal_by_year(), total=True),
+        "renewal": render_table(RENEWAL, renewal),
+        "energy": render_table(ENERGY, data.energy),
+        "what_ifs": render_table(WHAT_IFS, data.what_ifs),
+        "targets": render_table(TARGETS, targets),
+        "unit_costs": render_table(UNIT_COSTS, for_people(data.unit_costs)),
+        "assumptions": render_table(ASSUMPTIONS, data.assumptions),
+    }
+    drawn = {
+        "condition": charts.condition_chart(inventory),
+        "age": charts.age_chart(age),
+        "renewal": charts.renewal_chart(renewal, data.from_year),
+        "energy": charts.energy_chart(data.energy, data.what_ifs),
+        "targets": charts.targets_chart(targets),
+    }
+    area = data.area
+    area_text = area.name if area.level == "city" else (
+        f"{area.name} (ward {area.code}" + (f", district {area.district})" if area.district else ")"))
+    css = resources.files("web.report").joinpath("templates/report.css").read_text("utf-8")
+    return _environment().get_template("report.html.j2").render(
+        title=data.title, area=area, area_text=area_text, css=css,
+        made_at=f"{data.made_at:%Y-%m-%d %H:%M} UTC",
+        data_as_of=f"{data.data_as_of:%Y-%m-%d %H:%M} UTC" if data.data_as_of else "unknown",
+        from_year=data.from_year if data.from_year is not None else "this year",
+        key_figures=key_figures(data), tables=tables,
+        charts={k: _b64(v) for k, v in drawn.items()}, map_png=_b64(data.map_png),
+        osm_shown=data.osm_shown, osm_attribution=OSM_ATTRIBUTION, crs=CRS)

@@ -1,0 +1,158 @@
+"""The report as an Excel workbook (openpyxl): one sheet per table, numbers stored as numbers
+(units in the headers), headers frozen, and native Excel charts that follow the cells."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from web.report.contents import OSM_ATTRIBUTION, ReportData, for_people
+from web.report.html import key_figures
+from web.report.tables import (
+    ASSUMPTIONS,
+    ENERGY,
+    INVENTORY,
+    MATERIALS,
+    RENEWAL,
+    RENEWAL_BY_YEAR,
+    TARGETS,
+    UNIT_COSTS,
+    WHAT_IFS,
+    Column,
+    TableSpec,
+    age_table,
+    missing,
+    present_columns,
+)
+
+FORMATS = {"int": "#,##0", "money": "#,##0", "dec": "#,##0.0", "share": "0.0%"}
+HEADER_FILL = PatternFill("solid", fgColor="223344")
+HEADER_FONT = Font(color="FFFFFF", bold=True)
+
+
+def _value(value: Any, column: Column) -> Any:
+    if missing(value):
+        return None
+    if column.kind in ("int", "money", "dec", "share"):
+        return float(value) if column.kind in ("dec", "share") else round(float(value))
+    if column.kind == "bool":
+        return bool(value)
+    return str(value)
+
+
+def write_sheet(book: Workbook, spec: TableSpec, frame: pd.DataFrame, title: str | None = None
+                ) -> tuple[Worksheet, list[Column]]:
+    """One table on its own sheet: a header row (frozen), then one row per frame row."""
+    sheet = book.create_sheet((title or spec.title)[:31])
+    columns = present_columns(spec, frame)
+    sheet.append([c.header for c in columns])
+    for cell in sheet[1]:
+        cell.fill, cell.font = HEADER_FILL, HEADER_FONT
+    for _, row in frame.iterrows():
+        sheet.append([_value(row[c.key], c) for c in columns])
+    for i, column in enumerate(columns, start=1):
+        letter = get_column_letter(i)
+        if column.kind in FORMATS:
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
+                cell.number_format = FORMATS[column.kind]
+        widest = max([len(column.header), *(len(str(v)) for v in frame.get(column.key, []))][:200])
+        sheet.column_dimensions[letter].width = min(max(10, widest + 2), 48)
+    sheet.freeze_panes = "A2"
+    return sheet, columns
+
+
+def _bar_chart(sheet: Worksheet, title: str, y_title: str, *, data_cols: tuple[int, int],
+               rows: int, anchor: str, stacked: bool = False, horizontal: bool = False) -> None:
+    """A native chart over the sheet's own cells: categories in column A, series in data_cols."""
+    if rows == 0:
+        return
+    chart = BarChart()
+    chart.type = "bar" if horizontal else "col"
+    chart.title, chart.y_axis.title = title, y_title
+    if stacked:
+        chart.grouping, chart.overlap = "percentStacked", 100
+    chart.add_data(Reference(sheet, min_col=data_cols[0], max_col=data_cols[1], min_row=1,
+                             max_row=rows + 1), titles_from_data=True)
+    chart.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=rows + 1))
+    chart.height, chart.width = max(7.5, 0.6 * rows + 3), 18
+    sheet.add_chart(chart, anchor)
+
+
+def _col(columns: list[Column], key: str) -> int:
+    return [c.key for c in columns].index(key) + 1
+
+
+def _summary(book: Workbook, data: ReportData) -> None:
+    sheet = book.active
+    assert sheet is not None  # a new workbook has one sheet
+    sheet.title = "Summary"
+    sheet.append([data.title])
+    sheet["A1"].font = Font(bold=True, size=14)
+    rows: list[list[Any]] = [
+        ["Area", data.area.name], ["Ward code", data.area.code or ""],
+        ["Report made (UTC)", data.made_at.replace(tzinfo=None)],
+        ["Data as of (UTC)", data.data_as_of.replace(tzinfo=None) if data.data_as_of else None],
+        ["Renewal planned from", data.from_year],
+    ]
+    rows += [[f["label"], f["value"]] for f in key_figures(data)]
+    if data.osm_shown:
+        rows.append(["Attribution", OSM_ATTRIBUTION])
+    for row in rows:
+        sheet.append(row)
+    for cell in ("B3", "B4"):
+        sheet[cell].number_format = "yyyy-mm-dd hh:mm"
+    sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = 36, 40
+
+
+def render_xlsx(data: ReportData) -> bytes:
+    """The report as XLSX bytes."""
+    book = Workbook()
+    _summary(book, data)
+    inventory = for_people(data.inventory)
+    # Layer first, so a chart's categories (column A) are the layers.
+    inventory_spec = TableSpec(INVENTORY.name, INVENTORY.title, tuple(
+        sorted(INVENTORY.columns, key=lambda c: c.key != "layer_title")))
+    sheet, columns = write_sheet(book, inventory_spec, inventory)
+    if "area_name" not in [c.key for c in columns]:
+        _bar_chart(sheet, "Condition of each layer", "share of assets",
+                   data_cols=(_col(columns, "good"), _col(columns, "condition_unknown")),
+                   rows=len(inventory), anchor=f"{get_column_letter(len(columns) + 2)}2",
+                   stacked=True, horizontal=True)
+    age_spec, age_wide = age_table(for_people(data.age_profile))
+    sheet, columns = write_sheet(book, age_spec, age_wide, "Age profile")
+    _bar_chart(sheet, "Age profile", "share of assets", data_cols=(2, len(columns)),
+               rows=len(age_wide), anchor=f"{get_column_letter(len(columns) + 2)}2",
+               stacked=True, horizontal=True)
+    write_sheet(book, MATERIALS, for_people(data.materials))
+    by_year = data.renewal_by_year()
+    sheet, columns = write_sheet(book, RENEWAL_BY_YEAR, by_year)
+    _bar_chart(sheet, "Renewal cost by year", "VND", data_cols=(_col(columns, "cost_vnd"),) * 2,
+               rows=len(by_year), anchor="F2")
+    write_sheet(book, RENEWAL, for_people(data.renewal), "Renewal by layer")
+    write_sheet(book, ENERGY, data.energy)
+    if len(data.what_ifs):
+        sheet, columns = write_sheet(book, WHAT_IFS, data.what_ifs)
+        _bar_chart(sheet, "Energy after each what-if", "kWh/year",
+                   data_cols=(_col(columns, "kwh"),) * 2, rows=len(data.what_ifs),
+                   anchor=f"{get_column_letter(len(columns) + 2)}2", horizontal=True)
+    targets = for_people(data.targets)
+    targets_spec = TableSpec(TARGETS.name, TARGETS.title, tuple(
+        sorted(TARGETS.columns, key=lambda c: c.key != "metric_title")))
+    sheet, columns = write_sheet(book, targets_spec, targets)
+    if "area_name" not in [c.key for c in columns]:
+        _bar_chart(sheet, "Programme targets", "share",
+                   data_cols=(_col(columns, "value"), _col(columns, "target")),
+                   rows=len(targets), anchor=f"{get_column_letter(len(columns) + 2)}2",
+                   horizontal=True)
+    write_sheet(book, UNIT_COSTS, for_people(data.unit_costs))
+    write_sheet(book, ASSUMPTIONS, data.assumptions)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
