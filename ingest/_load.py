@@ -18,10 +18,14 @@ from twin.write import Dataset, reserve_ids, write_dataset
 
 AssignIds = Callable[[Connection, Dataset], Dataset]
 """Gives a dataset's rows their twin ids inside the transaction (reserve_ids) and links them."""
+Written = Callable[[Connection, dict[str, int]], None]
+"""Called with the rows written per table inside the import's transaction, before it commits
+(the audit log's record of the import)."""
 
 
 def write_import(engine: Engine, dataset: Dataset, name: str,
-                 assign_ids: AssignIds | None = None) -> dict[str, int]:
+                 assign_ids: AssignIds | None = None,
+                 on_written: Written | None = None) -> dict[str, int]:
     """Write an importer's dataset from source ``name`` in one transaction, with a progress bar,
     then tell its notes; returns rows written per table. A second import of the same features
     is refused before anything is written; so is anything the database refuses."""
@@ -32,6 +36,8 @@ def write_import(engine: Engine, dataset: Dataset, name: str,
                 dataset = assign_ids(conn, dataset)
             with table_progress(f"importing {name}", dataset.table_count) as report:
                 written = write_dataset(conn, dataset, report)
+            if on_written is not None:
+                on_written(conn, written)
     except InvalidInput as exc:
         raise exc if exc.source and exc.source.startswith(name) else exc.in_source(name) from None
     except (IntegrityError, DataError) as exc:

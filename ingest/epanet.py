@@ -68,19 +68,21 @@ __all__ = ["assign_ids", "import_epanet_file", "read_epanet"]
 
 
 def read_epanet(path: str | Path, *, crs: str | None = None,
-                city: CityProfile = BAC_GIANG) -> Dataset:
+                city: CityProfile = BAC_GIANG, name: str | None = None) -> Dataset:
     """The model as a Dataset keyed by ``<type>/<name>`` (no twin ids yet), or InvalidInput.
 
     ``crs`` is the CRS of [COORDINATES]; without it they are metres placed around ``city``'s
-    centre. Nothing is written.
+    centre. ``name`` is the file's name in ``source_ref`` and messages (default: its name on
+    disk; an upload is stored under a generated one). Nothing is written.
     """
     path = Path(path)
+    name = name or path.name
     notes: list[str] = []
-    wn, text = load(path, notes)
     try:
-        dataset = _dataset(wn, text, path.name, parse_crs(crs), city, notes)
+        wn, text = load(path, notes)
+        dataset = _dataset(wn, text, name, parse_crs(crs), city, notes)
     except InvalidInput as exc:
-        raise exc.in_source(path.name) from None
+        raise exc.in_source(name) from None
     return dataset
 
 

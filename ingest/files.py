@@ -85,26 +85,29 @@ def parse_mapping(items: list[str]) -> dict[str, str]:
 
 def read_gis_file(path: str | Path, *, layer: str, crs: str | None = None,
                   mapping: dict[str, str] | None = None,
-                  file_layer: str | None = None) -> Dataset:
+                  file_layer: str | None = None, name: str | None = None) -> Dataset:
     """The file's features as a Dataset for one layer (EPSG:4326), or InvalidInput naming the
     file. ``crs`` names the CRS of a file that has none; ``mapping`` is twin column → file field;
-    ``file_layer`` chooses a layer inside a GeoPackage. Nothing is written."""
+    ``file_layer`` chooses a layer inside a GeoPackage; ``name`` is the file's name in messages and
+    ``source_ref`` (default: its name on disk; an upload is stored under a generated one).
+    Nothing is written."""
     path = Path(path)
+    name = name or path.name
     notes: list[str] = []
     try:
         spec = get_layer(layer)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             frame, unit = _read(path, parse_crs(crs), file_layer)
-        notes += _warnings_as_notes(caught, path.name)
+        notes += _warnings_as_notes(caught, name)
         frame = _to_columns(frame, spec, mapping or {}, unit, notes)
         frame = converted_values(frame, spec.table, unit)
-        ref = f"{path.name}:{file_layer}" if file_layer else path.name
+        ref = f"{name}:{file_layer}" if file_layer else name
         if "source_ref" in spec.table.c:
             frame = frame.assign(source=SOURCE, source_ref=[f"{ref}:{n}" for n in frame.index])
         frame = prepare_layer(spec, frame, unit)
     except InvalidInput as exc:
-        raise exc.in_source(path.name) from None
+        raise exc.in_source(name) from None
     return Dataset(layers={spec.name: frame}, notes=notes)
 
 
