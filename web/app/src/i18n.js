@@ -17,6 +17,9 @@ export const DICTIONARIES = {
     lux_avg: "average lux", roads_lit: "roads computed", dark_spots: "dark spots",
     select_first: "Select a lamp, or run “What if this fails?” on an asset, first", stream_lost: "Live stream interrupted; retrying",
     layer_missing: "no data on this server",
+    login_title: "Log in to Urban Twin", user_name: "Name", password: "Password", log_in: "Log in",
+    log_out: "Log out", cancel: "Cancel", session_ended: "Your session has ended: log in again",
+    role_viewer: "viewer", role_engineer: "engineer", role_operator: "operator", role_admin: "admin",
     kpi: {
       lamps: "Street lamps", cameras: "Cameras", customers_without_service: "Customers without service",
       households_with_fibre: "Households with fibre", open_incidents: "Open incidents",
@@ -44,6 +47,10 @@ export const DICTIONARIES = {
     live_updates: "trực tuyến", lux_avg: "lux trung bình", roads_lit: "đoạn đường đã tính",
     dark_spots: "điểm tối", select_first: "Hãy chọn một đèn, hoặc chạy “Nếu tài sản này hỏng thì sao?” trước",
     stream_lost: "Mất luồng trực tuyến; đang thử lại", layer_missing: "máy chủ không có dữ liệu",
+    login_title: "Đăng nhập Bản sao số đô thị", user_name: "Tên đăng nhập", password: "Mật khẩu",
+    log_in: "Đăng nhập", log_out: "Đăng xuất", cancel: "Hủy",
+    session_ended: "Phiên làm việc đã hết: hãy đăng nhập lại",
+    role_viewer: "người xem", role_engineer: "kỹ sư", role_operator: "điều hành viên", role_admin: "quản trị",
     kpi: {
       lamps: "Đèn đường", cameras: "Camera", customers_without_service: "Khách hàng mất dịch vụ",
       households_with_fibre: "Hộ có cáp quang", open_incidents: "Sự cố đang mở",

@@ -34,6 +34,13 @@ export function incidentPosition(incident) {
   return incident.position ?? null;
 }
 
+// Acknowledge and Resolve, for a user whose role moves incidents on (the server refuses others).
+function actions(app, incident) {
+  if (!app.permissions?.has("incidents")) return "";
+  return `<br><button data-act="acknowledge" ${incident.status === "open" ? "" : "disabled"}>${t("acknowledge")}</button>
+      <button data-act="resolve">${t("resolve")}</button>`;
+}
+
 // Refresh the incident list; returns the open incidents (for the map and live colours).
 export async function showIncidents(app) {
   const list = document.getElementById("incident-list");
@@ -49,8 +56,7 @@ export async function showIncidents(app) {
       <b>${escape(i.title ?? i.kind)}</b> <small>${escape(i.kind)} · ${escape(i.status)} ·
       ${escape(String(i.raised_at ?? "").replace("T", " ").slice(0, 16))}</small>
       <br><small>${escape(incidentAssets(i).join(", "))}</small>
-      <br><button data-act="acknowledge" ${i.status === "open" ? "" : "disabled"}>${t("acknowledge")}</button>
-      <button data-act="resolve">${t("resolve")}</button>
+      ${actions(app, i)}
     </li>`).join("");
   for (const item of list.querySelectorAll("li[data-id]")) {
     const incident = incidents.find((i) => String(i.id) === item.dataset.id);
@@ -68,7 +74,7 @@ export async function showIncidents(app) {
 
 async function act_on(incident, act, app) {
   try {
-    await postJSON(`/api/incidents/${encodeURIComponent(incident.id)}/${act}`, { who: "IOC operator" });
+    await postJSON(`/api/incidents/${encodeURIComponent(incident.id)}/${act}`, { who: app.user?.name ?? "IOC operator" });
   } catch (error) {
     app.say(`${act}: ${failureText(error)}`, true);
   }

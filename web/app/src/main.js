@@ -13,6 +13,7 @@ import { incidentAssets, incidentPosition, showIncidents, showKpis } from "./ioc
 import { STREET_MIN_ZOOM, streetNamesLayer, wardNamesLayer } from "./labels.js";
 import { lightingLayerProps, wireLighting } from "./lighting.js";
 import { applyObservation, listen, loadState } from "./live.js";
+import { startSession } from "./login.js";
 
 const BAC_GIANG = [106.1946, 21.2731];
 
@@ -272,4 +273,5 @@ async function start() {
   app.refreshIncidents();
 }
 
-start();
+// The map starts once the page knows who uses it (the login form first when nobody is logged in).
+startSession(app, start);
