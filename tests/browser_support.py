@@ -13,6 +13,7 @@ one.
 from __future__ import annotations
 
 import shutil
+import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,7 +33,7 @@ SHOTS = Path("/tmp/shots")
 """Where a copy of each screenshot goes for people to look at (pytest's tmp_path keeps one too)."""
 DIST = Path(__file__).resolve().parents[1] / "web" / "app" / "dist"
 VIEWPORT = {"width": 1000, "height": 700}
-MAP_AREA = {"x": 290, "y": 50, "width": 690, "height": 600}
+MAP_AREA: dict[str, float] = {"x": 290, "y": 50, "width": 690, "height": 600}
 """The part of the window where the map shows (right of the layer panel, between the bars)."""
 
 
@@ -50,6 +51,23 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
+def wait_until(page, expression: str, arg: object = None, timeout: float = 30_000,  # type: ignore[no-untyped-def]
+               polling: float = 100) -> Any:
+    """Playwright's ``wait_for_function`` without ``eval``: that evaluates its predicate with
+    ``new Function``, which the app's Content Security Policy (``script-src 'self'``) forbids,
+    as it should; this polls ``page.evaluate`` (run through the browser's debugging protocol,
+    outside the page's policy) every ``polling`` ms for up to ``timeout`` ms and returns the
+    first truthy value."""
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        value = page.evaluate(expression, arg)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"still false after {timeout / 1000:g} s: {expression}")
+        page.wait_for_timeout(polling)
+
+
 def log_in(page, name: str, password: str) -> None:  # type: ignore[no-untyped-def]
     """Fill the app's login form and send it, as a user does (keyboard: Enter sends)."""
     page.locator("#login-name").fill(name)
@@ -58,7 +76,8 @@ def log_in(page, name: str, password: str) -> None:  # type: ignore[no-untyped-d
 
 
 @pytest.fixture(scope="module")
-def logged_in_state(browser, live_server: str, live_server_users) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def logged_in_state(browser, live_server: str,  # type: ignore[no-untyped-def]
+                    live_server_users) -> Any:
     """The live server's admin logged in through the login form, once per module: the browser
     profile (session cookie, storage) to open the map with."""
     admin = live_server_users["admin"]
@@ -66,12 +85,10 @@ def logged_in_state(browser, live_server: str, live_server_users) -> dict[str, A
     try:
         page = context.new_page()
         page.goto(f"{live_server}/", wait_until="load")
-        page.wait_for_function("window.twin && (window.twin.ready || window.twin.loginShown)",
-                               timeout=60_000, polling=100)
-        if page.evaluate("window.twin.loginShown"):
-            log_in(page, admin.name, admin.password)
-            page.wait_for_function("n => window.twin.user?.name === n", arg=admin.name)
-        state: dict[str, Any] = context.storage_state()
+        page.locator("#login-name").wait_for(timeout=30_000)
+        log_in(page, admin.name, admin.password)
+        wait_until(page, "n => window.twin.user?.name === n", arg=admin.name)
+        state = context.storage_state()
     finally:
         context.close()
     return state
@@ -120,8 +137,8 @@ def assert_stayed_local(requests: list[str]) -> None:
 
 def settle(page, timeout_ms: int = 60_000) -> None:  # type: ignore[no-untyped-def]
     """Wait until the base map and every deck.gl tile layer have loaded and drawn."""
-    page.wait_for_function("window.twin && window.twin.ready && window.twin.isIdle()",
-                           timeout=timeout_ms, polling=200)
+    wait_until(page, "window.twin && window.twin.ready && window.twin.isIdle()",
+               timeout=timeout_ms, polling=200)
     page.wait_for_timeout(600)
 
 

@@ -24,6 +24,7 @@ from tests.browser_support import (
     map_shot,
     picture_change,
     settle,
+    wait_until,
 )
 from twin.database import create_engine
 
@@ -92,8 +93,8 @@ def test_clicking_an_asset_opens_its_panel(map_page, live_server_http, tmp_path)
     look_down_at(page, *tree["geometry"]["coordinates"][:2], only="trees")
     page.mouse.click(*map_centre())
     page.wait_for_selector("#asset:not(.hidden)")
-    page.wait_for_function("id => document.querySelector('#asset h3').textContent.includes(id)",
-                           arg=tree["id"])
+    wait_until(page, "id => document.querySelector('#asset h3').textContent.includes(id)",
+                     arg=tree["id"])
     keep_shot(page.screenshot(), tmp_path, "asset_panel.png")
     assert tree["id"] in page.locator("#asset h3").inner_text()
     page.locator("#asset-close").click()
@@ -119,8 +120,8 @@ def test_a_lamp_switched_off_through_the_broker_darkens_on_the_map(
         sent = datetime.now(UTC).isoformat()
         publisher.publish(f"twin/devices/{lamp['id']}/state",
                           json.dumps({"state": "off", "time": sent}), qos=1).wait_for_publish(5)
-        page.wait_for_function("id => window.twin.view.live.get(id)?.state === 'off'",
-                               arg=lamp["id"], timeout=2000)
+        wait_until(page, "id => window.twin.view.live.get(id)?.state === 'off'",
+                         arg=lamp["id"], timeout=2000)
         page.wait_for_timeout(300)  # the map redraws within 100 ms of a change
         dark = centre_colour(page)
         keep_shot(page.screenshot(), tmp_path, "lamp_off.png")
@@ -140,8 +141,8 @@ def test_what_if_this_fails_highlights_what_goes_down(map_page, live_server_http
     lon, lat = transformer["geometry"]["coordinates"][:2]
     look_down_at(page, lon, lat, only="transformers")
     page.mouse.click(*map_centre())
-    page.wait_for_function("id => document.querySelector('#asset h3')?.textContent.includes(id)",
-                           arg=transformer["id"])
+    wait_until(page, "id => document.querySelector('#asset h3')?.textContent.includes(id)",
+                     arg=transformer["id"])
     page.evaluate("([lon, lat]) => window.twin.map.jumpTo({center: [lon, lat], zoom: 16.5})",
                   [lon, lat])
     settle(page)

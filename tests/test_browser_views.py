@@ -31,6 +31,7 @@ from tests.browser_support import (
     picture_change,
     pixels,
     settle,
+    wait_until,
 )
 from twin.database import create_engine
 
@@ -73,7 +74,7 @@ def map_view(opened_map) -> Iterator[tuple[Any, list[str]]]:
     page.locator("#exaggeration").fill("5")
     if page.locator("#time").input_value() != "0":
         page.locator("#time").fill("0")
-        page.wait_for_function("window.twin.liveNow")
+        wait_until(page, "window.twin.liveNow")
     page.locator("#lighting-clear").click()
     if page.locator("#asset-close").is_visible():
         page.locator("#asset-close").click()
@@ -98,7 +99,7 @@ def features(http: httpx.Client, layer: str) -> list[dict[str, Any]]:
     return answer.json()["features"]  # type: ignore[no-any-return]
 
 
-def get(http: httpx.Client, path: str, **params: object) -> Any:
+def get(http: httpx.Client, path: str, **params: str) -> Any:
     """GET a path of the live server (``http`` carries the credentials: ``live_server_http``)."""
     answer = http.get(path, params=params)
     answer.raise_for_status()
@@ -156,9 +157,9 @@ def js_number(value: float) -> str:
 
 def assert_tiles_show(page, kpis: dict[str, Any]) -> None:
     """The KPI tiles show these figures of ``/api/kpis`` (once the open incidents agree)."""
-    page.wait_for_function("n => [...document.querySelectorAll('#kpis .tile')].some((t) => "
-                           "t.innerText === `${n}\\nOpen incidents`)",
-                           arg=kpis["open_incidents"], timeout=5000)
+    wait_until(page, "n => [...document.querySelectorAll('#kpis .tile')].some((t) => "
+                     "t.innerText === `${n}\\nOpen incidents`)",
+                     arg=kpis["open_incidents"], timeout=5000)
     tiles = page.locator("#kpis .tile").all_inner_texts()
     assert f"{kpis['households_with_fibre']:,}\nHouseholds with fibre" in tiles
     for title, figures in (("Street lamps", kpis["lamps"]), ("Cameras", kpis["cameras"])):
@@ -197,8 +198,8 @@ def test_operations_centre_lists_acknowledges_and_resolves_an_incident(
     assert_tiles_show(page, get(live_server_http, "/api/kpis"))
 
     item.locator('button[data-act="acknowledge"]').click()
-    page.wait_for_function("id => document.querySelector(`#incident-list li[data-id=\"${id}\"]`)"
-                           "?.innerText.includes('acknowledged')", arg=incident["id"], timeout=5000)
+    wait_until(page, "id => document.querySelector(`#incident-list li[data-id=\"${id}\"]`)"
+                     "?.innerText.includes('acknowledged')", arg=incident["id"], timeout=5000)
     [acknowledged] = get(live_server_http, "/api/incidents", status="acknowledged")["incidents"]
     assert (acknowledged["id"], acknowledged["acknowledged_by"]) == (incident["id"], "IOC operator")
 
@@ -238,14 +239,14 @@ def test_time_slider_shows_the_city_as_it_was(map_view, live_server_http, live_s
     for state, at in (("on", now - timedelta(minutes=90)), ("off", now)):
         post(live_server_ingest, f"/api/live/devices/{lamp['id']}/state", {"state": state, "time": iso(at)})
     look_at(page, *lon_lat(lamp), ["luminaires"], zoom=20)
-    page.wait_for_function("id => window.twin.view.live.get(id)?.state === 'off'", arg=lamp["id"])
+    wait_until(page, "id => window.twin.view.live.get(id)?.state === 'off'", arg=lamp["id"])
     page.wait_for_timeout(300)  # the map redraws within 100 ms of a change
     dark_now = centre_colour(page)
 
     with page.expect_response(lambda r: "/api/state?at=" in r.url, timeout=10_000) as asked:
         page.locator("#time").fill("-60")
     at = parse_qs(urlparse(asked.value.url).query)["at"][0]
-    page.wait_for_function("id => window.twin.view.live.get(id)?.state === 'on'", arg=lamp["id"])
+    wait_until(page, "id => window.twin.view.live.get(id)?.state === 'on'", arg=lamp["id"])
     page.wait_for_timeout(300)
     lit_then = centre_colour(page)
     keep_shot(page.screenshot(), tmp_path, "time_an_hour_ago.png")
@@ -258,8 +259,8 @@ def test_time_slider_shows_the_city_as_it_was(map_view, live_server_http, live_s
     assert lit_then.sum() - dark_now.sum() > 150, f"an hour ago the lamp is {lit_then}, now {dark_now}"
 
     page.locator("#time").fill("0")
-    page.wait_for_function("id => window.twin.liveNow && "
-                           "window.twin.view.live.get(id)?.state === 'off'", arg=lamp["id"])
+    wait_until(page, "id => window.twin.liveNow && "
+                     "window.twin.view.live.get(id)?.state === 'off'", arg=lamp["id"])
     page.wait_for_timeout(300)
     assert page.locator("#time-label").inner_text() == "now"
     assert lit_then.sum() - centre_colour(page).sum() > 150, "back at now the lamp stayed lit"
@@ -290,7 +291,7 @@ def test_language_toggle_speaks_vietnamese_and_remembers_it(map_view, live_serve
     assert {"Layers", "Map", "Trees"} <= words_on_show(page)
 
     page.locator("#lang").click()
-    page.wait_for_function("document.documentElement.lang === 'vi'")
+    wait_until(page, "document.documentElement.lang === 'vi'")
     shown = words_on_show(page)
     keep_shot(page.screenshot(), tmp_path, "vietnamese.png")
     assert VIETNAMESE <= shown
@@ -299,7 +300,7 @@ def test_language_toggle_speaks_vietnamese_and_remembers_it(map_view, live_serve
     assert page.locator("#lang").inner_text() == "EN"
 
     page.locator("#view-ioc").click()
-    page.wait_for_function("document.querySelector('#kpis').innerText.includes('Đèn đường')")
+    wait_until(page, "document.querySelector('#kpis').innerText.includes('Đèn đường')")
     tiles = " ".join(page.locator("#kpis .tile").all_inner_texts())
     assert "Sự cố đang mở" in tiles
     assert "Street lamps" not in tiles and "Open incidents" not in tiles
@@ -307,13 +308,13 @@ def test_language_toggle_speaks_vietnamese_and_remembers_it(map_view, live_serve
 
     second = page.context.new_page()  # same browser profile: the choice is remembered
     second.goto(page.url, wait_until="load")
-    second.wait_for_function("document.querySelector('#layer-list label')")
+    wait_until(second, "document.querySelector('#layer-list label')")
     remembered = (second.evaluate("document.documentElement.lang"), words_on_show(second))
     second.close()
     assert remembered[0] == "vi" and {"Lớp dữ liệu", "Cây xanh"} <= remembered[1]
 
     page.locator("#lang").click()
-    page.wait_for_function("document.documentElement.lang === 'en'")
+    wait_until(page, "document.documentElement.lang === 'en'")
     back = words_on_show(page)
     assert {"Layers", "Map", "Underground", "Trees"} <= back and not VIETNAMESE & back
     assert page.locator("#status").inner_text().startswith("Ready")
@@ -347,15 +348,15 @@ def test_lighting_coverage_before_and_after_a_lamp_fails(map_view, live_server_h
     lamp = features(live_server_http, "luminaires")[20]
     look_at(page, *lon_lat(lamp), ["luminaires"], zoom=20)
     page.mouse.click(*map_centre())
-    page.wait_for_function("id => document.querySelector('#asset h3')?.textContent.includes(id)",
-                           arg=lamp["id"])
+    wait_until(page, "id => document.querySelector('#asset h3')?.textContent.includes(id)",
+                     arg=lamp["id"])
     page.evaluate("z => window.twin.map.setZoom(z)", 18)
     settle(page)
     unlit = map_shot(page)
 
     with page.expect_response("**/api/simulate/lighting") as answer:
         page.locator("#lighting-run").click()
-    page.wait_for_function("document.querySelector('#lighting-summary').innerText.startsWith('Before')")
+    wait_until(page, "document.querySelector('#lighting-summary').innerText.startsWith('Before')")
     settle(page)
     coverage = map_shot(page)
     now = answer.value.json()["result"]
@@ -365,7 +366,7 @@ def test_lighting_coverage_before_and_after_a_lamp_fails(map_view, live_server_h
     with page.expect_response("**/api/simulate/lighting") as answer:
         page.locator("#lighting-whatif").click()
     assert answer.value.request.post_data_json["fail"] == [lamp["id"]]
-    page.wait_for_function("document.querySelector('#lighting-summary').innerText.startsWith('After')")
+    wait_until(page, "document.querySelector('#lighting-summary').innerText.startsWith('After')")
     settle(page)
     after = map_shot(page)
     keep_shot(page.screenshot(), tmp_path, "lighting_after.png")
@@ -427,8 +428,8 @@ def cone_direction(with_cones: bytes, without: bytes) -> tuple[float, float]:
 def camera_section(page, camera_id: str) -> dict[str, str]:
     """The camera section of the asset panel (once it shows ``camera_id``): its heading, rows
     and stream link."""
-    page.wait_for_function("id => document.querySelector('#asset h3')?.textContent.includes(id) "
-                           "&& document.querySelector('#asset h4')", arg=camera_id)
+    wait_until(page, "id => document.querySelector('#asset h3')?.textContent.includes(id) "
+                     "&& document.querySelector('#asset h4')", arg=camera_id)
     return page.evaluate("""() => {
         const cells = [...document.querySelector('#asset h4 + table').rows].map((r) => r.cells);
         const link = document.getElementById('camera-stream');
@@ -463,7 +464,7 @@ def test_camera_panel_and_field_of_view(map_view, live_server_http, live_server_
 
     post(live_server_ingest, f"/api/live/cameras/{cam}/events",
          {"event": "online", "time": iso(datetime.now(UTC))})
-    page.wait_for_function("id => window.twin.view.live.get(id)?.state === 'online'", arg=cam)
+    wait_until(page, "id => window.twin.view.live.get(id)?.state === 'online'", arg=cam)
     page.mouse.click(*map_centre())
     online = camera_section(page, cam)
     assert (online["heading"], online["Status"], online["Latest snapshot"]) == ("Camera", "online", "—")
@@ -476,7 +477,7 @@ def test_camera_panel_and_field_of_view(map_view, live_server_http, live_server_
     post(live_server_ingest, f"/api/live/cameras/{cam}/events", {
         "event": "incident", "time": iso(later),
         "incident": {"type": "fire", "confidence": 0.8, "snapshot": snapshot}})
-    page.wait_for_function("id => window.twin.view.live.get(id)?.state === 'offline'", arg=cam)
+    wait_until(page, "id => window.twin.view.live.get(id)?.state === 'offline'", arg=cam)
     page.mouse.click(*map_centre())
     offline = camera_section(page, cam)
     keep_shot(page.screenshot(), tmp_path, "camera_panel.png")

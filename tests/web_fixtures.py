@@ -32,6 +32,7 @@ import pytest
 from sqlalchemy.engine import Engine, make_url
 
 from tests.conftest import REPO, admin_sql, make_database
+from twin import auth
 from twin.config import Settings
 from twin.database import create_engine
 from web.app import create_app
@@ -81,13 +82,7 @@ def bearer(secret: str) -> dict[str, str]:
 def make_user(database_url: str, role: str, name: str | None = None) -> Credentials:
     """A user of ``role`` in that database (named ``test-<role>`` unless named), with a
     generated password and an API token."""
-    try:
-        from twin import auth
-    except ImportError:  # TRANSITIONAL: see below
-        auth = None  # type: ignore[assignment]
     name = name or f"test-{role}"
-    if not hasattr(auth, "create_user"):  # TRANSITIONAL: the routes are open until twin.auth lands
-        return Credentials(name, role, "", "none")
     engine = create_engine(database_url)
     try:
         with engine.begin() as conn:
@@ -101,12 +96,6 @@ def make_user(database_url: str, role: str, name: str | None = None) -> Credenti
 def make_device(database_url: str, name: str = "test-device",
                 topics: list[str] = DEVICE_TOPICS) -> str:
     """A device credential in that database allowed ``topics``; returns its key."""
-    try:
-        from twin import auth
-    except ImportError:  # TRANSITIONAL: see make_user
-        auth = None  # type: ignore[assignment]
-    if not hasattr(auth, "create_device"):  # TRANSITIONAL: see make_user
-        return "none"
     engine = create_engine(database_url)
     try:
         with engine.begin() as conn:
