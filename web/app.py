@@ -26,6 +26,7 @@ from web.limits import BodyLimits, RateLimits, body_caps, rate_rules
 from web.live_stream import LiveHub
 from web.routes import assets, features, incidents, kpis, live, simulate, tiles
 from web.routes import auth as auth_routes
+from web.routes import imports
 from web.snapshots import SnapshotCache
 from web.tile_cache import TileCache
 from web.tile_seed import TileSeeder
@@ -67,6 +68,7 @@ def create_app(settings: Settings) -> FastAPI:
                    kpis.router, simulate.router, styles.router):
         app.include_router(router)
     app.include_router(live_ingest.router, prefix="/api/live")  # the live HTTP ingest
+    app.include_router(imports.router)  # uploads (admin)
     app.add_middleware(BodyLimits, caps=body_caps(settings))
     app.add_middleware(RateLimits, rules=rate_rules(settings))
     app.add_middleware(SecurityHeaders)

