@@ -1,4 +1,5 @@
-"""Administrative areas: districts and wards/communes, so every asset and KPI rolls up by ward."""
+"""Administrative areas: districts, wards/communes and their residential groups (thôn, tổ dân
+phố), so every asset and KPI rolls up by ward."""
 
 from sqlalchemy import Column, ForeignKey, Index, Table, Text
 
@@ -28,9 +29,25 @@ wards = Table(
     comment="Wards and communes with their GSO codes",
 )
 
+residential_groups = Table(
+    "residential_groups",
+    metadata,
+    Column("id", Text, primary_key=True, comment="ward code and number, e.g. 07201-TDP03"),
+    Column("name", Text, nullable=False),
+    Column("kind", Text, comment="Tổ dân phố (in a ward) or Thôn (in a commune)"),
+    Column("ward_code", Text, comment="GSO code of the ward the group belongs to"),
+    geometry_column("MULTIPOLYGON"),
+    Index("ix_residential_groups_ward_code", "ward_code"),
+    comment="Residential groups (thôn, tổ dân phố) within each ward: the programme counts "
+            "fibre by them",
+)
+
 LAYERS = [
     LayerSpec(districts, "Districts", style=area(
         (0, 0, 0, 0), line_color=(90, 90, 110, 255), base_map=True, visible=False, min_zoom=10)),
     LayerSpec(wards, "Wards and communes", style=area(
         (0, 0, 0, 0), line_color=(120, 120, 150, 255), base_map=True, min_zoom=10)),
+    LayerSpec(residential_groups, "Residential groups", style=area(
+        (0, 0, 0, 0), line_color=(150, 150, 170, 200), base_map=True, visible=False,
+        min_zoom=13)),
 ]

@@ -13,6 +13,7 @@ trees = asset_table(
     metres("trunk_diameter_m", "trunk diameter at breast height"),
     metres("crown_diameter_m", "crown diameter"),
     Column("planted_date", Date),
+    Column("last_inspected", Date, comment="date of the last safety inspection of the tree"),
     positive("height_m"),
     positive("crown_diameter_m"),
     comment="Trees with height and crown for 3D and for light blocking",

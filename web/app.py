@@ -27,6 +27,7 @@ from web.live_stream import LiveHub
 from web.routes import assets, features, incidents, kpis, live, simulate, tiles
 from web.routes import auth as auth_routes
 from web.routes import imports
+from web.routes import planning as planning_routes
 from web.snapshots import SnapshotCache
 from web.tile_cache import TileCache
 from web.tile_seed import TileSeeder
@@ -69,6 +70,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(router)
     app.include_router(live_ingest.router, prefix="/api/live")  # the live HTTP ingest
     app.include_router(imports.router)  # uploads (admin)
+    app.include_router(planning_routes.router)  # planning roll-ups (docs/planning.md)
     app.add_middleware(BodyLimits, caps=body_caps(settings))
     app.add_middleware(RateLimits, rules=rate_rules(settings))
     app.add_middleware(SecurityHeaders)

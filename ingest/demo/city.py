@@ -21,7 +21,7 @@ from ingest.demo.site import build_site
 from ingest.demo.streets import build_streets
 from ingest.demo.telecom import build_telecom
 from ingest.demo.trees import build_trees
-from ingest.demo.wards import build_wards
+from ingest.demo.wards import build_residential_groups, build_wards
 from ingest.demo.water import build_water
 from layers import LAYERS
 from twin.city import BAC_GIANG
@@ -67,7 +67,8 @@ def build_demo_city(scale: float = 1.0, seed: int = 7, shared_data: Path | None 
     done("wards")
     others = Part({"roads": streets.roads, "buildings": buildings.frame, "trees": trees,
                    "poles": _poles(lighting_poles, power.poles),
-                   "water_areas": site.water_areas(), "districts": district, "wards": wards},
+                   "water_areas": site.water_areas(), "districts": district, "wards": wards,
+                   "residential_groups": build_residential_groups(wards)},
                   streets.topology())
     dataset = _dataset([power.part, water, drainage.part, telecom.part, lighting, cameras,
                         sensors, others], wards)

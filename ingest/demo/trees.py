@@ -5,6 +5,7 @@ Arterials have rows on both sides every 12 m, tertiary streets every 15 m, and 6
 residential streets that have a footway one row every 18 m; none in a crossing street's
 carriageway or footway.
 Height and crown grow towards the species' mature size with age (time constant 12 years).
+Three trees in four were inspected in the four years before the survey; the rest never were.
 """
 
 from __future__ import annotations
@@ -63,9 +64,20 @@ def _sized(xy: np.ndarray, arterial: np.ndarray, rng: np.random.Generator) -> gp
     growth = 1 - np.exp(-age_days / 365.25 / 12)
     height = SPECIES["height_m"].to_numpy()[species] * growth * rng.uniform(0.8, 1.1, n)
     crown = SPECIES["crown_m"].to_numpy()[species] * growth * rng.uniform(0.8, 1.1, n)
+    inspected = _last_inspected(rng, n)
     return frame(asset_ids("TRE", n), points(xy), species=SPECIES.index.to_numpy()[species],
                  height_m=np.round(np.maximum(height, 2.0), 1),
                  trunk_diameter_m=np.round(0.028 * height * rng.uniform(0.8, 1.2, n), 2),
                  crown_diameter_m=np.round(np.maximum(crown, 1.0), 1),
                  planted_date=pd.to_datetime(planted), condition=conditions(rng, n),
-                 install_year=planted.astype("datetime64[Y]").astype(int) + 1970, source="demo")
+                 install_year=planted.astype("datetime64[Y]").astype(int) + 1970,
+                 last_inspected=inspected, source="demo")
+
+
+def _last_inspected(rng: np.random.Generator, n: int) -> pd.Series:
+    """Last safety inspection: within the four years before the survey for 75 % of the trees,
+    never (missing) for the rest."""
+    days = (rng.random(n) * 4 * 365.25).astype(int)
+    dates = pd.Series(pd.to_datetime(np.datetime64(f"{SURVEY_YEAR}-01-01")
+                                     - days.astype("timedelta64[D]")))
+    return dates.where(rng.random(n) < 0.75)

@@ -6,8 +6,9 @@ the reference data folder when it is there: the city's units in the file's order
 (Phường) before its communes (Xã), the first names going to the wards nearest the centre.
 Without it the wards are 'Phường 1', 'Phường 2', ... with made-up codes 90001, 90002, ... Only
 the names depend on the file: the shapes are the same either way. About one ward per 1.3 km²,
-at least three. The city is not clipped to the real city limit: the demo is the same with or
-without the reference data.
+at least three; each ward is cut into residential groups (tổ dân phố, thôn) of about 0.25 km².
+The city is not clipped to the real city limit: the demo is the same with or without the
+reference data.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from twin.city import BAC_GIANG
 UNITS_FILE = Path("bacgiang_admin_units_gso") / "bac_giang_admin_units.json"
 DISTRICT_NAME = "Thành phố Bắc Giang"
 KM2_PER_WARD = 1.3
+KM2_PER_GROUP = 0.25
 GOLDEN_ANGLE = np.pi * (3 - np.sqrt(5))
 
 
@@ -64,6 +66,38 @@ def build_wards(site: Site, shared_data: Path | None) -> tuple[gpd.GeoDataFrame,
                      [_multipolygon(shapely.union_all(shapes))], name=[DISTRICT_NAME],
                      province_code=BAC_GIANG.province_code)
     return district, wards
+
+
+def build_residential_groups(wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The ``residential_groups`` layer: each ward cut into groups of about ``KM2_PER_GROUP``
+    (Voronoi cells of a square grid of centres inside it, clipped to it; a small ward is one
+    group): tổ dân phố in a Phường, thôn in a Xã, numbered from the north-west."""
+    step = np.sqrt(KM2_PER_GROUP * 1e6)
+    ids, names, kinds, codes, shapes = [], [], [], [], []
+    for code, kind, shape in zip(wards["id"], wards["kind"], wards.geometry, strict=False):
+        x0, y0, x1, y1 = shape.bounds
+        grid = np.stack(np.meshgrid(np.arange(x0 + step / 2, x1, step),
+                                    np.arange(y1 - step / 2, y0, -step)), axis=-1).reshape(-1, 2)
+        inside = grid[shapely.contains_xy(shape, grid[:, 0], grid[:, 1])]
+        if len(inside) < 2:
+            cells = [shape]
+        else:
+            voronoi = shapely.get_parts(shapely.voronoi_polygons(
+                shapely.multipoints(inside), extend_to=shape))
+            owner, cell = shapely.STRtree(voronoi).query(shapely.points(inside),
+                                                          predicate="within")
+            ordered = np.empty(len(inside), dtype=object)
+            ordered[owner] = voronoi[cell]
+            cells = [_multipolygon(shapely.intersection(c, shape)) for c in ordered]
+        village = kind == "Xã"
+        for number, cell_shape in enumerate(cells, start=1):
+            ids.append(f"{code}-{'TH' if village else 'TDP'}{number:02d}")
+            names.append(f"{'Thôn' if village else 'Tổ dân phố'} {number}")
+            kinds.append("Thôn" if village else "Tổ dân phố")
+            codes.append(code)
+            shapes.append(_multipolygon(cell_shape))
+    return frame(np.array(ids), shapes, name=np.array(names), kind=np.array(kinds),
+                 ward_code=np.array(codes))
 
 
 def _seeds(site: Site, count: int) -> np.ndarray:

@@ -4,6 +4,7 @@ from alembic import context
 from geoalchemy2 import alembic_helpers
 
 import layers  # noqa: F401  (registers every layer's table in the metadata)
+import simulation.planning.tables  # noqa: F401  (unit costs, targets, planning parameters)
 import twin.audit  # noqa: F401  (the audit log)
 import twin.auth  # noqa: F401  (users, tokens, sessions, device credentials)
 import twin.changes  # noqa: F401  (data versions)

@@ -1,0 +1,97 @@
+"""Renewal planning: what falls due and what it costs, by area, layer, material and year, from
+the unit-cost table (``unit_costs``). See docs/planning.md, "Unit costs and renewal"."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+from sqlalchemy import Connection
+
+from simulation.planning._areas import AREA_COLUMNS, areas, resolve_ward
+from simulation.planning._assets import asset_layers, assets_sql, current_year
+from simulation.planning.rollups import grouped
+from twin.errors import InvalidInput
+
+REASONS = ("past service life", "condition failed", "tree inspection due")
+MAX_YEARS = 100
+
+_DUE = """
+SELECT a.layer, a.ward_code, a.district_code, a.material, a.length_m,
+       CASE WHEN a.condition = 'failed' THEN :from_year
+            ELSE greatest(a.install_year + c.service_life_y, :from_year) END AS due_year,
+       CASE WHEN a.condition = 'failed' THEN 'condition failed'
+            ELSE 'past service life' END AS reason,
+       c.cost_vnd * CASE WHEN c.unit = 'm' THEN coalesce(a.length_m, 0) ELSE 1 END AS cost_vnd
+FROM ({assets}) a
+LEFT JOIN unit_costs m ON m.layer = a.layer AND m.material = a.material
+LEFT JOIN unit_costs s ON s.layer = a.layer AND s.material = '*'
+CROSS JOIN LATERAL (SELECT coalesce(m.service_life_y, s.service_life_y) AS service_life_y,
+                           coalesce(m.cost_vnd, s.cost_vnd) AS cost_vnd,
+                           coalesce(m.unit, s.unit) AS unit) c
+WHERE c.cost_vnd IS NOT NULL AND (a.condition = 'failed' OR a.install_year + c.service_life_y < :end_year)
+"""
+
+_INSPECTIONS = """
+SELECT t.layer, t.ward_code, t.district_code, t.material, t.length_m, due AS due_year,
+       'tree inspection due' AS reason, t.cost_vnd
+FROM (SELECT 'trees'::text AS layer, x.ward_code, w.district_code,
+             coalesce(x.species, 'unknown') AS material, NULL::float8 AS length_m,
+             c.cost_vnd, c.service_life_y,
+             greatest(coalesce(extract(year FROM x.last_inspected)::int + c.service_life_y,
+                               :from_year), :from_year) AS first_due
+      FROM trees x LEFT JOIN wards w ON w.id = x.ward_code
+      LEFT JOIN unit_costs m ON m.layer = 'trees' AND m.material = coalesce(x.species, 'unknown')
+      LEFT JOIN unit_costs s ON s.layer = 'trees' AND s.material = '*'
+      CROSS JOIN LATERAL (SELECT coalesce(m.service_life_y, s.service_life_y) AS service_life_y,
+                                 coalesce(m.cost_vnd, s.cost_vnd) AS cost_vnd) c
+      WHERE c.cost_vnd IS NOT NULL {where}) t
+CROSS JOIN LATERAL generate_series(t.first_due, :end_year - 1, t.service_life_y) AS due
+"""
+
+
+def due_sql(ward_filter: bool) -> str:
+    """Every renewal or inspection falling due before ``:end_year``: one row per asset and due
+    year (layer, ward_code, district_code, material, length_m, due_year, reason, cost_vnd)."""
+    specs = [s for s in asset_layers() if s.name != "trees"]
+    renewals = _DUE.format(assets=assets_sql(ward_filter, specs))
+    inspections = _INSPECTIONS.format(where="AND x.ward_code = :ward" if ward_filter else "")
+    return f"{renewals}\nUNION ALL\n{inspections}"
+
+
+def renewal(conn: Connection, level: str = "ward", ward: str | None = None,
+            from_year: int | None = None, years: int = 10, *,
+            levels: Sequence[str] | None = None) -> pd.DataFrame:
+    """Renewals and inspections due from ``from_year`` (default this year; the backlog shown in
+    it) for ``years`` years, per area, layer, material, due year and reason: count, length_m,
+    cost_vnd (VND)."""
+    if not 1 <= years <= MAX_YEARS:
+        raise InvalidInput(f"years must be 1..{MAX_YEARS}, got {years}")
+    start = from_year or current_year()
+    levels = list(levels or [level])
+    ward_only = ward is not None and levels == ["ward"]
+    if ward is not None:
+        resolve_ward(conn, ward)
+    figures = grouped(conn, "count(*) AS count, sum(length_m) AS length_m, "
+                            "sum(cost_vnd) AS cost_vnd",
+                      levels, ward, extra=["material", "due_year", "reason"],
+                      source=due_sql(ward_only),
+                      params={"from_year": start, "end_year": start + years})
+    names = pd.concat([areas(conn, lv, ward) for lv in levels], ignore_index=True)
+    out = names.merge(figures, on=["area_level", "area_code"], how="inner")
+    out["count"] = out["count"].astype("int64")
+    out["due_year"] = out["due_year"].astype("int64")
+    out["cost_vnd"] = out["cost_vnd"].astype(float)
+    out = out.sort_values(["area_level", "area_code", "due_year", "layer", "material"])
+    return out[[*AREA_COLUMNS, "layer", "material", "due_year", "count", "length_m",
+                "cost_vnd", "reason"]].reset_index(drop=True)
+
+
+def renewal_cost_by_ward(conn: Connection, from_year: int | None = None,
+                         years: int = 10) -> pd.DataFrame:
+    """Total renewal cost per ward (backlog and the next ``years``): area_code, cost_vnd;
+    every ward, zero when nothing is due."""
+    rows = renewal(conn, "ward", from_year=from_year, years=years)
+    total = rows.groupby("area_code")["cost_vnd"].sum()
+    every = areas(conn, "ward")
+    return every.assign(cost_vnd=every["area_code"].map(total).fillna(0.0))

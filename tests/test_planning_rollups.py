@@ -1,0 +1,227 @@
+"""Planning roll-ups on a small hand-made city (tests/planning_support.py): inventory, age
+profile, materials, renewal, programme targets, ward names; each figure worked by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from pyproj import Geod
+
+from simulation import planning
+from tests.planning_support import LAT, LON, STEP, W1, W2, W3, planning_city
+from twin.errors import InvalidInput
+from twin.write import write_dataset
+
+GEOD = Geod(ellps="WGS84")
+PIPE_M = GEOD.inv(LON, LAT + 0.05 * STEP, LON, LAT + 0.95 * STEP)[2]
+"""Each north-running pipe: 0.009° of latitude (geodesic, m) ≈ 996.5 m."""
+CROSSING_M = GEOD.inv(LON + 0.9 * STEP, LAT + 0.1 * STEP, LON + 1.3 * STEP, LAT + 0.1 * STEP)[2]
+AS_OF = 2026
+
+
+@pytest.fixture(scope="module")
+def city_engine(server_url: str, template_url: str) -> Iterator[sa.Engine]:
+    from tests.conftest import admin_sql, make_database
+    from twin.database import create_engine
+
+    url = make_database(server_url, template_url)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        write_dataset(conn, planning_city())
+    yield engine
+    engine.dispose()
+    admin_sql(server_url, f'DROP DATABASE IF EXISTS "{sa.make_url(url).database}" WITH (FORCE)')
+
+
+@pytest.fixture
+def city(city_engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A connection to the small city, rolled back after the test."""
+    with city_engine.connect() as conn:
+        transaction = conn.begin()
+        yield conn
+        transaction.rollback()
+
+
+def row(frame: pd.DataFrame, **where: object) -> pd.Series:
+    hit = frame
+    for column, value in where.items():
+        hit = hit[hit[column] == value]
+    assert len(hit) == 1, f"{len(hit)} rows for {where}"
+    return hit.iloc[0]
+
+
+def test_the_pipes_lie_where_the_hand_count_puts_them(city):
+    wards = dict(city.execute(sa.text("SELECT id, ward_code FROM water_pipes")).all())
+    assert wards == {"WP-000001": W1, "WP-000002": W1, "WP-000003": W2, "WP-000004": W1,
+                     "WP-000005": W1, "WP-000006": W2}
+    assert PIPE_M == pytest.approx(996.5, abs=0.5)
+
+
+def test_inventory_by_ward(city):
+    rows = planning.inventory(city, "ward", as_of=AS_OF)
+    pipes = row(rows, area_code=W1, layer="water_pipes")
+    assert pipes["count"] == 4
+    assert pipes["length_m"] == pytest.approx(4 * PIPE_M, abs=0.01)
+    assert pd.isna(pipes["area_m2"])
+    assert pipes["mean_age_y"] == pytest.approx((26 + 46 + 76 + 56) / 4)
+    assert (pipes["good"], pipes["fair"], pipes["poor"], pipes["failed"],
+            pipes["condition_unknown"]) == (1, 1, 1, 1, 0)
+    second = row(rows, area_code=W2, layer="water_pipes")
+    assert second["count"] == 2 and second["condition_unknown"] == 1 and second["good"] == 1
+    assert second["length_m"] == pytest.approx(PIPE_M + CROSSING_M, abs=0.01)
+    assert second["mean_age_y"] == pytest.approx(16)
+    assert row(rows, area_code=W1, layer="luminaires")["count"] == 2
+    assert row(rows, area_code=W2, layer="luminaires")["count"] == 1
+    assert pd.isna(row(rows, area_code=W1, layer="luminaires")["length_m"])
+
+
+def test_an_asset_on_a_ward_boundary_counts_once(city):
+    lamp = city.execute(sa.text("SELECT ward_code FROM luminaires WHERE id = 'LUM-000003'"))
+    assert lamp.scalar_one() == W1, "on the boundary: the lower code"
+    wards = planning.inventory(city, "ward")
+    lamps = wards[wards["layer"] == "luminaires"]
+    whole = row(planning.inventory(city, "city"), layer="luminaires")
+    assert lamps["count"].sum() == whole["count"] == 3
+
+
+def test_a_ward_with_nothing_has_rows_of_zeros(city):
+    rows = planning.inventory(city, "ward", ward=W3)
+    assert set(rows["area_code"]) == {W3}
+    assert len(rows) == len([s for s in planning.inventory(city, "city")["layer"]])
+    assert (rows["count"] == 0).all() and rows["mean_age_y"].isna().all()
+    pipes = row(rows, layer="water_pipes")
+    assert pipes["length_m"] == 0.0
+    ages = planning.age_profile(city, "ward", ward=W3)
+    assert len(ages) == len(rows) * len(planning.AGE_BANDS) and (ages["count"] == 0).all()
+    assert planning.materials(city, "ward", ward=W3).empty
+    assert planning.renewal(city, "ward", ward=W3, from_year=AS_OF).empty
+    targets = planning.programme_targets(city, "ward", ward=W3)
+    assert list(targets["metric"]) == list(planning.METRICS)
+    assert targets["value"].isna().all() and targets["met"].isna().all()
+
+
+def test_city_and_district_add_up_the_wards(city):
+    city_rows = planning.inventory(city, "city")
+    district = planning.inventory(city, "district")
+    pipes = row(city_rows, layer="water_pipes")
+    assert (pipes["area_code"], pipes["area_name"]) == ("city", "Bắc Giang")
+    assert pipes["count"] == 6
+    assert pipes["length_m"] == pytest.approx(5 * PIPE_M + CROSSING_M, abs=0.01)
+    assert row(district, layer="water_pipes")["count"] == 6
+    assert row(district, layer="water_pipes")["area_code"] == "213"
+
+
+def test_age_profile(city):
+    rows = planning.age_profile(city, "ward", as_of=AS_OF)
+    pipes = rows[(rows["area_code"] == W1) & (rows["layer"] == "water_pipes")]
+    assert dict(zip(pipes["age_band"], pipes["count"], strict=True)) == {
+        "0-9": 0, "10-19": 0, "20-29": 1, "30-39": 0, "40+": 3, "unknown": 0}
+    assert row(pipes, age_band="40+")["length_m"] == pytest.approx(3 * PIPE_M, abs=0.01)
+    second = rows[(rows["area_code"] == W2) & (rows["layer"] == "water_pipes")]
+    assert row(second, age_band="10-19")["count"] == 1
+    assert row(second, age_band="unknown")["count"] == 1
+
+
+def test_materials(city):
+    rows = planning.materials(city, "ward")
+    pipes = rows[rows["layer"] == "water_pipes"]
+    assert dict(zip(pipes.loc[pipes["area_code"] == W1, "material"],
+                    pipes.loc[pipes["area_code"] == W1, "count"], strict=True)) == {
+        "HDPE": 1, "CI": 1, "DI": 1, "steel": 1}
+    assert dict(zip(pipes.loc[pipes["area_code"] == W2, "material"],
+                    pipes.loc[pipes["area_code"] == W2, "count"], strict=True)) == {
+        "PVC": 1, "unknown": 1}
+    lamps = rows[(rows["layer"] == "luminaires") & (rows["area_code"] == W1)]
+    assert row(lamps, material="LED")["count"] == 2
+
+
+def test_renewal_by_ward_and_year(city):
+    rows = planning.renewal(city, "ward", from_year=AS_OF, years=10)
+    first = rows[rows["area_code"] == W1]
+    failed = row(first, layer="water_pipes", material="CI")
+    assert (failed["due_year"], failed["reason"]) == (2026, "condition failed")
+    assert failed["cost_vnd"] == pytest.approx(3_500_000 * PIPE_M)
+    backlog = row(first, layer="water_pipes", material="steel")
+    assert (backlog["due_year"], backlog["reason"]) == (2026, "past service life"), \
+        "1970 + 40 years: in the backlog, shown in the first year"
+    assert backlog["cost_vnd"] == pytest.approx(3_000_000 * PIPE_M)
+    due = row(first, layer="water_pipes", material="DI")
+    assert due["due_year"] == 1950 + 80 and due["length_m"] == pytest.approx(PIPE_M, abs=0.01)
+    assert "HDPE" not in set(first["material"]), "2000 + 50 is beyond the horizon"
+    lamps = row(first, layer="luminaires")
+    assert (lamps["due_year"], lamps["count"], lamps["cost_vnd"]) == (2035, 2, 16_000_000)
+    trees = first[first["layer"] == "trees"]
+    assert list(trees["due_year"]) == [2027, 2029, 2031, 2033, 2035]
+    assert set(trees["reason"]) == {"tree inspection due"} and (trees["cost_vnd"] == 150_000).all()
+    second = rows[rows["area_code"] == W2]
+    assert list(second.loc[second["layer"] == "trees", "due_year"]) == [2026, 2028, 2030, 2032,
+                                                                      2034], "never inspected"
+    lamp = row(second, layer="luminaires")
+    assert (lamp["due_year"], lamp["reason"], lamp["cost_vnd"]) == (2026, "condition failed",
+                                                                    8_000_000)
+    assert set(second["layer"]) == {"trees", "luminaires"}
+    total = planning.renewal(city, "city", from_year=AS_OF)["cost_vnd"].sum()
+    assert total == pytest.approx(10_000_000 * PIPE_M + 24_000_000 + 10 * 150_000)
+
+
+def test_a_unit_cost_set_by_the_user_changes_renewal_and_is_audited(city):
+    before = planning.unit_costs(city)
+    assert before["assumption"].all() and before["note"].str.len().gt(20).all()
+    row_ = planning.set_unit_cost(city, "water_pipes", "steel", cost_vnd=1_000_000,
+                                  service_life_y=60, actor="planner")
+    assert (row_["cost_vnd"], row_["service_life_y"], row_["assumption"]) == (1e6, 60, False)
+    rows = planning.renewal(city, "ward", ward=W1, from_year=AS_OF)
+    steel = row(rows, layer="water_pipes", material="steel")
+    assert steel["due_year"] == 2030 and steel["cost_vnd"] == pytest.approx(1_000_000 * PIPE_M)
+    audit = city.execute(sa.text("SELECT actor, action, target, after->>'cost_vnd' FROM "
+                                 "audit_log ORDER BY id DESC LIMIT 1")).one()
+    assert tuple(audit) == ("planner", "planning.unit_cost", "water_pipes/steel", "1000000.0")
+    with pytest.raises(InvalidInput, match="cost_vnd must be >= 0"):
+        planning.set_unit_cost(city, "water_pipes", "steel", cost_vnd=-1, actor="planner")
+    with pytest.raises(InvalidInput, match="unknown asset layer 'pipes'"):
+        planning.set_unit_cost(city, "pipes", "*", cost_vnd=1, actor="planner")
+
+
+def test_programme_targets(city):
+    rows = planning.programme_targets(city, "ward")
+    expect = {  # (ward, metric): (numerator, denominator)
+        (W1, "fibre_households"): (3, 10), (W2, "fibre_households"): (4, 4),
+        (W1, "fibre_groups"): (1, 2), (W2, "fibre_groups"): (1, 1),
+        (W1, "camera_junctions"): (1, 1), (W2, "camera_junctions"): (0, 1),
+        (W1, "lamps_working"): (2, 2), (W2, "lamps_working"): (0, 1)}
+    for (ward, metric), (numerator, denominator) in expect.items():
+        hit = row(rows, area_code=ward, metric=metric)
+        assert (hit["numerator"], hit["denominator"]) == (numerator, denominator), (ward, metric)
+        assert hit["value"] == pytest.approx(numerator / denominator)
+    assert row(rows, area_code=W1, metric="fibre_households")["target"] == 0.8
+    assert not row(rows, area_code=W1, metric="fibre_households")["met"]
+    assert row(rows, area_code=W1, metric="camera_junctions")["met"]
+    whole = planning.programme_targets(city, "city")
+    households = row(whole, metric="fibre_households")
+    assert (households["numerator"], households["denominator"]) == (7, 12)
+    assert row(whole, metric="fibre_groups")["value"] == pytest.approx(2 / 3)
+
+
+def test_a_target_set_by_the_user_is_used(city):
+    planning.set_target(city, "fibre_households", 0.25, actor="planner")
+    rows = planning.programme_targets(city, "ward", ward=W1)
+    assert row(rows, metric="fibre_households")["met"]
+    with pytest.raises(InvalidInput, match="target must be >= 0 and <= 1"):
+        planning.set_target(city, "fibre_households", 1.5, actor="planner")
+
+
+@pytest.mark.parametrize("name", ["Trần Phú", "tran phu", "PHƯỜNG TRẦN PHÚ", "phuong tran phu",
+                                  W1])
+def test_a_ward_is_named_by_code_or_name_without_accents(city, name):
+    assert planning.resolve_ward(city, name) == planning.Ward(W1, "Phường Trần Phú", "213")
+
+
+def test_an_unknown_ward_is_refused_with_close_names(city):
+    with pytest.raises(InvalidInput, match="unknown ward 'Tran Pho'; did you mean "
+                                           "'Phường Trần Phú'"):
+        planning.inventory(city, "ward", ward="Tran Pho")
+    with pytest.raises(InvalidInput, match="unknown level 'province'"):
+        planning.inventory(city, "province")
