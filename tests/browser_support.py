@@ -56,11 +56,18 @@ def wait_until(page, expression: str, arg: object = None, timeout: float = 30_00
     """Playwright's ``wait_for_function`` without ``eval``: that evaluates its predicate with
     ``new Function``, which the app's Content Security Policy (``script-src 'self'``) forbids,
     as it should; this polls ``page.evaluate`` (run through the browser's debugging protocol,
-    outside the page's policy) every ``polling`` ms for up to ``timeout`` ms and returns the
-    first truthy value."""
+    outside the page's policy) every ``polling`` ms for up to ``timeout`` ms, across reloads,
+    and returns the first truthy value."""
+    from playwright.sync_api import Error as PlaywrightError
+
     deadline = time.monotonic() + timeout / 1000
     while True:
-        value = page.evaluate(expression, arg)
+        try:
+            value = page.evaluate(expression, arg)
+        except PlaywrightError as error:  # the page is being opened again (a reload)
+            if "context was destroyed" not in str(error) and "navigat" not in str(error):
+                raise
+            value = None
         if value:
             return value
         if time.monotonic() > deadline:

@@ -21,16 +21,17 @@ function detailOf(body, response) {
 }
 
 // Who the page is: {user} when logged in; {user: null, open: true} on a server without accounts;
-// {user: null, anonymous: true} when the server lets the public read (TWIN_ANONYMOUS_ROLE); else
-// {user: null}: the login form.
+// {user: null, anonymous: permissions} when the server lets the public read
+// (TWIN_ANONYMOUS_ROLE=viewer: /api/auth/me names the "anonymous" principal); else {user: null}:
+// the login form.
 export async function whoAmI() {
   const response = await fetch("/api/auth/me", { headers: { Accept: "application/json" } });
   const body = await bodyOf(response);
+  if (response.ok && body?.kind === "anonymous") return { user: null, anonymous: body.permissions || ["read"] };
   if (response.ok) return { user: body };
   if (response.status === 404) return { user: null, open: true };
   if (response.status !== 401) throw new Error(`/api/auth/me: ${detailOf(body, response)}`);
-  const read = await fetch("/api/styles", { headers: { Accept: "application/json" } });
-  return { user: null, anonymous: read.ok };
+  return { user: null };
 }
 
 // Show the user's name and role, and what their permissions allow (body classes can-<permission>).
@@ -129,7 +130,11 @@ function wireLogin(app, startMap) {
   document.getElementById("login-open").onclick = () => showLogin(app, { cancel: true });
   // A 401 from any request: the session ended (expired, logged out elsewhere): back to the form.
   const ended = () => {
-    if (app.loginShown || app.anonymous) return;
+    if (app.loginShown) return;
+    if (app.anonymous) {  // the public asked for something that needs a user
+      showLogin(app, { cancel: true });
+      return;
+    }
     setUser(app, null, []);
     showLogin(app, { message: t("session_ended") });
   };
@@ -158,7 +163,7 @@ export async function startSession(app, startMap) {
     setUser(app, null, EVERYTHING);
   } else if (who.anonymous) {
     app.anonymous = true;
-    setUser(app, null, ["read"]);
+    setUser(app, null, who.anonymous);
     document.getElementById("login-open").classList.remove("hidden");
   } else {
     showLogin(app);
