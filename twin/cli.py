@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import typer
 
 from twin.cluster import ClusterError, EmbeddedCluster
-from twin.commands import lighting, live, network_simulation, report, web
+from twin.commands import broker, lighting, live, network_simulation, report, web
 from twin.config import Settings
 from twin.database import DatabaseError, open_twin
 from twin.errors import TwinError
@@ -31,6 +31,7 @@ simulate_app.add_typer(network_simulation.app)
 simulate_app.add_typer(lighting.app)
 app.add_typer(live.app)
 app.add_typer(web.app)
+app.add_typer(broker.app)
 app.add_typer(report.app)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -36,10 +37,17 @@ def ingest_mqtt(
     = "urban-twin-ingester",
     rules_every: Annotated[float, typer.Option(help="Check the incident rules every N seconds "
                                                "(0: never)", min=0)] = 30.0,
+    broker_secret: Annotated[Path | None, typer.Option(
+        help="File holding the broker password ('twin broker config' writes ingester.secret); "
+             "the user is the URL's, else urban-twin-ingester")] = None,
 ) -> None:
     """Read twin/# from an MQTT broker into the twin until Ctrl-C (QoS 1, persistent session)."""
     from ingest.live.mqtt import MqttIngester
 
+    if broker_secret is not None:
+        from twin.broker import with_secret
+
+        broker = with_secret(broker, broker_secret.read_text().strip())
     engine = _engine()
     totals = {"messages": 0, "stored": 0, "dead_lettered": 0, "incidents": 0}
 
@@ -103,6 +111,10 @@ def feed(
     = None,
     url: Annotated[str, typer.Option(help="The twin server's live ingest (twin serve)")]
     = "http://127.0.0.1:8000/api/live",
+    key: Annotated[str | None, typer.Option(
+        envvar="TWIN_DEVICE_KEY", show_default=False,
+        help="The device key the server's live ingest needs over HTTP (a device credential "
+             "allowed the demo's topics)")] = None,
     seed: Annotated[int, typer.Option(help="Random seed of the feed")] = 7,
 ) -> None:
     """Send a realistic live feed for the demo city: lamps at dusk and dawn, pressures, loads,
@@ -116,7 +128,7 @@ def feed(
 
         raise InvalidInput("the twin has no sensors, luminaires or cameras to feed: build the "
                            "demo city first ('twin demo')")
-    sink = MqttSink(broker) if broker else HttpSink(url)
+    sink = MqttSink(broker) if broker else HttpSink(url, key)
     target = broker or url
     console.print(f"feeding {target} at {rate:g} observations/s"
                   + (f", {count:,} in all" if count else " (Ctrl-C stops)"))
