@@ -18,7 +18,10 @@ with the data unchanged (all from memory after the data-version check), then aga
 per second): live writes touch no table a tile is made from, so the tiles stay cached. The client
 is the
 standard library's, one thread and kept-alive connection per concurrent request, so that it takes
-little CPU from the servers. Prints one line per server and zoom, then totals; asserts nothing.
+little CPU from the servers. Our server is asked with an admin's API token (a user ``bench-admin``
+and a token valid for a day, made in the bench's twin each run) so its figures include the
+credential check; the feed posts with a device key made for the run and revoked after it; tipg
+is asked with no credentials. Prints one line per server and zoom, then totals; asserts nothing.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -45,6 +49,8 @@ import numpy as np
 from sqlalchemy import func, select, text
 
 from ingest.demo import load_demo_city
+from ingest.live.feed import DEMO_FEED_TOPICS
+from twin import auth
 from twin.config import Settings
 from twin.database import create_engine, database_url, open_twin
 from web.collections import get_collection
@@ -97,6 +103,37 @@ def city(scale: float) -> tuple[Settings, tuple[float, float, float, float]]:
     return settings, tuple(box)  # type: ignore[return-value]
 
 
+BENCH_USER = "bench-admin"
+
+
+def admin_token(settings: Settings) -> str:
+    """An API token of the bench's admin (made the first time), valid for a day."""
+    engine = create_engine(database_url(settings))
+    try:
+        with engine.begin() as conn:
+            if not auth.user_exists(conn, BENCH_USER):
+                auth.create_user(conn, BENCH_USER, "admin", actor="bench")
+            return auth.create_token(conn, BENCH_USER, "bench_tiles.py", actor="bench",
+                                     expires_at=datetime.now(UTC) + timedelta(days=1))
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def device_key(settings: Settings) -> Iterator[str]:
+    """A device key allowed the demo feed's topics, for this run; revoked after it."""
+    name = f"bench-feed-{os.getpid()}-{int(time.time())}"
+    engine = create_engine(database_url(settings))
+    try:
+        with engine.begin() as conn:
+            key = auth.create_device(conn, name, DEMO_FEED_TOPICS, actor="bench")
+        yield key
+    finally:
+        with engine.begin() as conn:
+            auth.revoke_device(conn, name, actor="bench")
+        engine.dispose()
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -108,12 +145,14 @@ def tile_list(bbox: tuple[float, float, float, float]) -> list[Request]:
             for t in TMS.tiles(*bbox, zooms=list(ZOOMS))]
 
 
-def seeded(base: str) -> dict[str, Any]:
+def seeded(base: str, headers: dict[str, str]) -> dict[str, Any]:
     """Wait until the server has made its tiles ahead; what ``/api/tiles/cache`` then says
     (with ``--workers N``, of the worker that answers)."""
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
-        status = httpx.get(f"{base}/api/tiles/cache", timeout=10).json()
+        answer = httpx.get(f"{base}/api/tiles/cache", headers=headers, timeout=10)
+        answer.raise_for_status()
+        status = answer.json()
         if status["seeding"]["state"] == "ready":
             return status  # type: ignore[no-any-return]
         time.sleep(0.5)
@@ -121,15 +160,17 @@ def seeded(base: str) -> dict[str, Any]:
 
 
 @contextmanager
-def server(args: list[str], env: dict[str, str], probe: str) -> Iterator[None]:
-    """A uvicorn process, up when ``probe`` answers 200; stopped on exit."""
+def server(args: list[str], env: dict[str, str], probe: str,
+           headers: dict[str, str] | None = None) -> Iterator[None]:
+    """A uvicorn process, up when ``probe`` (asked with ``headers``) answers 200; stopped on
+    exit."""
     process = subprocess.Popen([sys.executable, "-m", "uvicorn", *args, "--log-level", "warning"],
                                cwd=REPO, env={**os.environ, **env})
     try:
         deadline = time.monotonic() + 120
         while True:
             try:
-                if httpx.get(probe, timeout=5).status_code == 200:
+                if httpx.get(probe, headers=headers, timeout=5).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
@@ -143,19 +184,21 @@ def server(args: list[str], env: dict[str, str], probe: str) -> Iterator[None]:
 
 
 @contextmanager
-def live_feed(base: str, settings: Settings, rate: float) -> Iterator[None]:
-    """``twin feed`` posting to the server at ``rate`` observations per second, for a while;
-    prints how many observations the twin committed meanwhile."""
+def live_feed(base: str, settings: Settings, rate: float, key: str) -> Iterator[None]:
+    """``twin feed`` posting to the server at ``rate`` observations per second with the device
+    ``key``, for a while; prints how many observations the twin committed meanwhile."""
     engine = create_engine(database_url(settings))
     history = text("SELECT count(*) FROM live_history")
     feed = subprocess.Popen([sys.executable, "-m", "twin.cli", "feed", "--rate", str(rate),
                              "--url", f"{base}/api/live"],
-                            env={**os.environ, "TWIN_HOME": str(settings.home)},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            env={**os.environ, "TWIN_HOME": str(settings.home),
+                                 "TWIN_DEVICE_KEY": key},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         time.sleep(3)  # under way
         if feed.poll() is not None:
-            raise RuntimeError("twin feed stopped at once")
+            error = feed.stderr.read() if feed.stderr else ""
+            raise RuntimeError(f"twin feed stopped at once: {error.strip()}")
         with engine.connect() as conn:
             before, start = conn.execute(history).scalar_one(), time.perf_counter()
         yield
@@ -166,12 +209,16 @@ def live_feed(base: str, settings: Settings, rate: float) -> Iterator[None]:
     finally:
         feed.terminate()
         feed.wait(timeout=30)
+        if feed.stderr is not None:
+            feed.stderr.close()
         engine.dispose()
 
 
-def fetch_all(urls: list[tuple[int, str]], concurrency: int) -> Run:
-    """Every URL once, ``concurrency`` at a time (one thread and one kept-alive connection
-    each); latency per zoom (s), total wall time. The standard library's client, which spends
+def fetch_all(urls: list[tuple[int, str]], concurrency: int,
+              headers: dict[str, str] | None = None) -> Run:
+    """Every URL once with ``headers`` (credentials), ``concurrency`` at a time (one thread and
+    one kept-alive connection each); latency per zoom (s), total wall time. The standard
+    library's client, which spends
     ~0.15 ms of CPU a request where httpx spent ~1.3: on a small machine the client's CPU
     is taken from the servers measured."""
     latencies: dict[int, list[float]] = {z: [] for z in ZOOMS}
@@ -194,7 +241,7 @@ def fetch_all(urls: list[tuple[int, str]], concurrency: int) -> Run:
                 connection = http.client.HTTPConnection(parts.netloc, timeout=120)
             start = time.perf_counter()
             target = f"{parts.path}?{parts.query}" if parts.query else parts.path
-            connection.request("GET", target, headers={"Accept-Encoding": "gzip"})
+            connection.request("GET", target, headers={"Accept-Encoding": "gzip", **(headers or {})})
             answer = connection.getresponse()
             body = answer.read()  # as sent: the client does not unzip
             elapsed = time.perf_counter() - start
@@ -257,23 +304,24 @@ def main() -> None:
     ours_args = ["web.server:app_from_environment", "--factory", "--port", str(ours_port),
                  *workers]
     ours_urls = [(r.z, ours_url(ours, r)) for r in requests]
+    token = {"Authorization": f"Bearer {admin_token(settings)}"}
     tipg_urls = [(r.z, tipg_url(tipg, r)) for r in requests]
     with server(["tipg.main:app", "--port", str(tipg_port), *workers], tipg_env,
                 f"{tipg}/collections/public.roads"):
         fetch_all(tipg_urls, args.concurrency)  # warm the database's cache
         with server(ours_args, {"TWIN_HOME": str(settings.home), "TWIN_TILE_SEED_MAX_ZOOM": "-1"},
-                    f"{ours}/conformance"):
-            report("ours cold", fetch_all(ours_urls, args.concurrency))
+                    f"{ours}/conformance", token):
+            report("ours cold", fetch_all(ours_urls, args.concurrency, token))
         report("tipg", fetch_all(tipg_urls, args.concurrency))
-    with server(ours_args, {"TWIN_HOME": str(settings.home)}, f"{ours}/conformance"):
-        status = seeded(ours)
+    with server(ours_args, {"TWIN_HOME": str(settings.home)}, f"{ours}/conformance", token):
+        status = seeded(ours, token)
         seeding = status["seeding"]
         print(f"ours made {seeding['tiles']} tiles of zooms {seeding['zooms']} ahead in "
               f"{seeding['seconds']} s ({status['bytes'] / 1e6:.0f} MB in memory)", flush=True)
-        report("ours", fetch_all(ours_urls, args.concurrency))
-        report("ours warm", fetch_all(ours_urls, args.concurrency))
-        with live_feed(ours, settings, args.feed_rate):
-            report("ours fed", fetch_all(ours_urls, args.concurrency))
+        report("ours", fetch_all(ours_urls, args.concurrency, token))
+        report("ours warm", fetch_all(ours_urls, args.concurrency, token))
+        with device_key(settings) as key, live_feed(ours, settings, args.feed_rate, key):
+            report("ours fed", fetch_all(ours_urls, args.concurrency, token))
 
 if __name__ == "__main__":
     main()

@@ -30,6 +30,9 @@ TYPICAL = {  # property -> (mean, daily swing, noise) in the property's unit
     "voltage": (230.0, 4.0, 1.0), "load": (180.0, 90.0, 8.0), "noise": (55.0, 10.0, 3.0),
     "air_quality": (45.0, 15.0, 5.0),
 }
+DEMO_FEED_TOPICS = ["twin/devices/+/state", "twin/cameras/+/events", "twin/observations/demo-feed"]
+"""The topics the demo feed publishes: what its device credential must allow
+(``twin.auth.create_device``)."""
 LAMP_FAILURE_SHARE = 0.02
 SWITCH_SPREAD_S = 120
 
@@ -191,28 +194,55 @@ class MqttSink:
 
 class HttpSink:
     """Posts each message to the twin server's live ingest (``twin serve``): topic twin/<path>
-    goes to ``<url>/<path>``."""
+    goes to ``<url>/<path>``, with the device key (``Authorization: Bearer``) the server needs.
+    A refused key stops the feed with the server's reason; over the server's rate it waits as
+    long as the server asks (``Retry-After``) and sends again."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, key: str | None = None) -> None:
         import httpx
 
         self.url = url.rstrip("/")
-        self.http = httpx.Client(timeout=30)
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        self.http = httpx.Client(timeout=30, headers=headers)
+        self.has_key = bool(key)
 
     def send(self, topic: str, document: dict[str, Any]) -> None:
         import httpx
 
         from twin.errors import TwinError
 
-        try:
-            answer = self.http.post(f"{self.url}/{topic.removeprefix('twin/')}", json=document)
-        except httpx.TransportError as exc:
-            raise TwinError(f"cannot post to {self.url}: {exc} (is 'twin serve' running?)") from None
-        if answer.status_code >= 500:
-            raise TwinError(f"{self.url} answered {answer.status_code}: {answer.text[:200]}")
+        for _ in range(RATE_RETRIES):
+            try:
+                answer = self.http.post(f"{self.url}/{topic.removeprefix('twin/')}", json=document)
+            except httpx.TransportError as exc:
+                raise TwinError(f"cannot post to {self.url}: {exc} "
+                                "(is 'twin serve' running?)") from None
+            if answer.status_code != 429:
+                break
+            time.sleep(min(float(answer.headers.get("retry-after", "1") or 1), 60.0))
+        if answer.status_code in (401, 403):
+            hint = ("" if self.has_key else
+                    ": the live ingest needs a device key (--key or TWIN_DEVICE_KEY)")
+            raise TwinError(f"{self.url} refused {topic} ({answer.status_code} "
+                            f"{_detail(answer)}){hint}")
+        if answer.status_code >= 500 or answer.status_code == 429:
+            raise TwinError(f"{self.url} answered {answer.status_code}: {_detail(answer)}")
 
     def close(self) -> None:
         self.http.close()
+
+
+RATE_RETRIES = 5
+"""Times a message is sent again when the server answers 429 (over its rate)."""
+
+
+def _detail(answer: Any) -> str:
+    """The server's one-line reason (its JSON ``detail``), else the start of its answer."""
+    try:
+        detail = answer.json().get("detail")
+    except ValueError:
+        detail = None
+    return str(detail) if detail else answer.text[:200]
 
 
 def run_feed(messages: Iterator[Message], sink: Sink, *, rate: float, count: int | None,
