@@ -38,6 +38,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_residential_groups')),
     comment='Residential groups (thôn, tổ dân phố) within each ward: the programme counts fibre by them'
     )
+    # create_geospatial_table drops the table's comment: set it on its own
+    op.execute("COMMENT ON TABLE residential_groups IS 'Residential groups (thôn, tổ dân phố) "
+               "within each ward: the programme counts fibre by them'")
     op.create_geospatial_index('idx_residential_groups_geom', 'residential_groups', ['geom'], unique=False, postgresql_using='gist', postgresql_ops={})
     op.create_index('ix_residential_groups_ward_code', 'residential_groups', ['ward_code'], unique=False)
     unit_costs = op.create_table('unit_costs',
