@@ -136,12 +136,13 @@ def test_an_expired_session_is_refused(database_url):
     _users(database_url)
     with client_for(database_url, role=None) as client:
         client.post("/api/auth/login", json={"name": "ha", "password": "a-long-password"})
+        assert client.get("/api/auth/me").status_code == 200
         engine = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
         with engine.begin() as conn:
             conn.execute(sa.text("UPDATE api_tokens SET expires_at = now() - interval '1 s' "
                                  "WHERE kind = 'session'"))
         engine.dispose()
-        client.app.state.auth_cache.forget()
+        client.app.state.auth_cache.forget()  # as another server process would not have it
         assert client.get("/api/auth/me").status_code == 401
 
 

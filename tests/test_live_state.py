@@ -22,6 +22,7 @@ from ingest.live.http import router
 from ingest.live.messages import Origin
 from ingest.live.writer import BatchWriter
 from tests.conftest import run_twin
+from twin.auth import create_device
 from twin.errors import Conflict, InvalidInput
 from twin.live import (
     RuleSettings,
@@ -78,7 +79,10 @@ def test_http_ingest_stores_and_dead_letters(demo_copy):
     app.include_router(router, prefix="/api/live")
     sensor = ids(demo_copy, "sensors", 1)[0]
     now = datetime.now(UTC)
-    with serving(app) as base, httpx.Client(base_url=base) as http:
+    with demo_copy.begin() as conn:  # only device keys may post
+        key = create_device(conn, "test-gateway", ["twin/#"])
+    with serving(app) as base, httpx.Client(base_url=base,
+                                            headers={"Authorization": f"Bearer {key}"}) as http:
         answer = http.post("/api/live/observations", json={"observations": [
             obs(sensor, "pressure", 305.5, now), obs(sensor, "pressure", 1e6, now)]})
         assert answer.status_code == 200

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from layers import LAYERS
 from layers._style import LayerStyle, column
+from twin.config import Settings
 from web.styles import router
 
 TOPOLOGY_KINDS = {"Point": {"ColumnLayer", "ScatterplotLayer"}, "LineString": {"PathLayer"},
@@ -46,6 +47,7 @@ def test_style_json_has_a_palette_object():
 def test_api_styles_lists_every_layer_in_registry_order():
     app = FastAPI()
     app.include_router(router)
+    app.state.settings = Settings(anonymous_role="viewer")  # reads open: no users here
 
     async def get() -> httpx.Response:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from simulation.lighting import run_lighting
 from simulation.snapshot import load_snapshot
-from tests.web_fixtures import client_for
+from tests.web_fixtures import bearer, client_for
 from twin.database import create_engine
 from twin.live import live_current, live_history
 from twin.read import read_layer
@@ -120,7 +120,8 @@ def test_bad_simulation_requests(web_client, method, url, body, named):
     assert named in str(answer.json()["detail"])
 
 
-def test_the_live_stream_carries_notifications(live_server, live_server_database_url):
+def test_the_live_stream_carries_notifications(live_server, live_server_database_url,
+                                               live_server_token):
     payload = {"kind": "state", "asset_id": "LUM-000003", "property": "state", "value": "off"}
     received: list[tuple[str, str]] = []
 
@@ -139,7 +140,7 @@ def test_the_live_stream_carries_notifications(live_server, live_server_database
                 received.append((event or "", line.removeprefix("data: ")))
                 return
 
-    with httpx.stream("GET", f"{live_server}/api/live/stream",
+    with httpx.stream("GET", f"{live_server}/api/live/stream", headers=bearer(live_server_token),
                       timeout=httpx.Timeout(20.0)) as response:
         assert response.headers["content-type"].startswith("text/event-stream")
         reader = threading.Thread(target=send_when_listening, args=(response.iter_lines(),))

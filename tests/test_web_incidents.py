@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from tests.web_fixtures import client_for
+from tests.web_fixtures import bearer, client_for, make_device
 from twin.database import create_engine
 from twin.live import raise_incident
 
@@ -50,7 +50,7 @@ def test_list_acknowledge_resolve(incident_city):
     ("/api/incidents/999999/acknowledge", {"who": "Lan"}, 404, "999999"),
     ("/api/incidents/abc/acknowledge", {"who": "Lan"}, 400, "'abc'"),
     ("/api/incidents/{id}/acknowledge", {"who": ""}, 400, "who"),
-    ("/api/incidents/{id}/resolve", {}, 400, "who"),
+    ("/api/incidents/{id}/resolve", {"who": "x" * 201}, 400, "who"),
 ])
 def test_bad_incident_moves(incident_city, path, body, status, named):
     url, incident_id, _ = incident_city
@@ -70,12 +70,14 @@ def test_an_unknown_status_is_refused(fresh_client):
     assert answer.status_code == 400 and "'lost'" in answer.json()["detail"]
 
 
-def test_http_ingest_is_mounted(fresh_client):
+def test_http_ingest_is_mounted(fresh_client, demo_database_url):
     client = fresh_client
-    stored = client.post("/api/live/devices/LUM-000002/state",
+    device = bearer(make_device(demo_database_url))  # only device keys may post
+    stored = client.post("/api/live/devices/LUM-000002/state", headers=device,
                          json={"state": "off", "time": "2026-11-20T11:05:00Z"})
     assert stored.status_code == 200, stored.text
     live = client.get("/api/assets/LUM-000002").json()["live"]
     assert live["state"]["value"] == "off"
-    refused = client.post("/api/live/devices/LUM-999999/state", json={"state": "off"})
+    refused = client.post("/api/live/devices/LUM-999999/state", json={"state": "off"},
+                          headers=device)
     assert refused.status_code == 422

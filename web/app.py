@@ -25,6 +25,7 @@ from web.headers import SecurityHeaders
 from web.limits import BodyLimits, RateLimits, body_caps, rate_rules
 from web.live_stream import LiveHub
 from web.routes import assets, features, incidents, kpis, live, simulate, tiles
+from web.routes import admin as admin_routes
 from web.routes import auth as auth_routes
 from web.routes import imports
 from web.routes import planning as planning_routes
@@ -65,6 +66,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.state.settings = settings  # web.auth reads the anonymous role
     app.include_router(auth_routes.router)  # sign in and out
+    app.include_router(admin_routes.router)  # users, tokens, devices, audit
     for router in (features.router, tiles.router, assets.router, live.router, incidents.router,
                    kpis.router, simulate.router, styles.router):
         app.include_router(router)

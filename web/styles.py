@@ -12,8 +12,9 @@ from fastapi import APIRouter
 
 from layers import LAYERS, LayerSpec
 from layers._style import ROLE_COLOURS
+from web.auth import Permission, requires
 
-router = APIRouter()
+router = APIRouter(dependencies=[requires(Permission.READ)])
 
 
 def layer_style_json(spec: LayerSpec) -> dict[str, Any]:

@@ -1,5 +1,5 @@
-"""The app API's reads: one asset for the panel, and the city's live state at a time (the time
-slider)."""
+"""The app API's assets: one asset for the panel, an engineer's edit of its attributes
+(``twin.asset_edit``), and the city's live state at a time (the time slider)."""
 
 from __future__ import annotations
 
@@ -7,22 +7,48 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import pandas as pd
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, HTTPException, Query
 
+from twin.asset_edit import NotYourNetwork, UnknownAsset, edit_asset
+from twin.auth import Principal
 from twin.live import state_at
 from web.assets import read_asset
-from web.deps import ConnectionDep
+from web.auth import Permission, requires
+from web.collections import NotFound
+from web.deps import ConnectionDep, EngineDep
 from web.params import parse_bbox
 
 router = APIRouter(prefix="/api", tags=["App API"])
 
 
-@router.get("/assets/{asset_id}", summary="An asset: attributes, geometry, live values, history")
+READ = [requires(Permission.READ)]
+
+
+@router.get("/assets/{asset_id}", summary="An asset: attributes, geometry, live values, history",
+            dependencies=READ)
 def asset(asset_id: str, conn: ConnectionDep) -> dict[str, Any]:
     return read_asset(conn, asset_id)
 
 
-@router.get("/state", summary="Every asset's latest reported values at a time (default: now)")
+@router.patch("/assets/{asset_id}", summary="Change an asset's attributes (engineers: their own "
+                                             "networks; admins: any), audited")
+def patch_asset(
+    asset_id: str, engine: EngineDep,
+    principal: Annotated[Principal, requires(Permission.EDIT_NETWORK)],
+    changes: Annotated[dict[str, Any], Body(description="column → new value; the layer's own "
+                                                        "columns, install_year, condition")],
+) -> dict[str, Any]:
+    try:
+        with engine.begin() as conn:
+            return edit_asset(conn, asset_id, changes, principal)
+    except UnknownAsset:
+        raise NotFound(f"no asset '{asset_id}' in the twin") from None
+    except NotYourNetwork as exc:
+        raise HTTPException(403, str(exc)) from None
+
+
+@router.get("/state", summary="Every asset's latest reported values at a time (default: now)",
+            dependencies=READ)
 def state(
     conn: ConnectionDep,
     at: Annotated[datetime | None, Query(description="ISO 8601 time; naive times are UTC")]

@@ -9,15 +9,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from web import features, ogc
+from web.auth import Permission, requires
 from web.collections import NotFound, collections, get_collection
 from web.deps import BaseUrlDep, ConnectionDep, ExtentsDep
 from web.frontend import index_page, wants_html
 from web.params import items_query
 
 router = APIRouter(tags=["OGC API Features"])
+READ = [requires(Permission.READ)]
 
 
-@router.get("/", summary="Landing page (JSON), or the browser app for browsers",
+@router.get("/", summary="Landing page (JSON: links only), or the browser app for browsers; "
+                         "open to all, as the browser app must be to show its sign-in",
             response_model=None)
 def landing(request: Request, base: BaseUrlDep) -> dict[str, Any] | Response:
     if wants_html(request):
@@ -25,12 +28,12 @@ def landing(request: Request, base: BaseUrlDep) -> dict[str, Any] | Response:
     return ogc.landing_page(base)
 
 
-@router.get("/conformance", summary="Conformance classes")
+@router.get("/conformance", summary="Conformance classes", dependencies=READ)
 def conformance() -> dict[str, Any]:
     return {"conformsTo": ogc.CONFORMANCE}
 
 
-@router.get("/collections", summary="Every layer and the network topology")
+@router.get("/collections", summary="Every layer and the network topology", dependencies=READ)
 def list_collections(conn: ConnectionDep, extents: ExtentsDep, base: BaseUrlDep
                      ) -> dict[str, Any]:
     boxes = extents.of(conn, list(collections().values()))
@@ -38,7 +41,7 @@ def list_collections(conn: ConnectionDep, extents: ExtentsDep, base: BaseUrlDep
     return ogc.collections_document(base, documents)
 
 
-@router.get("/collections/{collection_id}", summary="One collection")
+@router.get("/collections/{collection_id}", summary="One collection", dependencies=READ)
 def describe_collection(collection_id: str, conn: ConnectionDep, extents: ExtentsDep,
                         base: BaseUrlDep) -> dict[str, Any]:
     collection = get_collection(collection_id)
@@ -47,7 +50,7 @@ def describe_collection(collection_id: str, conn: ConnectionDep, extents: Extent
 
 
 @router.get("/collections/{collection_id}/schema", summary="JSON Schema of the features",
-            response_class=JSONResponse)
+            response_class=JSONResponse, dependencies=READ)
 def schema(collection_id: str, base: BaseUrlDep) -> JSONResponse:
     document = ogc.feature_schema(base, get_collection(collection_id))
     return JSONResponse(document, media_type=ogc.SCHEMA)
@@ -55,7 +58,7 @@ def schema(collection_id: str, base: BaseUrlDep) -> JSONResponse:
 
 @router.get("/collections/{collection_id}/items",
             summary="Features: bbox (lon/lat), limit (≤ 10,000), offset and property filters "
-                    "such as ?lamp_type=LED", response_class=Response)
+                    "such as ?lamp_type=LED", response_class=Response, dependencies=READ)
 def items(collection_id: str, request: Request, conn: ConnectionDep, base: BaseUrlDep
           ) -> Response:
     collection = get_collection(collection_id)
@@ -71,7 +74,7 @@ def items(collection_id: str, request: Request, conn: ConnectionDep, base: BaseU
 
 
 @router.get("/collections/{collection_id}/items/{item_id}", summary="One feature",
-            response_class=Response)
+            response_class=Response, dependencies=READ)
 def item(collection_id: str, item_id: str, conn: ConnectionDep, base: BaseUrlDep) -> Response:
     collection = get_collection(collection_id)
     feature = features.read_item(conn, collection, item_id)

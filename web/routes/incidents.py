@@ -1,4 +1,5 @@
-"""Incidents for the operations centre: list, acknowledge, resolve (``twin.live``)."""
+"""Incidents for the operations centre: list, acknowledge, resolve (``twin.live``); each change is
+audited with the incident's status before and after."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from twin import live as twin_live
+from twin.audit import record
+from twin.auth import Principal
 from twin.errors import InvalidInput
 from twin.live import Incident
+from web.auth import Permission, requires
 from web.collections import NotFound
 from web.deps import ConnectionDep, EngineDep
 
@@ -18,14 +22,15 @@ router = APIRouter(prefix="/api/incidents", tags=["Incidents"])
 
 
 class Acknowledge(BaseModel):
-    who: str = Field(min_length=1, max_length=200, description="who is on it")
+    who: str | None = Field(default=None, min_length=1, max_length=200,
+                            description="who is on it (default: the signed-in user)")
 
 
 class Resolve(Acknowledge):
     note: str | None = Field(default=None, max_length=4000)
 
 
-@router.get("", summary="Incidents, newest first")
+@router.get("", summary="Incidents, newest first", dependencies=[requires(Permission.READ)])
 def list_incidents(
     conn: ConnectionDep,
     status: Annotated[str | None, Query(description="open, acknowledged or resolved")] = None,
@@ -35,22 +40,35 @@ def list_incidents(
     return {"incidents": [incident.to_json() for incident in found]}
 
 
-def _move(engine: EngineDep, incident_id: int, action: Callable[..., Incident], **kwargs: Any
-          ) -> dict[str, Any]:
-    """``action`` on the incident in one transaction; NotFound when there is no such incident."""
+AUDITED = ("status", "acknowledged_by", "resolved_by", "notes")
+Operator = Annotated[Principal, requires(Permission.INCIDENTS)]
+
+
+def _move(engine: EngineDep, principal: Principal, incident_id: int,
+          action: Callable[..., Incident], **kwargs: Any) -> dict[str, Any]:
+    """``action`` on the incident in one transaction, audited; NotFound when there is no such
+    incident."""
     with engine.begin() as conn:
         try:
-            twin_live.get_incident(conn, incident_id)
+            before = twin_live.get_incident(conn, incident_id).to_json()
         except InvalidInput:
             raise NotFound(f"no incident {incident_id}") from None
-        return action(conn, incident_id, **kwargs).to_json()
+        after = action(conn, incident_id, **kwargs).to_json()
+        record(conn, actor=principal.name, action=f"incident.{action.__name__.split('_')[0]}",
+               table="incidents", target=str(incident_id),
+               before={k: before[k] for k in AUDITED}, after={k: after[k] for k in AUDITED})
+        return after
 
 
 @router.post("/{incident_id}/acknowledge", summary="Someone is on it (open incidents only)")
-def acknowledge(incident_id: int, body: Acknowledge, engine: EngineDep) -> dict[str, Any]:
-    return _move(engine, incident_id, twin_live.acknowledge_incident, who=body.who)
+def acknowledge(incident_id: int, body: Acknowledge, engine: EngineDep, principal: Operator
+                ) -> dict[str, Any]:
+    return _move(engine, principal, incident_id, twin_live.acknowledge_incident,
+                 who=body.who or principal.name)
 
 
 @router.post("/{incident_id}/resolve", summary="Close an open or acknowledged incident")
-def resolve(incident_id: int, body: Resolve, engine: EngineDep) -> dict[str, Any]:
-    return _move(engine, incident_id, twin_live.resolve_incident, who=body.who, note=body.note)
+def resolve(incident_id: int, body: Resolve, engine: EngineDep, principal: Operator
+            ) -> dict[str, Any]:
+    return _move(engine, principal, incident_id, twin_live.resolve_incident,
+                 who=body.who or principal.name, note=body.note)

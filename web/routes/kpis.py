@@ -6,10 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from web.auth import Permission, requires
 from web.deps import ConnectionDep, SnapshotsDep
 from web.kpis import read_kpis
 
-router = APIRouter(prefix="/api", tags=["App API"])
+router = APIRouter(prefix="/api", tags=["App API"], dependencies=[requires(Permission.READ)])
 
 
 @router.get("/kpis", summary="Lamps working, camera uptime, customers without service, "

@@ -8,7 +8,10 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-router = APIRouter(prefix="/api/live", tags=["Live state"])
+from web.auth import Permission, requires
+
+router = APIRouter(prefix="/api/live", tags=["Live state"],
+                   dependencies=[requires(Permission.READ)])
 
 
 @router.get("/stream", response_class=EventSourceResponse,

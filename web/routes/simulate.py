@@ -15,9 +15,11 @@ from pydantic import BaseModel, Field
 from layers import NETWORKS
 from simulation.lighting import WhatIf, run_lighting
 from twin.errors import InvalidInput
+from web.auth import Permission, requires
 from web.deps import ConnectionDep, SnapshotsDep
 
-router = APIRouter(prefix="/api/simulate", tags=["Simulations"])
+router = APIRouter(prefix="/api/simulate", tags=["Simulations"],
+                   dependencies=[requires(Permission.SIMULATE)])
 MAX_ASSETS = 1000
 
 

@@ -16,11 +16,13 @@ from fastapi import APIRouter, Header
 from fastapi.responses import Response
 
 from web import ogc, tiles
+from web.auth import Permission, requires
 from web.collections import NotFound, get_collection
 from web.deps import BaseUrlDep, ConnectionDep, ExtentsDep, TileCacheDep, TileSeederDep
 from web.tile_cache import tile_etag
 
-router = APIRouter(tags=["OGC API Tiles"])
+# the check is async and answers from memory for a known secret: no thread, no database
+router = APIRouter(tags=["OGC API Tiles"], dependencies=[requires(Permission.READ)])
 
 
 def _check_tms(tms: str) -> None:

@@ -1,0 +1,246 @@
+"""Administration under ``/api/admin``: users (USERS), API tokens (everyone their own; USERS any
+user's), device credentials (USERS) and the audit log (AUDIT).
+
+Secrets (generated passwords, tokens, device keys) are in the answer that makes them, once. Each
+write is audited by ``twin.auth`` in its own transaction, and this server forgets what it had
+cached about the credentials changed (other server processes within ``web.auth.CACHE_S``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+
+from twin import auth
+from twin.audit import MAX_LIMIT, query_audit
+from twin.auth import Permission, Principal
+from twin.errors import InvalidInput
+from web.auth import auth_cache, requires
+from web.collections import NotFound
+from web.deps import ConnectionDep, EngineDep
+
+router = APIRouter(prefix="/api/admin", tags=["Administration"])
+Admin = Annotated[Principal, requires(Permission.USERS)]
+Auditor = Annotated[Principal, requires(Permission.AUDIT)]
+SignedIn = Annotated[Principal, requires(Permission.READ)]
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON: times as ISO text, missing times as null."""
+    return [{k: (v.isoformat() if isinstance(v, datetime)
+                 else None if v is pd.NaT or (isinstance(v, float) and pd.isna(v)) else v)
+             for k, v in row.items()} for row in frame.astype(object).to_dict(orient="records")]
+
+
+def _known(exc: InvalidInput) -> NotFound:
+    return NotFound(str(exc))
+
+
+class NewUser(BaseModel):
+    name: str = Field(min_length=1, max_length=64)
+    role: str = Field(description="viewer, engineer, operator or admin")
+    networks: list[str] = Field(default_factory=list, max_length=5,
+                                description="an engineer's networks: power, water, drainage, "
+                                            "telecom, road")
+    password: str | None = Field(default=None, min_length=10, max_length=1024,
+                                 description="default: generated, in the answer once")
+
+
+class Role(BaseModel):
+    role: str
+
+
+class Networks(BaseModel):
+    networks: list[str] = Field(max_length=5)
+
+
+class Password(BaseModel):
+    password: str | None = Field(default=None, min_length=10, max_length=1024,
+                                 description="default: generated, in the answer once")
+
+
+class NewToken(BaseModel):
+    label: str = Field(min_length=1, max_length=200, description="what the token is for")
+    user: str | None = Field(default=None, description="whose (default: yours; others' need "
+                                                      "the users permission)")
+    expires_at: datetime | None = None
+
+
+class NewDevice(BaseModel):
+    name: str = Field(min_length=1, max_length=64, description="also its MQTT user name")
+    topics: list[str] = Field(min_length=1, max_length=100,
+                              description="MQTT topics it may publish, e.g. "
+                                          "twin/devices/LUM-000001/state, twin/observations/gw-1")
+
+
+# -- users ----------------------------------------------------------------------------------------
+@router.get("/users", summary="Every user (no password hashes)")
+def list_users(conn: ConnectionDep, _: Admin) -> dict[str, Any]:
+    return {"users": _records(auth.list_users(conn))}
+
+
+@router.post("/users", status_code=201, summary="Add a user; a generated password is in the "
+                                                 "answer, once")
+def create_user(body: NewUser, engine: EngineDep, admin: Admin) -> dict[str, Any]:
+    with engine.begin() as conn:
+        password = auth.create_user(conn, body.name, body.role, password=body.password,
+                                    networks=body.networks, actor=admin.name)
+    answer: dict[str, Any] = {"name": body.name, "role": body.role, "networks": body.networks}
+    if body.password is None:
+        answer["password"] = password
+    return answer
+
+
+def _change_user(request: Request, engine: EngineDep, name: str, change: Any, *args: Any,
+                 actor: str) -> None:
+    try:
+        with engine.begin() as conn:
+            change(conn, name, *args, actor=actor)
+    except InvalidInput as exc:
+        if str(exc) == f"no user '{name}'":
+            raise _known(exc) from None
+        raise
+    auth_cache(request).forget()  # the user's cached principals are stale
+
+
+@router.put("/users/{name}/role", summary="Change a user's role")
+def set_role(name: str, body: Role, request: Request, engine: EngineDep, admin: Admin
+             ) -> dict[str, Any]:
+    _change_user(request, engine, name, auth.set_role, body.role, actor=admin.name)
+    return {"name": name, "role": body.role}
+
+
+@router.put("/users/{name}/networks", summary="Change the networks an engineer may edit")
+def set_networks(name: str, body: Networks, request: Request, engine: EngineDep, admin: Admin
+                 ) -> dict[str, Any]:
+    _change_user(request, engine, name, auth.set_networks, body.networks, actor=admin.name)
+    return {"name": name, "networks": body.networks}
+
+
+@router.post("/users/{name}/disable", summary="Disable a user: no sign-in, tokens stop working")
+def disable_user(name: str, request: Request, engine: EngineDep, admin: Admin) -> dict[str, Any]:
+    if name == admin.name:
+        raise HTTPException(409, "an admin cannot disable themselves")
+    _change_user(request, engine, name, auth.disable_user, actor=admin.name)
+    return {"name": name, "disabled": True}
+
+
+@router.post("/users/{name}/enable", summary="Enable a disabled user again")
+def enable_user(name: str, request: Request, engine: EngineDep, admin: Admin) -> dict[str, Any]:
+    _change_user(request, engine, name, auth.enable_user, actor=admin.name)
+    return {"name": name, "disabled": False}
+
+
+@router.post("/users/{name}/password", summary="Reset a user's password (generated unless "
+                                               "given); ends their browser sessions")
+def reset_password(name: str, body: Password, request: Request, engine: EngineDep, admin: Admin
+                   ) -> dict[str, Any]:
+    try:
+        with engine.begin() as conn:
+            password = auth.set_password(conn, name, body.password, actor=admin.name)
+    except InvalidInput as exc:
+        if str(exc) == f"no user '{name}'":
+            raise _known(exc) from None
+        raise
+    auth_cache(request).forget()
+    return {"name": name, **({"password": password} if body.password is None else {})}
+
+
+# -- tokens ---------------------------------------------------------------------------------------
+def _whose(principal: Principal, user: str | None) -> str:
+    """Whose tokens a request may see or change: its own, or any user's with USERS."""
+    if principal.kind == "anonymous":
+        raise HTTPException(401, "sign in to manage API tokens",
+                            headers={"WWW-Authenticate": "Bearer"})
+    if user is None or user == principal.name:
+        return principal.name
+    if not principal.can(Permission.USERS):
+        raise HTTPException(403, f"'{principal.name}' may manage only their own tokens")
+    return user
+
+
+@router.get("/tokens", summary="API tokens: yours, or a user's / everyone's (users permission)")
+def list_tokens(conn: ConnectionDep, principal: SignedIn,
+                user: Annotated[str | None, Query(max_length=64)] = None,
+                every: Annotated[bool, Query(description="every user's (users permission)")]
+                = False) -> dict[str, Any]:
+    if every:
+        if not principal.can(Permission.USERS):
+            raise HTTPException(403, f"'{principal.name}' may list only their own tokens")
+        return {"tokens": _records(auth.list_tokens(conn))}
+    return {"tokens": _records(auth.list_tokens(conn, _whose(principal, user)))}
+
+
+@router.post("/tokens", status_code=201, summary="A new API token; the secret is in the answer, "
+                                                  "once")
+def create_token(body: NewToken, engine: EngineDep, principal: SignedIn) -> dict[str, Any]:
+    owner = _whose(principal, body.user)
+    try:
+        with engine.begin() as conn:
+            secret = auth.create_token(conn, owner, body.label, expires_at=body.expires_at,
+                                       actor=principal.name)
+    except InvalidInput as exc:
+        if str(exc) == f"no user '{owner}'":
+            raise _known(exc) from None
+        raise
+    return {"user": owner, "label": body.label, "token": secret,
+            "expires_at": body.expires_at.isoformat() if body.expires_at else None}
+
+
+@router.delete("/tokens/{token_id}", summary="Revoke an API token (yours; any with the users "
+                                             "permission)")
+def revoke_token(token_id: int, request: Request, engine: EngineDep, principal: SignedIn
+                 ) -> dict[str, Any]:
+    owner = None if principal.can(Permission.USERS) else _whose(principal, None)
+    try:
+        with engine.begin() as conn:
+            digest = auth.revoke_token(conn, token_id, user_name=owner, actor=principal.name)
+    except InvalidInput as exc:
+        raise _known(exc) from None
+    auth_cache(request).forget(digest)
+    return {"id": token_id, "revoked": True}
+
+
+# -- devices --------------------------------------------------------------------------------------
+@router.get("/devices", summary="Device and gateway credentials (no keys)")
+def list_devices(conn: ConnectionDep, _: Admin) -> dict[str, Any]:
+    return {"devices": _records(auth.list_devices(conn))}
+
+
+@router.post("/devices", status_code=201, summary="A new device credential; its key is in the "
+                                                   "answer, once")
+def create_device(body: NewDevice, engine: EngineDep, admin: Admin) -> dict[str, Any]:
+    with engine.begin() as conn:
+        key = auth.create_device(conn, body.name, body.topics, actor=admin.name)
+    return {"name": body.name, "topics": body.topics, "key": key}
+
+
+@router.delete("/devices/{name}", summary="Revoke a device credential")
+def revoke_device(name: str, request: Request, engine: EngineDep, admin: Admin) -> dict[str, Any]:
+    try:
+        with engine.begin() as conn:
+            digest = auth.revoke_device(conn, name, actor=admin.name)
+    except InvalidInput as exc:
+        raise _known(exc) from None
+    auth_cache(request).forget(digest)
+    return {"name": name, "revoked": True}
+
+
+# -- audit ----------------------------------------------------------------------------------------
+@router.get("/audit", summary="The audit log, newest first")
+def audit(
+    conn: ConnectionDep, _: Auditor,
+    actor: Annotated[str | None, Query(max_length=200)] = None,
+    table: Annotated[str | None, Query(max_length=200)] = None,
+    target: Annotated[str | None, Query(max_length=200)] = None,
+    since: Annotated[datetime | None, Query(description="ISO 8601; from this time")] = None,
+    until: Annotated[datetime | None, Query(description="ISO 8601; before this time")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+) -> dict[str, Any]:
+    frame = query_audit(conn, actor=actor, table=table, target=target, since=since, until=until,
+                        limit=limit)
+    return {"entries": _records(frame)}
