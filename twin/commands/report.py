@@ -46,6 +46,7 @@ def report(
     """Write the planning report of a ward (or the city): inventory, condition, age, materials,
     renewal backlog and cost by year, lighting energy and what-ifs, programme targets, a map,
     and the assumptions behind them."""
+    from simulation.planning import resolve_ward
     from twin.config import Settings
     from twin.database import open_twin
     from twin.errors import InvalidInput
@@ -58,11 +59,13 @@ def report(
     chosen = check_format((fmt or output.suffix.lstrip(".")).lower())
     _check_output(output)
     engine = open_twin(Settings())
-    with step_progress(f"Report ({chosen})", STEPS) as step, engine.connect() as conn:
-        body = build_report(conn, ward, chosen, year=year, what_ifs=what_ifs, step=step)
-        partial = output.with_name(f".{output.name}.partial")
-        partial.write_bytes(body)
-        partial.replace(output)
-        step(str(output))
+    with engine.connect() as conn:
+        code = resolve_ward(conn, ward).code if ward is not None else None  # before the bar
+        with step_progress(f"Report ({chosen})", STEPS) as step:
+            body = build_report(conn, code, chosen, year=year, what_ifs=what_ifs, step=step)
+            partial = output.with_name(f".{output.name}.partial")
+            partial.write_bytes(body)
+            partial.replace(output)
+            step(str(output))
     engine.dispose()
     console.print(f"wrote {output} ({len(body) / 1024:,.0f} KiB)")

@@ -103,17 +103,19 @@ def draw_area_map(conn: Connection, ward_code: str | None, *, dpi: int = 150) ->
                                   label=f"{label} ({len(frame):,})"))
     gpd.GeoSeries([f.outline], crs=CRS).boundary.plot(ax=axes, color="#222222", linewidth=2,
                                                       zorder=5)
-    if ward_code is None:
-        for name, shape in zip(f.wards["name"], f.wards.geometry, strict=True):
-            spot = shape.representative_point()
-            axes.annotate(name, (spot.x, spot.y), ha="center", fontsize=7, color="#333333",
-                          zorder=6)
+    for code, name, shape in zip(f.wards.index, f.wards["name"], f.wards.geometry, strict=True):
+        spot = shape.intersection(f.view).representative_point()  # the visible part's middle
+        if code != ward_code and not spot.is_empty:
+            axes.annotate(name, (spot.x, spot.y), ha="center", fontsize=7, color="#555555",
+                          style="italic" if ward_code else "normal", zorder=6)
     xmin, ymin, xmax, ymax = f.view.bounds
     axes.set_xlim(xmin, xmax)
     axes.set_ylim(ymin, ymax)
     axes.set_aspect("equal")
     axes.set_xticks([])
     axes.set_yticks([])
+    axes.set_xlabel("")
+    axes.set_ylabel("")
     _scale_bar(axes, f.view.bounds)
     _north_arrow(axes)
     axes.legend(handles=handles, loc="lower right", fontsize=7, framealpha=0.9)

@@ -102,7 +102,7 @@ def renewal_chart(renewal: pd.DataFrame, from_year: int | None) -> str | None:
     axes.set_xticks(x, labels, fontsize=8)
     axes.set_ylabel("cost (billion VND)")
     axes.set_title("Renewal cost by year", loc="left", fontsize=11)
-    axes.legend(fontsize=8, frameon=False, loc="upper right")
+    axes.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     return _svg(figure)

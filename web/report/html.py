@@ -25,6 +25,7 @@ from web.report.tables import (
     TARGETS,
     UNIT_COSTS,
     WHAT_IFS,
+    Column,
     TableSpec,
     age_table,
     cell_text,
@@ -59,8 +60,8 @@ class RenderedTable:
     total: list[Cell] | None
 
 
-def row_key(row: pd.Series) -> str:  # type: ignore[type-arg]
-    parts = [str(row[c]) for c in KEY_COLUMNS if c in row.index and not missing(row[c])]
+def row_key(row: pd.Series, keys: tuple[str, ...] = KEY_COLUMNS) -> str:  # type: ignore[type-arg]
+    parts = [str(row[c]) for c in keys if c in row.index and not missing(row[c])]
     if "layer" in row.index:
         parts = [p for p in parts if p != row.get("layer_title")]
     return "|".join(parts)
@@ -71,19 +72,51 @@ def render_table(spec: TableSpec, frame: pd.DataFrame, *, total: bool = False) -
     count, length, area and cost columns."""
     columns = present_columns(spec, frame)
     heads = [{"header": c.header, "numeric": c.kind not in ("text", "bool")} for c in columns]
-    rows = [Row(row_key(row), [Cell(c.key, cell_text(row[c.key], c.kind),
+    one_area = "area_code" in frame.columns and frame["area_code"].nunique() <= 1
+    keys = tuple(k for k in KEY_COLUMNS if not (one_area and k == "area_code"))
+    rows = [Row(row_key(row, keys), [Cell(c.key, cell_text(row[c.key], c.kind),
                                     c.kind not in ("text", "bool"),
                                     flag=c.key == "assumption" and bool(row[c.key]))
                                for c in columns])
             for _, row in frame.iterrows()]
     summed = None
-    if total and len(frame):
+    if total and len(frame):  # sums of the counts and amounts; averages and shares left blank
         summed = [Cell(c.key, "Total" if i == 0 else
                        cell_text(frame[c.key].sum(min_count=1), c.kind)
-                       if c.key in ("count", "length_m", "area_m2", "cost_vnd", "kwh", "co2_kg",
-                                    "luminaires", "installed_kw") else "",
-                       c.kind not in ("text", "bool")) for i, c in enumerate(columns)]
+                       if c.kind in ("int", "money") else "", c.kind not in ("text", "bool"))
+                  for i, c in enumerate(columns)]
     return RenderedTable(spec.name, heads, rows, summed)
+
+
+def transposed_table(spec: TableSpec, frame: pd.DataFrame, name_column: str) -> RenderedTable:
+    """A table with one column per row of ``frame`` (named by ``name_column``) and one row per
+    measure: what-ifs side by side read better than a dozen narrow columns."""
+    if frame.empty:
+        return RenderedTable(spec.name, [], [], None)
+    measures = [c for c in present_columns(spec, frame) if c.key != name_column]
+    heads = [{"header": "", "numeric": False}] + [
+        {"header": str(name), "numeric": True} for name in frame[name_column]]
+    rows = [Row(c.key, [Cell("measure", c.header, False)] + [
+        Cell(str(name), cell_text(value, c.kind), True)
+        for name, value in zip(frame[name_column], frame[c.key], strict=True)])
+        for c in measures]
+    return RenderedTable(spec.name, heads, rows, None)
+
+
+def renewal_pivot(renewal: pd.DataFrame, from_year: int | None) -> tuple[TableSpec, pd.DataFrame]:
+    """Renewal cost by layer (rows) and due year (columns), in million VND."""
+    if renewal.empty:
+        return TableSpec("renewal_pivot", "", ()), pd.DataFrame()
+    wide = (renewal.pivot_table(index="layer_title", columns="due_year", values="cost_vnd",
+                                aggfunc="sum").fillna(0) / 1e6).sort_index(axis=1)
+    wide = wide[wide.sum(axis=1) > 0]
+    wide.columns = [str(y) for y in wide.columns]
+    wide["total"] = wide.sum(axis=1)
+    columns = [Column("layer_title", "Layer (million VND)", "text")] + [
+        Column(y, f"{y} backlog" if from_year is not None and y == str(from_year) else y, "int")
+        for y in wide.columns[:-1]] + [Column("total", "Total", "int")]
+    return TableSpec("renewal_pivot", "Renewal cost by layer and year", tuple(columns)), \
+        wide.sort_values("total", ascending=False).reset_index()
 
 
 def key_figures(data: ReportData) -> list[dict[str, str]]:
@@ -134,8 +167,9 @@ def render_html(data: ReportData) -> str:
         "materials": render_table(MATERIALS, for_people(data.materials)),
         "renewal_by_year": render_table(RENEWAL_BY_YEAR, data.renewal_by_year(), total=True),
         "renewal": render_table(RENEWAL, renewal),
+        "renewal_pivot": render_table(*renewal_pivot(renewal, data.from_year), total=True),
         "energy": render_table(ENERGY, data.energy),
-        "what_ifs": render_table(WHAT_IFS, data.what_ifs),
+        "what_ifs": transposed_table(WHAT_IFS, data.what_ifs, "what_if"),
         "targets": render_table(TARGETS, targets),
         "unit_costs": render_table(UNIT_COSTS, for_people(data.unit_costs)),
         "assumptions": render_table(ASSUMPTIONS, data.assumptions),
