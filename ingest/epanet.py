@@ -56,7 +56,7 @@ from ingest._epanet_rows import (
     network_nodes,
     unmodelled,
 )
-from ingest._load import link_ids, write_import
+from ingest._load import Written, link_ids, write_import
 from layers import LAYERS
 from twin.city import BAC_GIANG, CityProfile
 from twin.errors import InvalidInput
@@ -100,12 +100,13 @@ def _dataset(wn: wntr.network.WaterNetworkModel, text: str, ref: str, crs: CRS |
                    notes=notes + unmodelled(wn))
 
 
-def import_epanet_file(engine: Engine, path: str | Path, *, crs: str | None = None
-                       ) -> dict[str, int]:
+def import_epanet_file(engine: Engine, path: str | Path, *, crs: str | None = None,
+                       on_written: Written | None = None) -> dict[str, int]:
     """Import an EPANET model into the water layers and network, all or nothing; returns rows
-    written per table."""
+    written per table. ``on_written`` runs in that transaction after the rows are written."""
     dataset = read_epanet(path, crs=crs)
-    return write_import(engine, dataset, Path(path).name, assign_ids=assign_ids)
+    return write_import(engine, dataset, Path(path).name, assign_ids=assign_ids,
+                        on_written=on_written)
 
 
 def assign_ids(conn: Connection, dataset: Dataset) -> Dataset:

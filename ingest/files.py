@@ -48,7 +48,7 @@ from sqlalchemy import (
     Engine,
 )
 
-from ingest._load import write_import
+from ingest._load import Written, write_import
 from ingest._values import converted_values, numbers
 from layers import LayerSpec, get_layer
 from twin.errors import InvalidInput
@@ -113,10 +113,12 @@ def read_gis_file(path: str | Path, *, layer: str, crs: str | None = None,
 
 def import_gis_file(engine: Engine, path: str | Path, *, layer: str, crs: str | None = None,
                     mapping: dict[str, str] | None = None,
-                    file_layer: str | None = None) -> dict[str, int]:
-    """Import a GIS file into ``layer`` in one transaction; returns rows written per table."""
+                    file_layer: str | None = None, on_written: Written | None = None
+                    ) -> dict[str, int]:
+    """Import a GIS file into ``layer`` in one transaction; returns rows written per table.
+    ``on_written`` runs in that transaction after the rows are written (the audit log)."""
     dataset = read_gis_file(path, layer=layer, crs=crs, mapping=mapping, file_layer=file_layer)
-    return write_import(engine, dataset, Path(path).name)
+    return write_import(engine, dataset, Path(path).name, on_written=on_written)
 
 
 def _warnings_as_notes(caught: list[warnings.WarningMessage], name: str) -> list[str]:

@@ -20,7 +20,7 @@ import osmium
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from sqlalchemy import Connection, Engine
 
-from ingest._load import write_import
+from ingest._load import Written, write_import
 from ingest._osm_read import AREA_KEYS, KEYS, Collector
 from twin.errors import InvalidInput
 from twin.progress import console
@@ -29,15 +29,17 @@ from twin.write import Dataset, reserve_ids
 __all__ = ["import_osm_file", "read_osm"]
 
 
-def import_osm_file(engine: Engine, path: Path) -> dict[str, int]:
+def import_osm_file(engine: Engine, path: Path, on_written: Written | None = None
+                    ) -> dict[str, int]:
     """Read the whole file, then write it in one transaction; returns rows written per table.
+    ``on_written`` runs in that transaction after the rows are written (the audit log).
 
     Raises InvalidInput, with nothing written, for a file that is missing, empty, damaged or not
     OSM data, or whose features are already in the twin.
     """
     with _reading(path) as progress:
         dataset = read_osm(path, progress)
-    return write_import(engine, dataset, str(path), assign_ids=with_ids)
+    return write_import(engine, dataset, str(path), assign_ids=with_ids, on_written=on_written)
 
 
 def read_osm(path: Path, progress: Callable[[int], None] | None = None) -> Dataset:

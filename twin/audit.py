@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import getpass
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -81,6 +82,25 @@ def record(conn: Connection, *, actor: str, action: str, table: str | None, targ
     conn.execute(audit_log.insert().values(
         actor=actor, role=role_value, action=action, table_name=table, target=target,
         before=_jsonable(before), after=_jsonable(after), detail=_jsonable(detail)))
+
+
+def import_recorder(actor: str, kind: str, file: str, options: dict[str, Any]
+                    ) -> Callable[[Connection, dict[str, int]], None]:
+    """What an importer calls in its transaction once it has written (``on_written``): one audit
+    row with the file, the options, the rows of each table written to before and after, and the
+    rows written."""
+
+    def recorded(conn: Connection, written: dict[str, int]) -> None:
+        after = {table: int(conn.execute(sa.select(sa.func.count())
+                                         .select_from(metadata.tables[table])).scalar_one())
+                 for table in written}
+        record(conn, actor=actor, action=f"import.{kind}", table=options.get("layer"),
+               target=file, before={"rows": {t: n - written[t] for t, n in after.items()}},
+               after={"rows": after},
+               detail={"file": file, "options": options, "written": written,
+                       "total": sum(written.values())})
+
+    return recorded
 
 
 def query_audit(conn: Connection, *, actor: str | None = None, table: str | None = None,

@@ -331,6 +331,16 @@ def check_login(conn: Connection, name: str, password: str) -> Principal | None:
     return Principal(row.name, row.role, "user", tuple(row.networks))
 
 
+def ensure_admin(conn: Connection, name: str = "admin", *, actor: str = "system") -> str | None:
+    """Create user ``name`` as admin with a generated password when the twin has no enabled
+    admin and no user of that name; returns the password (show it once), else None."""
+    has_admin = conn.execute(sa.select(users.c.name).where(
+        users.c.role == "admin", users.c.disabled_at.is_(None))).first() is not None
+    if has_admin or user_exists(conn, name):
+        return None
+    return create_user(conn, name, "admin", actor=actor)
+
+
 # -- tokens and sessions --------------------------------------------------------------------------
 def create_token(conn: Connection, user_name: str, label: str, *,
                  expires_at: datetime | None = None, actor: str = "system") -> str:

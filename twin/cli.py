@@ -13,6 +13,7 @@ import typer
 
 from twin.cluster import ClusterError, EmbeddedCluster
 from twin.commands import broker, lighting, live, network_simulation, report, web
+from twin.commands import users as users_commands
 from twin.config import Settings
 from twin.database import DatabaseError, open_twin
 from twin.errors import TwinError
@@ -31,6 +32,7 @@ simulate_app.add_typer(network_simulation.app)
 simulate_app.add_typer(lighting.app)
 app.add_typer(live.app)
 app.add_typer(web.app)
+app.add_typer(users_commands.app)  # twin users ..., twin devices ...
 app.add_typer(broker.app)
 app.add_typer(report.app)
 
@@ -123,6 +125,9 @@ def demo(
     written = load_demo_city(engine, scale=scale, seed=seed, replace=replace,
                              shared_data=settings.shared_data_dir())
     console.print(f"demo city built: {sum(written.values()):,} rows in {len(written)} tables")
+    from twin.commands.users import announce_demo_admin
+
+    announce_demo_admin(engine)  # generated and shown once, when the twin has no admin yet
     engine.dispose()
     if not no_serve:
         from web.server import serve_twin
@@ -135,8 +140,10 @@ def import_osm(path: Annotated[Path, typer.Argument(help=".osm.pbf or .osm file"
     """Import roads, buildings, trees, street lamps, power, cabinets, pipelines, hydrants and
     surveillance cameras from OpenStreetMap."""
     from ingest.osm import import_osm_file
+    from twin.audit import cli_actor, import_recorder
 
-    _print_written(import_osm_file(open_twin(Settings()), path))
+    audit = import_recorder(cli_actor(), "osm", path.name, {})
+    _print_written(import_osm_file(open_twin(Settings()), path, on_written=audit))
 
 
 @import_app.command("file")
@@ -150,9 +157,13 @@ def import_file(
 ) -> None:
     """Import a GIS file into one layer, in any CRS pyproj knows."""
     from ingest.files import import_gis_file, parse_mapping
+    from twin.audit import cli_actor, import_recorder
 
+    options = {"layer": layer, "crs": crs, "map": map_, "file_layer": file_layer}
+    audit = import_recorder(cli_actor(), "file", path.name, options)
     _print_written(import_gis_file(open_twin(Settings()), path, layer=layer, crs=crs,
-                                   mapping=parse_mapping(map_ or []), file_layer=file_layer))
+                                   mapping=parse_mapping(map_ or []), file_layer=file_layer,
+                                   on_written=audit))
 
 
 @import_app.command("epanet")
@@ -163,8 +174,10 @@ def import_epanet(
 ) -> None:
     """Import an EPANET model into the water network."""
     from ingest.epanet import import_epanet_file
+    from twin.audit import cli_actor, import_recorder
 
-    _print_written(import_epanet_file(open_twin(Settings()), path, crs=crs))
+    audit = import_recorder(cli_actor(), "epanet", path.name, {"crs": crs})
+    _print_written(import_epanet_file(open_twin(Settings()), path, crs=crs, on_written=audit))
 
 
 @app.command()

@@ -172,13 +172,17 @@ def incidents_raise(
                                          "down (outage simulation)")] = False,
 ) -> None:
     """Raise an incident by hand."""
+    from twin.audit import cli_actor, record
     from twin.live import raise_incident, takes_down
 
     with _engine().begin() as conn:
         details = {"takes_down": takes_down(conn, assets[0])} if failed else None
         incident = raise_incident(conn, kind, assets, raised_by="hand", title=title,
                                   details=details)
-    assert incident is not None  # by hand: no rule key, never a duplicate
+        assert incident is not None  # by hand: no rule key, never a duplicate
+        record(conn, actor=cli_actor(), action="incident.raise", table="incidents",
+               target=str(incident.id), before=None,
+               after={"kind": kind, "asset_ids": assets, "title": incident.title})
     console.print(f"incident {incident.id} raised: {incident.title}")
 
 
@@ -188,10 +192,15 @@ def incidents_ack(
     who: Annotated[str, typer.Option(help="Who is on it")],
 ) -> None:
     """Acknowledge an open incident."""
-    from twin.live import acknowledge_incident
+    from twin.audit import cli_actor, record
+    from twin.live import acknowledge_incident, get_incident
 
     with _engine().begin() as conn:
+        before = get_incident(conn, incident_id)
         incident = acknowledge_incident(conn, incident_id, who)
+        record(conn, actor=cli_actor(), action="incident.acknowledge", table="incidents",
+               target=str(incident_id), before={"status": before.status},
+               after={"status": incident.status, "acknowledged_by": who})
     console.print(f"incident {incident.id} acknowledged by {incident.acknowledged_by}")
 
 
@@ -202,10 +211,15 @@ def incidents_resolve(
     note: Annotated[str | None, typer.Option(help="What was done")] = None,
 ) -> None:
     """Resolve an open or acknowledged incident."""
-    from twin.live import resolve_incident
+    from twin.audit import cli_actor, record
+    from twin.live import get_incident, resolve_incident
 
     with _engine().begin() as conn:
+        before = get_incident(conn, incident_id)
         incident = resolve_incident(conn, incident_id, who, note=note)
+        record(conn, actor=cli_actor(), action="incident.resolve", table="incidents",
+               target=str(incident_id), before={"status": before.status},
+               after={"status": incident.status, "resolved_by": who, "note": note})
     console.print(f"incident {incident.id} resolved by {incident.resolved_by}")
 
 
