@@ -22,13 +22,18 @@ Three wards side by side, 1 km × 1 km each (0.01° in both directions; x east, 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 import geopandas as gpd
+import sqlalchemy as sa
 from shapely.geometry import LineString, MultiPolygon, Point, box
 
+from tests.conftest import admin_sql, make_database
 from tests.sim_fixtures import TinyCity
-from twin.write import Dataset
+from twin.database import create_engine
+from twin.write import Dataset, write_dataset
 
 LON, LAT, STEP = 106.19, 21.27, 0.01
 W1, W2, W3 = "00001", "00002", "00003"
@@ -125,3 +130,61 @@ def planning_city() -> Dataset:
     dataset = c.dataset()
     return Dataset(layers={**_areas(), **dataset.layers}, nodes=dataset.nodes,
                    edges=dataset.edges, dependencies=None)
+
+
+@contextmanager
+def database_of(dataset: Dataset, server_url: str, template_url: str) -> Iterator[sa.Engine]:
+    """A fresh database holding ``dataset``, dropped afterwards."""
+    url = make_database(server_url, template_url)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        write_dataset(conn, dataset)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        admin_sql(server_url, f'DROP DATABASE IF EXISTS "{sa.make_url(url).database}" WITH (FORCE)')
+
+
+M_LAT = 1 / 110_720
+"""Degrees of latitude per metre at the city."""
+M_LON = 1 / 103_760
+"""Degrees of longitude per metre at the city (111,320 m × cos 21.27°)."""
+
+
+def metres(x: float, y: float) -> Point:
+    """The point x m east and y m north of (0.1, 0.1) in ward 00001."""
+    return Point(LON + 0.1 * STEP + x * M_LON, LAT + 0.1 * STEP + y * M_LAT)
+
+
+def lit_street(c: TinyCity, road: str, y: float, spacing: float, watts: float, *,
+               hps: bool = False, first: int = 1) -> list[str]:
+    """A 7 m residential street running 200 m east at y m, with a row of luminaires on its
+    south side every ``spacing`` m (8 m high, 1 m overhang, facing north); their ids."""
+    length = 200.0
+    photometry, lamp_type = ("builtin:hps-road", "HPS") if hps else \
+        ("builtin:led-road-medium", "LED")
+    c.asset("roads", road, LineString([metres(0, y), metres(length, y)]),
+            road_class="residential", width_m=7.0, lanes=2, footway_width_m=0.0, lit=True)
+    ids = []
+    for k in range(int(length // spacing)):
+        lamp = f"LUM-{first + k:06d}"
+        c.asset("luminaires", lamp, metres(spacing / 2 + k * spacing, y - 2.5),
+                road_id=road, mounting_height_m=8.0, overhang_m=1.0, tilt_deg=0.0,
+                orientation_deg=0.0, lamp_type=lamp_type, wattage_w=watts,
+                photometry=photometry, dimming_profile="none", install_year=2015,
+                condition="good")
+        ids.append(lamp)
+    return ids
+
+
+def lighting_city() -> tuple[Dataset, dict[str, list[str]]]:
+    """The three wards and three lit streets in ward 00001: RD-000001 (60 W LED every 30 m),
+    RD-000002 (150 W LED every 12 m: far above P1), RD-000003 (150 W HPS every 25 m)."""
+    c = TinyCity()
+    lamps = {"RD-000001": lit_street(c, "RD-000001", 0.0, 30.0, 60.0, first=1),
+             "RD-000002": lit_street(c, "RD-000002", 300.0, 12.0, 150.0, first=100),
+             "RD-000003": lit_street(c, "RD-000003", 600.0, 25.0, 150.0, hps=True, first=200)}
+    layers = {layer: gpd.GeoDataFrame(rows, geometry="geom", crs=4326)
+              for layer, rows in c.assets.items()}
+    return Dataset(layers={**_areas(), **layers}), lamps

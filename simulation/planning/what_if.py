@@ -152,6 +152,16 @@ def _plan(conn: Connection, what_if: EnergyWhatIf, lamps: pd.DataFrame,
     return plan
 
 
+def _passes(class_before: object, class_after: object, eav_before: float,
+            eav_after: float) -> bool:
+    """A road passes when it keeps the class it meets now; one that meets no class now passes
+    only if it is not made darker (a saving never darkens a street already below every
+    class)."""
+    if not isinstance(class_before, str):
+        return bool(eav_after >= eav_before - 1e-9)
+    return _rank(class_after) <= _rank(class_before)
+
+
 def _rank(name: object) -> int:
     return CLASS_RANK.get(name, len(CLASS_RANK)) if isinstance(name, str) else len(CLASS_RANK)
 
@@ -200,8 +210,9 @@ def lighting_check(conn: Connection, plan: pd.DataFrame, lamps: pd.DataFrame) ->
             rows[f"{column}_{when}"] = figures[column].reindex(rows.index) \
                 if column in figures else None
     rows["class_required"] = rows["class_before"]
-    rows["passes"] = [_rank(a) <= _rank(b) for a, b in zip(rows["class_after"],
-                                                          rows["class_before"], strict=False)]
+    rows["passes"] = [_passes(*r) for r in zip(rows["class_before"], rows["class_after"],
+                                               rows["eav_before"], rows["eav_after"],
+                                               strict=True)]
     return rows[columns].reset_index(drop=True)
 
 

@@ -1,0 +1,204 @@
+"""Lighting energy: dimming schedules integrated over each night across midnight, burning
+hours from sunset to sunrise at the city (astral), kWh, cost and CO₂ by ward on the small city
+of tests/planning_support.py, and what-ifs checked against the lighting calculation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import time
+
+import pytest
+import sqlalchemy as sa
+
+from simulation import planning
+from simulation.lighting.dimming import PROFILES, output_level
+from simulation.planning.schedules import (
+    SCHEDULES,
+    burning_hours,
+    equivalent_seconds,
+    level_at,
+    nights,
+    parse_schedule,
+)
+from tests.planning_support import W1, W2, W3, database_of, lighting_city, planning_city
+from twin.errors import InvalidInput
+
+YEAR = 2026
+DUSK, DAWN = 18 * 3600.0, (24 + 6) * 3600.0
+"""A 12-hour night from 18:00 to 06:00 the next morning (s from the first day's midnight)."""
+
+
+@pytest.fixture(scope="module")
+def city_engine(server_url: str, template_url: str) -> Iterator[sa.Engine]:
+    with database_of(planning_city(), server_url, template_url) as engine:
+        yield engine
+
+
+@pytest.fixture
+def city(city_engine: sa.Engine) -> Iterator[sa.Connection]:
+    with city_engine.connect() as conn:
+        transaction = conn.begin()
+        yield conn
+        transaction.rollback()
+
+
+@pytest.mark.parametrize("profile", list(PROFILES))
+def test_schedules_are_the_lighting_profiles(profile):
+    assert set(SCHEDULES) == set(PROFILES)
+    for minute in range(0, 24 * 60, 15):
+        at = time(minute // 60, minute % 60)
+        if time(6) <= at < time(18):
+            continue  # by day the lighting profiles are off; the schedules only run at night
+        assert level_at(SCHEDULES[profile], at) == output_level(profile, at), (profile, at)
+
+
+@pytest.mark.parametrize(("schedule", "hours"), [
+    (SCHEDULES["none"], 12.0),
+    (SCHEDULES["midnight-50"], 6 + 6 * 0.5),
+    (SCHEDULES["dusk-dawn-70"], 12 * 0.7),
+    (parse_schedule([["22:00", 0.5], ["04:00", 1.0]]), 4 + 6 * 0.5 + 2),
+    # from 18:00 the level of the day's last step before it (02:00): crosses midnight twice
+    (parse_schedule([["23:00", 0.3], ["02:00", 0.6]]), 5 * 0.6 + 3 * 0.3 + 4 * 0.6),
+])
+def test_a_schedule_is_integrated_over_the_night_across_midnight(schedule, hours):
+    assert equivalent_seconds(schedule, DUSK, DAWN) / 3600 == pytest.approx(hours)
+
+
+def test_a_bad_schedule_is_refused():
+    with pytest.raises(InvalidInput, match="a dimming level must be 0..1, got 1.5 at 22:00"):
+        parse_schedule([["22:00", 1.5]])
+    with pytest.raises(InvalidInput, match="time must be HH:MM"):
+        parse_schedule([["10pm", 0.5]])
+
+
+def test_burning_hours_follow_the_sun_at_the_city():
+    year = nights(YEAR)
+    assert len(year) == 365
+    lengths = [(end - start) / 3600 for start, end in year]
+    assert 10.4 < min(lengths) < 10.9 and 12.9 < max(lengths) < 13.4, \
+        "21.3° N: about 10 h 40 min in June, 13 h 10 min in December"
+    june, december = lengths[171], lengths[354]  # 21 June, 21 December
+    assert june == pytest.approx(min(lengths), abs=0.02)
+    assert december == pytest.approx(max(lengths), abs=0.02)
+    assert burning_hours(YEAR) == pytest.approx(sum(lengths))
+    assert 4300 < burning_hours(YEAR) < 4450
+
+
+def test_energy_by_ward(city):
+    full = burning_hours(YEAR)
+    half_after_midnight = sum((24 * 3600 - start) + 0.5 * (end - 24 * 3600)
+                              for start, end in nights(YEAR)) / 3600
+    result = planning.lighting_energy(city, year=YEAR)
+    rows = result.by_ward.set_index("area_code")
+    first = (150 * full + 50 * 0.7 * full) / 1000
+    second = 100 * half_after_midnight / 1000
+    assert rows.loc[W1, "kwh"] == pytest.approx(first)
+    assert rows.loc[W2, "kwh"] == pytest.approx(second)
+    assert rows.loc[W3, "kwh"] == 0 and rows.loc[W3, "luminaires"] == 0
+    assert rows.loc["city", "kwh"] == pytest.approx(first + second)
+    assert rows.loc[W1, "installed_kw"] == pytest.approx(0.2)
+    assert rows.loc[W1, "luminaires"] == 2
+    assert rows.loc["city", "cost_vnd"] == pytest.approx((first + second) * 2204)
+    assert rows.loc["city", "co2_kg"] == pytest.approx((first + second) * 0.6592)
+    assert result.burning_h == pytest.approx(full)
+    assert result.parameters["tariff_vnd_per_kwh"]["assumption"] is True
+    only = planning.lighting_energy(city, year=YEAR, ward="Trần Phú").by_ward
+    assert list(only["area_code"]) == [W1, "city"]
+
+
+def test_a_tariff_set_by_the_user_prices_the_energy(city):
+    planning.set_parameter(city, "tariff_vnd_per_kwh", 3000, actor="planner")
+    rows = planning.lighting_energy(city, year=YEAR).by_ward.set_index("area_code")
+    assert rows.loc["city", "cost_vnd"] == pytest.approx(rows.loc["city", "kwh"] * 3000)
+    with pytest.raises(InvalidInput, match="unknown planning parameter 'price'"):
+        planning.set_parameter(city, "price", 1, actor="planner")
+
+
+# -- what-ifs on lit streets ---------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def streets(server_url: str, template_url: str) -> Iterator[tuple[sa.Engine, dict[str, list[str]]]]:
+    dataset, lamps = lighting_city()
+    with database_of(dataset, server_url, template_url) as engine:
+        yield engine, lamps
+
+
+def what_if(engine: sa.Engine, **change: object) -> dict[str, object]:
+    with engine.connect() as conn:
+        answer = planning.lighting_energy(conn, year=YEAR,
+                                          what_if=planning.EnergyWhatIf(**change)).what_if
+    assert answer is not None
+    return answer
+
+
+def check_of(answer: dict[str, object], road: str) -> dict[str, object]:
+    return next(r for r in answer["lighting_check"] if r["road_id"] == road)  # type: ignore
+
+
+def test_a_dimming_that_keeps_every_street_in_its_class_is_a_saving(streets):
+    engine, lamps = streets
+    answer = what_if(engine, dimming_profile="midnight-50", dimming_roads=["RD-000002"])
+    full = burning_hours(YEAR)
+    after_midnight = sum(end - 24 * 3600 for _, end in nights(YEAR)) / 3600
+    saved = len(lamps["RD-000002"]) * 150 * 0.5 * after_midnight / 1000
+    assert answer["saved_kwh"] == pytest.approx(saved, abs=0.1)
+    assert answer["saved_cost_vnd"] == pytest.approx(saved * 2204, abs=300)
+    assert answer["saved_co2_kg"] == pytest.approx(saved * 0.6592, abs=0.1)
+    assert answer["failing_roads"] == [] and answer["rejected_kwh"] == 0
+    check = check_of(answer, "RD-000002")
+    assert (check["class_before"], check["class_after"], check["passes"]) == ("P1", "P1", True)
+    assert check["eav_after"] == pytest.approx(check["eav_before"] / 2, rel=1e-3), \
+        "judged at the darkest hour: half output"
+    assert answer["capex_vnd"] == 0 and answer["payback_years"] is None
+    city_after = next(r for r in answer["after"] if r["area_code"] == "city")
+    assert city_after["kwh"] == pytest.approx(
+        (len(lamps["RD-000001"]) * 60 + (len(lamps["RD-000002"]) + len(lamps["RD-000003"]))
+         * 150) * full / 1000 - saved, abs=0.1)
+
+
+def test_a_dimming_that_drops_a_street_below_its_class_is_no_saving(streets):
+    engine, lamps = streets
+    answer = what_if(engine, dimming_schedule=[["22:00", 0.5], ["05:00", 1.0]],
+                     dimming_roads=["RD-000002", "RD-000003"])
+    assert answer["failing_roads"] == ["RD-000003"]
+    check = check_of(answer, "RD-000003")
+    assert (check["class_before"], check["class_after"], check["passes"]) == ("P1", "P2", False)
+    hours = sum(equivalent_seconds(parse_schedule([["22:00", 0.5], ["05:00", 1.0]]), s, e)
+                for s, e in nights(YEAR)) / 3600
+    per_lamp = 150 * (burning_hours(YEAR) - hours) / 1000
+    assert answer["rejected_kwh"] == pytest.approx(len(lamps["RD-000003"]) * per_lamp, abs=0.1)
+    assert answer["saved_kwh"] == pytest.approx(len(lamps["RD-000002"]) * per_lamp, abs=0.1)
+    assert answer["luminaires_changed"] == len(lamps["RD-000002"])
+
+
+def test_a_street_below_every_class_may_not_be_darkened(streets):
+    engine, _ = streets
+    answer = what_if(engine, dimming_profile="dusk-dawn-70", dimming_roads=["RD-000001"])
+    check = check_of(answer, "RD-000001")
+    assert check["class_before"] is None and not check["passes"]
+    assert answer["saved_kwh"] == 0 and answer["failing_roads"] == ["RD-000001"]
+
+
+def test_an_led_retrofit_saves_with_the_same_flux_and_pays_back(streets):
+    engine, lamps = streets
+    answer = what_if(engine, retrofit_roads=["RD-000003"])
+    n = len(lamps["RD-000003"])
+    led_w = 150 * 75 / 125  # the same lumens: HPS model 75 lm/W, LED model 125 lm/W
+    saved = n * (150 - led_w) * burning_hours(YEAR) / 1000
+    assert answer["luminaires_retrofitted"] == n
+    assert answer["saved_kwh"] == pytest.approx(saved, abs=0.1)
+    assert answer["capex_vnd"] == n * 8_000_000
+    assert answer["payback_years"] == pytest.approx(n * 8_000_000 / (saved * 2204), abs=0.01)
+    assert check_of(answer, "RD-000003")["passes"]
+
+
+def test_a_what_if_needs_a_change():
+    with pytest.raises(ValueError, match="a what-if needs a dimming schedule or retrofit_roads"):
+        planning.EnergyWhatIf()
+
+
+def test_a_what_if_refuses_an_unknown_street(streets):
+    engine, _ = streets
+    with engine.connect() as conn, pytest.raises(InvalidInput, match="unknown road: 'Phố Không'"):
+        planning.lighting_energy(conn, what_if=planning.EnergyWhatIf(
+            dimming_profile="midnight-50", dimming_roads=["Phố Không"]))
