@@ -14,6 +14,7 @@ import { STREET_MIN_ZOOM, streetNamesLayer, wardNamesLayer } from "./labels.js";
 import { lightingLayerProps, wireLighting } from "./lighting.js";
 import { applyObservation, listen, loadState } from "./live.js";
 import { startSession } from "./login.js";
+import { planningLayers, wirePlanning } from "./planning.js";
 
 const BAC_GIANG = [106.1946, 21.2731];
 
@@ -83,6 +84,7 @@ function render() {
   if (!app.overlay) return;
   const layers = app.layers.filter((l) => app.visible[l.name] && !l.style.base_map && l.available
     && zoomedTo(l.style.min_zoom)).map((l) => twinTileLayer(l, view));
+  layers.push(...planningLayers());  // the wards by a planning metric, in the planning view
   if (view.mode.underground && view.extent) layers.push(groundLayer(view.extent));
   if (view.names && app.visible.roads && zoomedTo(STREET_MIN_ZOOM)) layers.push(streetNamesLayer(view));
   if (view.names && app.visible.wards && app.wards.length) layers.push(wardNamesLayer(app.wards));
@@ -263,6 +265,7 @@ async function start() {
   buildLayerPanel();
   wireControls();
   wireLighting(app);
+  wirePlanning(app, render);
   render();
   if (ids.has("wards")) loadWardNames();
   app.map.once("load", () => {
