@@ -82,7 +82,7 @@ def test_a_token_stops_working_when_revoked_expired_or_its_user_disabled(conn):
     assert auth.revoke_token(conn, token_id) == auth.secret_hash(token)
     assert auth.principal_for_secret(conn, token) is None
     expired = auth.create_token(conn, "mai", "old",
-                                expires_at=datetime.now(UTC) - timedelta(seconds=1))
+                                expires_at=datetime.now(UTC) - timedelta(hours=1))
     assert auth.principal_for_secret(conn, expired) is None
     other = auth.create_token(conn, "mai", "other")
     auth.disable_user(conn, "mai")
@@ -169,3 +169,61 @@ def test_the_anonymous_role_opens_reads_only(database_url):
     with client_for(database_url, role=None) as closed:
         refused = closed.get("/api/kpis")
         assert refused.status_code == 401 and refused.headers["www-authenticate"] == "Bearer"
+
+
+def test_everyone_manages_their_own_tokens_and_a_revoked_one_stops_at_once(database_url):
+    with client_for(database_url, role="viewer") as viewer:
+        made = viewer.post("/api/admin/tokens", json={"label": "notebook"})
+        assert made.status_code == 201 and made.json()["token"].startswith("twt_")
+        secret = made.json()["token"]
+        assert viewer.post("/api/admin/tokens", json={"label": "x", "user": "test-admin"}
+                           ).status_code == 403
+        assert viewer.get("/api/admin/tokens", params={"every": True}).status_code == 403
+        listed = viewer.get("/api/admin/tokens").json()["tokens"]
+        assert {t["label"] for t in listed} == {"tests", "notebook"}  # the fixture's and this
+        assert all("hash" not in key for t in listed for key in t)
+        mine = next(t["id"] for t in listed if t["label"] == "notebook")
+        own = {"Authorization": f"Bearer {secret}"}
+        assert viewer.get("/api/auth/me", headers=own).json()["kind"] == "token"  # now cached
+        assert viewer.delete(f"/api/admin/tokens/{mine}").status_code == 200
+        assert viewer.get("/api/auth/me", headers=own).status_code == 401  # forgotten at once
+    with client_for(database_url) as admin:
+        others = admin.get("/api/admin/tokens", params={"every": True}).json()["tokens"]
+        admins = next(t["id"] for t in others if t["user_name"] == "test-admin")
+    with client_for(database_url, role="viewer") as viewer:
+        assert viewer.delete(f"/api/admin/tokens/{admins}").status_code == 404
+
+
+def test_a_disabled_user_is_refused_and_cannot_sign_in(database_url):
+    _users(database_url)
+    with client_for(database_url) as admin, client_for(database_url, role=None) as ha:
+        ha.post("/api/auth/login", json={"name": "ha", "password": "a-long-password"})
+        assert ha.get("/api/kpis").status_code == 200
+        assert admin.post("/api/admin/users/ha/disable").status_code == 200
+        assert admin.post("/api/admin/users/test-admin/disable").status_code == 409
+        assert admin.post("/api/admin/users/nobody/disable").status_code == 404
+        # two TestClients are two apps, as two server processes are: the other one forgets
+        # within CACHE_S; here at once
+        ha.app.state.auth_cache.forget()
+        assert ha.get("/api/kpis").status_code == 401
+        again = ha.post("/api/auth/login", json={"name": "ha", "password": "a-long-password"})
+        assert again.status_code == 401 and again.json() == {"detail": "wrong name or password"}
+        users = admin.get("/api/admin/users").json()["users"]
+        assert next(u for u in users if u["name"] == "ha")["disabled_at"] is not None
+        assert all("password_hash" not in u for u in users)
+
+
+def test_admins_add_users_with_a_generated_password_shown_once(database_url):
+    with client_for(database_url) as admin, client_for(database_url, role=None) as anyone:
+        made = admin.post("/api/admin/users", json={"name": "tuan", "role": "engineer",
+                                                   "networks": ["power", "road"]}).json()
+        assert set(made) == {"name", "role", "networks", "password"}
+        signed = anyone.post("/api/auth/login", json={"name": "tuan", "password": made["password"]})
+        assert signed.json()["networks"] == ["power", "road"]
+        assert "edit_network" in signed.json()["permissions"]
+        bad = admin.post("/api/admin/users", json={"name": "x", "role": "boss"})
+        assert bad.status_code == 400 and "boss" in bad.json()["detail"]
+        assert admin.post("/api/admin/users", json={"name": "tuan", "role": "viewer"}
+                          ).status_code == 409
+        device = admin.post("/api/admin/devices", json={"name": "gw", "topics": ["nope"]})
+        assert device.status_code == 400 and "'nope'" in device.json()["detail"]

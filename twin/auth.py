@@ -504,7 +504,7 @@ def principal_for_secret(conn: Connection, secret: str) -> Principal | None:
     row = conn.execute(
         api_tokens.update()
         .where(t.token_hash == digest, t.kind == kind, t.revoked_at.is_(None),
-               sa.or_(t.expires_at.is_(None), t.expires_at > func.now()),
+               sa.or_(t.expires_at.is_(None), t.expires_at > func.clock_timestamp()),
                u.name == t.user_name, u.disabled_at.is_(None))
         .values(last_used_at=func.now())
         .returning(u.name, u.role, u.networks, t.expires_at)).one_or_none()
