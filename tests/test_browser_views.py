@@ -171,10 +171,10 @@ def assert_tiles_show(page, kpis: dict[str, Any]) -> None:
 
 @pytest.mark.slow
 def test_operations_centre_lists_acknowledges_and_resolves_an_incident(
-        map_view, live_server_http, live_server_ingest, tmp_path):
+        map_view, live_server_http, live_server_ingest, live_server_users, tmp_path):
     """A camera's incident raised through the HTTP ingest appears on the map and in the list
-    without a reload; acknowledge and resolve reach the database; the KPI tiles show
-    ``/api/kpis``."""
+    without a reload; acknowledge and resolve reach the database in the signed-in user's name;
+    the KPI tiles show ``/api/kpis``."""
     page, requests = map_view
     camera = features(live_server_http, "cameras")[1]
     lon, lat = lon_lat(camera)
@@ -201,7 +201,8 @@ def test_operations_centre_lists_acknowledges_and_resolves_an_incident(
     wait_until(page, "id => document.querySelector(`#incident-list li[data-id=\"${id}\"]`)"
                      "?.innerText.includes('acknowledged')", arg=incident["id"], timeout=5000)
     [acknowledged] = get(live_server_http, "/api/incidents", status="acknowledged")["incidents"]
-    assert (acknowledged["id"], acknowledged["acknowledged_by"]) == (incident["id"], "IOC operator")
+    assert (acknowledged["id"], acknowledged["acknowledged_by"]) == (incident["id"],
+                                                                     live_server_users["admin"].name)
 
     item.locator('button[data-act="resolve"]').click()
     item.wait_for(state="detached", timeout=5000)

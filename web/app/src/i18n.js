@@ -111,7 +111,7 @@ export const LAYER_TITLES_VI = {
   transformers: "Máy biến áp", power_switches: "Thiết bị đóng cắt", service_points: "Điểm cấp điện",
   central_offices: "Tổng đài (OLT)", telecom_cabinets: "Tủ viễn thông", splitters: "Bộ chia quang",
   fibre_cables: "Cáp quang", ducts: "Cống bể cáp", customer_terminals: "Thiết bị đầu cuối (ONT)",
-  cameras: "Camera", sensors: "Cảm biến",
+  cameras: "Camera", sensors: "Cảm biến", residential_groups: "Tổ dân phố",
 };
 
 let language = globalThis.localStorage?.getItem("twin-lang") || "en";
