@@ -4,6 +4,7 @@ groups, camera coverage of road junctions, lamps working; each against its targe
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -69,10 +70,33 @@ JOIN (SELECT node FROM (SELECT from_node AS node FROM network_edges WHERE networ
 """
 
 
+_VERSION = text("SELECT current_database(), inet_server_port(), array_agg(version::text || '@' "
+                "|| changed_at::text ORDER BY table_name) FROM data_versions "
+                "WHERE table_name IN ('network_nodes', 'network_edges')")
+_REACHED: dict[tuple[object, ...], list[str]] = {}
+_LOCK = threading.Lock()
+CACHED_TOPOLOGIES = 8
+
+
 def connected_terminals(conn: Connection) -> list[str]:
     """Customer terminals joined to a central office (OLT) through the telecom network in its
     normal state: the simulations' reach from the sources (``simulation._graph``) over the
-    topology's normally connected edges."""
+    topology's normally connected edges. Kept per database until the topology's data version
+    (``twin.changes``) moves."""
+    database, port, versions = conn.execute(_VERSION).one()
+    key = (database, port, tuple(versions or ()))
+    with _LOCK:
+        if key in _REACHED:
+            return _REACHED[key]
+    found = _connected(conn)
+    with _LOCK:
+        if len(_REACHED) >= CACHED_TOPOLOGIES:
+            _REACHED.pop(next(iter(_REACHED)))
+        _REACHED[key] = found
+    return found
+
+
+def _connected(conn: Connection) -> list[str]:
     assets, sources, u, v = conn.execute(text(_TELECOM)).one()
     if not assets:
         return []

@@ -189,9 +189,9 @@ def lighting_check(conn: Connection, plan: pd.DataFrame, lamps: pd.DataFrame) ->
     before = before_study.figures()
     mine = plan[plan.index.isin(in_study)]
     after_study = before_study
-    levels = {i: float(v) for i, v in mine["new_low"].items()}
     retro = mine[mine["photometry"].notna()]
-    plain_dim = {i: v for i, v in levels.items() if i not in retro.index}
+    moved = mine[(mine["new_low"] != mine["low"]) & mine["photometry"].isna()]
+    plain_dim = {i: float(v) for i, v in moved["new_low"].items()}
     if plain_dim:
         after_study = after_study.with_output(plain_dim)
     if len(retro):
