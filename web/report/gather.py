@@ -63,7 +63,7 @@ def assumption_rows(parameters: Any) -> pd.DataFrame:
         text = f"{value:,.4g}" if isinstance(value, float) else str(value)
         unit = r.get("unit") or ""
         note = r.get("note") or ""
-        if r.get("assumption"):
+        if r.get("assumption") and not note.lower().startswith("assumption"):
             note = f"assumption: {note}" if note else "assumption"
         rows.append({"item": str(r.get("name", "")).replace("_", " "),
                      "value": f"{text} {unit}".strip(), "note": note})

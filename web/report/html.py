@@ -119,6 +119,22 @@ def renewal_pivot(renewal: pd.DataFrame, from_year: int | None) -> tuple[TableSp
         wide.sort_values("total", ascending=False).reset_index()
 
 
+def shared_note(frame: pd.DataFrame, column: str = "note") -> tuple[pd.DataFrame, str | None]:
+    """The frame with the clause most of its notes share ("; "-separated) taken out and marked
+    with *, and that clause (said once under the table rather than on every row)."""
+    if column not in frame.columns or frame.empty:
+        return frame, None
+    clauses = frame[column].fillna("").map(lambda n: [c.strip() for c in n.split(";") if c.strip()])
+    counts = pd.Series([c for cs in clauses for c in set(cs)]).value_counts()
+    if counts.empty or counts.iloc[0] < max(2, len(frame) // 2):
+        return frame, None
+    common = str(counts.index[0])
+    out = frame.copy()
+    out[column] = ["; ".join(c for c in cs if c != common) + (" *" if common in cs else "")
+                   for cs in clauses]
+    return out, common
+
+
 def key_figures(data: ReportData) -> list[dict[str, str]]:
     """The handful of numbers on the title page."""
     inventory = data.inventory
@@ -161,6 +177,7 @@ def render_html(data: ReportData) -> str:
     renewal = for_people(data.renewal)
     targets = for_people(data.targets)
     age_spec, age_wide = age_table(age)
+    unit_costs, unit_cost_note = shared_note(for_people(data.unit_costs))
     tables = {
         "inventory": render_table(INVENTORY, inventory, total=True),
         "age_profile": render_table(age_spec, age_wide),
@@ -171,7 +188,7 @@ def render_html(data: ReportData) -> str:
         "energy": render_table(ENERGY, data.energy),
         "what_ifs": transposed_table(WHAT_IFS, data.what_ifs, "what_if"),
         "targets": render_table(TARGETS, targets),
-        "unit_costs": render_table(UNIT_COSTS, for_people(data.unit_costs)),
+        "unit_costs": render_table(UNIT_COSTS, unit_costs),
         "assumptions": render_table(ASSUMPTIONS, data.assumptions),
     }
     drawn = {
@@ -190,6 +207,6 @@ def render_html(data: ReportData) -> str:
         made_at=f"{data.made_at:%Y-%m-%d %H:%M} UTC",
         data_as_of=f"{data.data_as_of:%Y-%m-%d %H:%M} UTC" if data.data_as_of else "unknown",
         from_year=data.from_year if data.from_year is not None else "this year",
-        key_figures=key_figures(data), tables=tables,
+        key_figures=key_figures(data), tables=tables, unit_cost_note=unit_cost_note,
         charts={k: _b64(v) for k, v in drawn.items()}, map_png=_b64(data.map_png),
         osm_shown=data.osm_shown, osm_attribution=OSM_ATTRIBUTION, crs=CRS)
