@@ -87,6 +87,10 @@ NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
 """User and device names: also MQTT user names and the broker password file's first field."""
 MQTT_ITERATIONS = 101
 """mosquitto_passwd's default PBKDF2 iterations for ``$7$`` hashes."""
+CHANNEL = "twin_auth"
+"""NOTIFY channel of credential changes that servers must not keep trusting (payload: the SHA-256
+of a revoked secret, or empty for "forget everything"): sent in the writing transaction, so
+delivered when it commits."""
 
 _hasher = PasswordHasher()  # argon2id
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
@@ -220,6 +224,11 @@ def _check_password(password: str) -> None:
         raise InvalidInput("a password may have at most 1,024 characters")
 
 
+def _announce(conn: Connection, digest: str = "") -> None:
+    """Tell every server (``web.auth``) to forget a secret (by hash), or all it cached."""
+    conn.execute(sa.select(func.pg_notify(CHANNEL, digest)))
+
+
 # -- users ----------------------------------------------------------------------------------------
 def _user_row(conn: Connection, name: str) -> dict[str, Any]:
     row = conn.execute(sa.select(users.c.name, users.c.role, users.c.networks, users.c.disabled_at)
@@ -261,6 +270,7 @@ def set_password(conn: Connection, name: str, password: str | None = None, *,
     conn.execute(users.update().where(users.c.name == name).values(
         password_hash=_hasher.hash(password), password_changed_at=func.now()))
     _revoke_sessions(conn, name)
+    _announce(conn)
     record(conn, actor=actor, action="user.password", table="users", target=name,
            before=None, after=None, detail={"password": "changed", "sessions": "ended"})
     return password
@@ -270,6 +280,7 @@ def set_role(conn: Connection, name: str, role: str, *, actor: str = "system") -
     _check_role(role)
     before = _user_row(conn, name)
     conn.execute(users.update().where(users.c.name == name).values(role=role))
+    _announce(conn)
     record(conn, actor=actor, action="user.role", table="users", target=name,
            before={"role": before["role"]}, after={"role": role})
 
@@ -279,6 +290,7 @@ def set_networks(conn: Connection, name: str, networks: Sequence[str], *,
     chosen = _check_networks(networks)
     before = _user_row(conn, name)
     conn.execute(users.update().where(users.c.name == name).values(networks=chosen))
+    _announce(conn)
     record(conn, actor=actor, action="user.networks", table="users", target=name,
            before={"networks": list(before["networks"])}, after={"networks": chosen})
 
@@ -289,6 +301,7 @@ def disable_user(conn: Connection, name: str, *, actor: str = "system") -> None:
     if before["disabled_at"] is not None:
         return
     conn.execute(users.update().where(users.c.name == name).values(disabled_at=func.now()))
+    _announce(conn)
     record(conn, actor=actor, action="user.disable", table="users", target=name,
            before={"disabled": False}, after={"disabled": True})
 
@@ -379,6 +392,7 @@ def end_session(conn: Connection, secret: str) -> str | None:
                         .values(revoked_at=func.now()).returning(api_tokens.c.user_name)
                         ).scalar_one_or_none()
     if name is not None:
+        _announce(conn, secret_hash(secret))
         record(conn, actor=name, action="session.logout", table="api_tokens", target=name,
                before=None, after=None)
     return name
@@ -417,6 +431,7 @@ def revoke_token(conn: Connection, token_id: int, *, user_name: str | None = Non
         raise InvalidInput(f"no token {token_id}")
     if row.revoked_at is None:
         conn.execute(api_tokens.update().where(t.id == token_id).values(revoked_at=func.now()))
+        _announce(conn, str(row.token_hash))
         record(conn, actor=actor, action="token.revoke", table="api_tokens", target=str(token_id),
                before={"revoked": False}, after={"revoked": True},
                detail={"user": row.user_name, "label": row.label})
@@ -457,6 +472,7 @@ def revoke_device(conn: Connection, name: str, *, actor: str = "system") -> str:
         raise InvalidInput(f"no device '{name}'")
     if row.revoked_at is None:
         conn.execute(device_credentials.update().where(d.name == name).values(revoked_at=func.now()))
+        _announce(conn, str(row.key_hash))
         record(conn, actor=actor, action="device.revoke", table="device_credentials", target=name,
                before={"revoked": False}, after={"revoked": True})
     return str(row.key_hash)

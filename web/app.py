@@ -18,16 +18,16 @@ from ingest.live import http as live_ingest
 from twin.config import Settings
 from twin.database import open_twin
 from web import styles
+from web.auth import AuthCache, CredentialWatch
 from web.errors import install_error_handlers
 from web.extents import Extents
 from web.frontend import DIST
 from web.headers import SecurityHeaders
 from web.limits import BodyLimits, RateLimits, body_caps, rate_rules
 from web.live_stream import LiveHub
-from web.routes import assets, features, incidents, kpis, live, simulate, tiles
 from web.routes import admin as admin_routes
+from web.routes import assets, features, imports, incidents, kpis, live, simulate, tiles
 from web.routes import auth as auth_routes
-from web.routes import imports
 from web.routes import planning as planning_routes
 from web.snapshots import SnapshotCache
 from web.tile_cache import TileCache
@@ -51,9 +51,13 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.tile_seeder.start()
         app.state.extents = Extents()
         app.state.live_hub = LiveHub(url)
+        app.state.auth_cache = AuthCache()
+        credential_watch = CredentialWatch(app.state.auth_cache, url)  # revocations, any process
+        credential_watch.start()
         try:
             yield
         finally:
+            await credential_watch.close()
             await app.state.live_hub.close()
             await app.state.tile_seeder.close()
             await tiles_pool.close()

@@ -9,13 +9,16 @@ browser app and the API docs; viewer: reads are public).
 Tiles are the hot path (~1,000 requests/s from one map): the principal behind a secret is kept in
 memory for ``CACHE_S`` seconds, keyed by the secret's SHA-256, so a request with a known secret
 costs a dictionary read and no database round-trip or thread (the check is ``async``). A revoked
-token, a logout or a disabled user is forgotten at once by the process that made the change; other
-server processes (``twin serve --workers N``) keep answering for what they had cached for at most
-``CACHE_S`` seconds.
+token, a logout or a change to a user is forgotten at once by the process that made it, and by
+every other server process (``twin serve --workers N``, and after a CLI change) when the change
+commits: ``twin.auth`` NOTIFYs ``twin_auth`` and ``CredentialWatch`` listens. While that
+connection is lost, what is cached is trusted for at most ``CACHE_S`` seconds (and everything is
+forgotten when it is back).
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from typing import Annotated, Any
@@ -24,7 +27,8 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 
-from twin.auth import Permission, Principal, principal_for_secret, secret_hash
+from twin.auth import CHANNEL, Permission, Principal, principal_for_secret, secret_hash
+from web.listen import listen
 
 __all__ = ["COOKIE", "AuthCache", "Permission", "Principal", "requires", "current_principal",
            "OptionalPrincipal", "Unauthenticated", "audit_actor"]
@@ -70,6 +74,30 @@ class AuthCache:
             self._entries.clear()
         else:
             self._entries.pop(digest, None)
+
+
+class CredentialWatch:
+    """Listens on ``twin_auth`` and makes ``cache`` forget what was revoked, in any process."""
+
+    def __init__(self, cache: AuthCache, conninfo: str) -> None:
+        self.cache = cache
+        self._conninfo = conninfo
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(listen(self._conninfo, CHANNEL, self._heard,
+                                                self._listening))
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    def _heard(self, payload: str) -> None:
+        self.cache.forget(payload or None)
+
+    def _listening(self, listening: bool) -> None:
+        self.cache.forget()  # (re)connected or lost: what was said meanwhile is unknown
 
 
 class Unauthenticated(HTTPException):
