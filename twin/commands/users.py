@@ -78,7 +78,7 @@ def users_list() -> None:
 
 @users_app.command("disable")
 def users_disable(name: Annotated[str, typer.Argument(help="Login name")]) -> None:
-    """Disable a user: no sign-in, and their tokens stop working (servers: within 30 s)."""
+    """Disable a user: no sign-in, and their tokens and sessions stop working."""
     from twin.audit import cli_actor
     from twin.auth import disable_user
 
@@ -152,7 +152,7 @@ def users_tokens(name: Annotated[str | None, typer.Argument(help="Only this user
 @users_app.command("revoke-token")
 def users_revoke_token(token_id: Annotated[int, typer.Argument(help="Token id (twin users "
                                                                      "tokens)")]) -> None:
-    """Revoke an API token (servers stop accepting it within 30 s)."""
+    """Revoke an API token (running servers stop accepting it when this commits)."""
     from twin.audit import cli_actor
     from twin.auth import revoke_token
 
@@ -190,8 +190,8 @@ def devices_list() -> None:
 
 @devices_app.command("revoke")
 def devices_revoke(name: Annotated[str, typer.Argument(help="Device name")]) -> None:
-    """Revoke a device credential (HTTP within 30 s; MQTT after 'twin broker config' and a
-    reload of the broker)."""
+    """Revoke a device credential (HTTP at once; MQTT after 'twin broker config' and a reload
+    of the broker)."""
     from twin.audit import cli_actor
     from twin.auth import revoke_device
 

@@ -2,8 +2,9 @@
 user's), device credentials (USERS) and the audit log (AUDIT).
 
 Secrets (generated passwords, tokens, device keys) are in the answer that makes them, once. Each
-write is audited by ``twin.auth`` in its own transaction, and this server forgets what it had
-cached about the credentials changed (other server processes within ``web.auth.CACHE_S``).
+write is audited by ``twin.auth`` in its own transaction, and every server process forgets what it
+had cached about the credentials changed when it commits (``web.auth.CredentialWatch``); this one
+at once.
 """
 
 from __future__ import annotations
@@ -168,11 +169,12 @@ def list_tokens(conn: ConnectionDep, principal: SignedIn,
                 user: Annotated[str | None, Query(max_length=64)] = None,
                 every: Annotated[bool, Query(description="every user's (users permission)")]
                 = False) -> dict[str, Any]:
+    own = _whose(principal, user)
     if every:
         if not principal.can(Permission.USERS):
             raise HTTPException(403, f"'{principal.name}' may list only their own tokens")
         return {"tokens": _records(auth.list_tokens(conn))}
-    return {"tokens": _records(auth.list_tokens(conn, _whose(principal, user)))}
+    return {"tokens": _records(auth.list_tokens(conn, own))}
 
 
 @router.post("/tokens", status_code=201, summary="A new API token; the secret is in the answer, "
