@@ -35,6 +35,14 @@ def test_gdal_lists_the_collections(live_server, live_server_token):
     assert names == {*LAYERS, "network_nodes", "network_edges"}
 
 
+def test_gdal_without_a_token_is_refused(live_server):
+    result = subprocess.run(["ogrinfo", "-ro", "-so", "-q", f"OAPIF:{live_server}"],
+                            capture_output=True, text=True, timeout=60,
+                            env={k: v for k, v in os.environ.items() if k != "GDAL_HTTP_HEADERS"})
+    assert result.returncode != 0
+    assert "401" in result.stderr, result.stderr
+
+
 def test_gdal_reads_every_feature_with_typed_fields(live_server, live_server_database_url,
                                                     live_server_token):
     engine = create_engine(live_server_database_url)
