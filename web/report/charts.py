@@ -8,6 +8,8 @@ import io
 
 import numpy as np
 import pandas as pd
+from matplotlib import colormaps
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
 AGE_BANDS = ["0-9", "10-19", "20-29", "30-39", "40+", "unknown"]
@@ -15,8 +17,8 @@ AGE_COLOURS = ["#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027", "#bdbdbd"]
 CONDITIONS = ["good", "fair", "poor", "failed", "condition_unknown"]
 CONDITION_LABELS = ["good", "fair", "poor", "failed", "unknown"]
 CONDITION_COLOURS = ["#1a9850", "#a6d96a", "#fdae61", "#d73027", "#bdbdbd"]
-LAYER_PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-                 "#7f7f7f", "#bcbd22", "#17becf"]
+LAYER_PALETTE = [to_hex(colormaps["tab20"](i)) for i in range(20)]
+"""Twenty colours that can be told apart, one per layer of a stacked chart."""
 WIDTH_IN = 7.0
 
 
@@ -36,7 +38,7 @@ def _shares_chart(table: pd.DataFrame, labels: list[str], colours: list[str], ti
     per column."""
     totals = table.sum(axis=1).replace(0, np.nan)
     shares = table.div(totals, axis=0).fillna(0) * 100
-    figure = _figure(0.8 + 0.32 * len(shares))
+    figure = Figure(figsize=(WIDTH_IN, 1.2 + 0.3 * len(shares)), layout="constrained")
     axes = figure.subplots()
     left = np.zeros(len(shares))
     y = np.arange(len(shares))
@@ -48,8 +50,7 @@ def _shares_chart(table: pd.DataFrame, labels: list[str], colours: list[str], ti
     axes.set_xlim(0, 100)
     axes.set_xlabel("share of the layer's assets (%)")
     axes.set_title(title, loc="left", fontsize=11)
-    axes.legend(ncols=len(labels), loc="upper center", bbox_to_anchor=(0.5, -0.18 - 0.5 / len(shares)),
-                frameon=False, fontsize=8)
+    figure.legend(ncols=len(labels), loc="outside lower center", frameon=False, fontsize=8)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     return _svg(figure)

@@ -20,6 +20,8 @@ WHAT_IF_LABELS = {
     "dimming": "Dim to 50 % after midnight (midnight-50)",
     "retrofit": "LED retrofit of the lamps that are not LED",
 }
+PARAMETER_TITLES = {"tariff_vnd_per_kwh": "Electricity tariff (street lighting)",
+                    "co2_kg_per_kwh": "Grid emission factor"}
 ENERGY_COLUMNS = ["area_level", "area_code", "area_name", "luminaires", "installed_kw",
                   "burning_h", "kwh", "cost_vnd", "co2_kg"]
 
@@ -65,7 +67,8 @@ def assumption_rows(parameters: Any) -> pd.DataFrame:
         note = r.get("note") or ""
         if r.get("assumption") and not note.lower().startswith("assumption"):
             note = f"assumption: {note}" if note else "assumption"
-        rows.append({"item": str(r.get("name", "")).replace("_", " "),
+        name = str(r.get("name", ""))
+        rows.append({"item": PARAMETER_TITLES.get(name, name.replace("_", " ")),
                      "value": f"{text} {unit}".strip(), "note": note})
     return pd.DataFrame(rows, columns=["item", "value", "note"])
 

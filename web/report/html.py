@@ -120,19 +120,20 @@ def renewal_pivot(renewal: pd.DataFrame, from_year: int | None) -> tuple[TableSp
 
 
 def shared_note(frame: pd.DataFrame, column: str = "note") -> tuple[pd.DataFrame, str | None]:
-    """The frame with the clause most of its notes share ("; "-separated) taken out and marked
-    with *, and that clause (said once under the table rather than on every row)."""
+    """The frame with the clauses ("; "-separated) that most of its notes share taken out and
+    marked with *, and those clauses (said once under the table rather than on every row)."""
     if column not in frame.columns or frame.empty:
         return frame, None
     clauses = frame[column].fillna("").map(lambda n: [c.strip() for c in n.split(";") if c.strip()])
-    counts = pd.Series([c for cs in clauses for c in set(cs)]).value_counts()
-    if counts.empty or counts.iloc[0] < max(2, len(frame) // 2):
+    counts = pd.Series([c for cs in clauses for c in dict.fromkeys(cs)]).value_counts()
+    common = [str(c) for c, n in counts.items() if n >= max(2, len(frame) // 2)]
+    if not common:
         return frame, None
-    common = str(counts.index[0])
     out = frame.copy()
-    out[column] = ["; ".join(c for c in cs if c != common) + (" *" if common in cs else "")
-                   for cs in clauses]
-    return out, common
+    out[column] = ["; ".join(c for c in cs if c not in common)
+                   + (" *" if set(common) & set(cs) else "") for cs in clauses]
+    ordered = [c for c in dict.fromkeys(c for cs in clauses for c in cs) if c in common]
+    return out, "; ".join(ordered)
 
 
 def key_figures(data: ReportData) -> list[dict[str, str]]:

@@ -123,5 +123,5 @@ def age_table(age_profile: pd.DataFrame) -> tuple[TableSpec, pd.DataFrame]:
         return spec, pd.DataFrame(columns=[c.key for c in spec.columns])
     wide = (age_profile.pivot_table(index="layer_title", columns="age_band", values="count",
                                     aggfunc="sum", sort=False)
-            .reindex(columns=AGE_BANDS).fillna(0).reset_index())
-    return spec, wide
+            .reindex(columns=AGE_BANDS).fillna(0))
+    return spec, wide[wide.sum(axis=1) > 0].reset_index()  # layers the area has
