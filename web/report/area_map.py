@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import shapely
+from matplotlib import patheffects
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from sqlalchemy import Connection
@@ -80,7 +81,9 @@ def _read(conn: Connection, ward_code: str | None) -> _Frames:
 def draw_area_map(conn: Connection, ward_code: str | None, *, dpi: int = 150) -> AreaMap:
     """The map of ward ``ward_code`` (its GSO code), or of the city when None."""
     f = _read(conn, ward_code)
-    figure = Figure(figsize=(7.0, 7.0))
+    xmin, ymin, xmax, ymax = f.view.bounds
+    figure = Figure(figsize=(7.0, min(9.0, max(4.0, 7.0 * (ymax - ymin) / (xmax - xmin)))))
+    scale = 1.0 if ward_code else 0.35  # the whole city's thousands of points smaller
     axes = figure.subplots()
     axes.set_facecolor("#f7f7f4")
     if len(f.water):
@@ -91,14 +94,15 @@ def draw_area_map(conn: Connection, ward_code: str | None, *, dpi: int = 150) ->
         major = f.roads["road_class"].isin(["motorway", "trunk", "primary", "secondary"])
         f.roads[~major].plot(ax=axes, color="#9a9a9a", linewidth=0.5)
         f.roads[major].plot(ax=axes, color="#6b6b6b", linewidth=1.4)
-    f.wards.boundary.plot(ax=axes, color="#555555", linewidth=0.6, linestyle="--")
+    f.wards.boundary.plot(ax=axes, color="#333333", linewidth=0.6 if ward_code else 0.9,
+                          linestyle="--", zorder=5)
     handles = [Line2D([], [], color="#222222", linewidth=2,
                       label="Ward boundary" if ward_code else "City boundary"),
                Line2D([], [], color="#6b6b6b", linewidth=1.4, label="Roads")]
     for frame, (_, label, marker, colour, size) in zip(f.points, POINT_LAYERS, strict=True):
         if len(frame):
-            axes.scatter(frame.geometry.x, frame.geometry.y, s=size, marker=marker, c=colour,
-                         linewidths=0, zorder=4)
+            axes.scatter(frame.geometry.x, frame.geometry.y, s=size * scale, marker=marker,
+                         c=colour, linewidths=0, zorder=4)
             handles.append(Line2D([], [], color=colour, marker=marker, linestyle="",
                                   label=f"{label} ({len(frame):,})"))
     gpd.GeoSeries([f.outline], crs=CRS).boundary.plot(ax=axes, color="#222222", linewidth=2,
@@ -106,9 +110,9 @@ def draw_area_map(conn: Connection, ward_code: str | None, *, dpi: int = 150) ->
     for code, name, shape in zip(f.wards.index, f.wards["name"], f.wards.geometry, strict=True):
         spot = shape.intersection(f.view).representative_point()  # the visible part's middle
         if code != ward_code and not spot.is_empty:
-            axes.annotate(name, (spot.x, spot.y), ha="center", fontsize=7, color="#555555",
-                          style="italic" if ward_code else "normal", zorder=6)
-    xmin, ymin, xmax, ymax = f.view.bounds
+            axes.annotate(name, (spot.x, spot.y), ha="center", fontsize=7, color="#222222",
+                          style="italic" if ward_code else "normal", zorder=6,
+                          path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")])
     axes.set_xlim(xmin, xmax)
     axes.set_ylim(ymin, ymax)
     axes.set_aspect("equal")
