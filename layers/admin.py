@@ -35,7 +35,8 @@ residential_groups = Table(
     Column("id", Text, primary_key=True, comment="ward code and number, e.g. 07201-TDP03"),
     Column("name", Text, nullable=False),
     Column("kind", Text, comment="Tổ dân phố (in a ward) or Thôn (in a commune)"),
-    Column("ward_code", Text, comment="GSO code of the ward the group belongs to"),
+    Column("ward_code", Text,
+           comment="GSO code of the ward it lies in (from its point on surface)"),
     geometry_column("MULTIPOLYGON"),
     Index("ix_residential_groups_ward_code", "ward_code"),
     comment="Residential groups (thôn, tổ dân phố) within each ward: the programme counts "

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 from pyproj import Geod
 
 from simulation import planning
-from tests.planning_support import LAT, LON, STEP, W1, W2, W3, planning_city
+from tests.planning_support import LAT, LON, STEP, W1, W2, W3, database_of, planning_city
 from twin.errors import InvalidInput
-from twin.write import write_dataset
 
 GEOD = Geod(ellps="WGS84")
 PIPE_M = GEOD.inv(LON, LAT + 0.05 * STEP, LON, LAT + 0.95 * STEP)[2]
@@ -24,16 +24,8 @@ AS_OF = 2026
 
 @pytest.fixture(scope="module")
 def city_engine(server_url: str, template_url: str) -> Iterator[sa.Engine]:
-    from tests.conftest import admin_sql, make_database
-    from twin.database import create_engine
-
-    url = make_database(server_url, template_url)
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        write_dataset(conn, planning_city())
-    yield engine
-    engine.dispose()
-    admin_sql(server_url, f'DROP DATABASE IF EXISTS "{sa.make_url(url).database}" WITH (FORCE)')
+    with database_of(planning_city(), server_url, template_url) as engine:
+        yield engine
 
 
 @pytest.fixture
@@ -225,3 +217,26 @@ def test_an_unknown_ward_is_refused_with_close_names(city):
         planning.inventory(city, "ward", ward="Tran Pho")
     with pytest.raises(InvalidInput, match="unknown level 'province'"):
         planning.inventory(city, "province")
+
+
+def test_residential_groups_are_imported_like_other_layers(server_url, template_url, tmp_path):
+    from ingest.files import import_gis_file
+    from tests.planning_support import _areas, square
+    from twin.write import Dataset
+
+    areas = _areas()
+    empty = Dataset(layers={"districts": areas["districts"], "wards": areas["wards"]})
+    groups = gpd.GeoDataFrame(
+        {"id": ["00002-TH01", "00002-TH02"], "name": ["Thôn Một", "Thôn Hai"],
+         "kind": ["Thôn", "Thôn"], "ward_code": [W2, W2]},
+        geometry=[square(1, 0, 2, 0.5), square(1, 0.5, 2, 1)], crs=4326)
+    path = tmp_path / "groups.geojson"
+    groups.to_file(path, driver="GeoJSON")
+    with database_of(empty, server_url, template_url) as engine:
+        written = import_gis_file(engine, path, layer="residential_groups")
+        assert written["residential_groups"] == 2
+        with engine.connect() as conn:
+            rows = planning.programme_targets(conn, "ward", ward=W2)
+        groups_row = row(rows, metric="fibre_groups")
+        assert (groups_row["numerator"], groups_row["denominator"]) == (0, 2), \
+            "the twin gives imported groups their ward, as it gives assets theirs"

@@ -13,6 +13,7 @@ import typer
 
 from twin.cluster import ClusterError, EmbeddedCluster
 from twin.commands import broker, lighting, live, network_simulation, report, web
+from twin.commands import planning as planning_commands
 from twin.commands import users as users_commands
 from twin.config import Settings
 from twin.database import DatabaseError, open_twin
@@ -35,6 +36,7 @@ app.add_typer(web.app)
 app.add_typer(users_commands.app)  # twin users ..., twin devices ...
 app.add_typer(broker.app)
 app.add_typer(report.app)
+app.add_typer(planning_commands.app)  # twin planning ...
 
 
 def say_error(message: str, detail: str | None = None) -> None:

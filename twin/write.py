@@ -176,9 +176,10 @@ def _advance_sequence(conn: Connection, sequence: str, table: str, prefix_patter
 def assign_wards(conn: Connection, specs: list[LayerSpec], every_row: bool = False) -> None:
     """Give assets the ward that holds their point (a line's midpoint, a polygon's point on
     surface; the lowest code where that point is on a boundary), so that each counts in exactly
-    one ward. Only rows without a ward, unless ``every_row``."""
+    one ward; residential groups too (every layer with a ``ward_code``). Only rows without a
+    ward, unless ``every_row``."""
     for spec in specs:
-        if spec.prefix is None:
+        if "ward_code" not in spec.table.c:
             continue
         anchor = {
             "Point": "a.geom",

@@ -17,6 +17,7 @@ UNIT_COSTS: list[tuple[str, str, str, float, int, str]] = [
     ("water_pipes", "steel", "m", 3_000_000, 40, "steel main"),
     ("water_pipes", "AC", "m", 2_000_000, 40, "asbestos-cement main, renewed in HDPE"),
     ("water_valves", "*", "each", 15_000_000, 40, "gate valve DN100-200 with chamber"),
+    ("water_pumps", "*", "each", 300_000_000, 20, "booster pump set 50-100 kW with controls"),
     ("hydrants", "*", "each", 20_000_000, 40, "pillar hydrant"),
     ("drainage_pipes", "*", "m", 4_000_000, 50, "reinforced-concrete drain D600-1000"),
     ("manholes", "*", "each", 15_000_000, 50, "manhole chamber and cover"),
@@ -38,6 +39,9 @@ UNIT_COSTS: list[tuple[str, str, str, float, int, str]] = [
     ("customer_terminals", "*", "each", 1_500_000, 8, "ONT"),
     ("cameras", "*", "each", 25_000_000, 8, "IP camera with bracket"),
     ("sensors", "*", "each", 10_000_000, 10, "field sensor with telemetry"),
+    ("roads", "*", "m", 1_500_000, 15,
+     "asphalt resurfacing of a 7 m carriageway (about 200,000 VND/m²)"),
+    ("roads", "concrete", "m", 2_500_000, 30, "concrete carriageway slab renewal, 7 m wide"),
     ("trees", "*", "each", 150_000, 2,
      "one visual safety inspection of a street tree; service_life_y = inspection interval"),
 ]

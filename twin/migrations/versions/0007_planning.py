@@ -33,7 +33,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Text(), nullable=False, comment='ward code and number, e.g. 07201-TDP03'),
     sa.Column('name', sa.Text(), nullable=False),
     sa.Column('kind', sa.Text(), nullable=True, comment='Tổ dân phố (in a ward) or Thôn (in a commune)'),
-    sa.Column('ward_code', sa.Text(), nullable=True, comment='GSO code of the ward the group belongs to'),
+    sa.Column('ward_code', sa.Text(), nullable=True, comment='GSO code of the ward it lies in (from its point on surface)'),
     sa.Column('geom', Geometry(geometry_type='MULTIPOLYGON', srid=4326, dimension=2, spatial_index=False, from_text='ST_GeomFromEWKT', name='geometry', nullable=False), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_residential_groups')),
     comment='Residential groups (thôn, tổ dân phố) within each ward: the programme counts fibre by them'
