@@ -246,3 +246,42 @@ def test_the_api_streams_the_report_as_a_named_download(demo_engine, ward):
     with client_for(url, role=None) as anonymous:
         assert anonymous.get("/api/planning/report").status_code == 401
 
+
+
+def empty_area_data(osm_shown: bool) -> ReportData:
+    """A ward with nothing in it (every roll-up empty), as hand-made frames."""
+    frame = pd.DataFrame
+    return ReportData(
+        area=Area("ward", "Phường Mới", "09999"),
+        inventory=frame(columns=["area_code", "layer", "count", "length_m", "area_m2", "mean_age_y",
+                                 "good", "fair", "poor", "failed", "condition_unknown"]),
+        age_profile=frame(columns=["area_code", "layer", "age_band", "count", "length_m"]),
+        materials=frame(columns=["area_code", "layer", "material", "count", "length_m"]),
+        renewal=frame(columns=["area_code", "layer", "material", "due_year", "count", "length_m",
+                               "cost_vnd", "reason"]),
+        energy=frame(columns=["area_code", "luminaires", "installed_kw", "kwh", "cost_vnd",
+                              "co2_kg"]),
+        targets=frame(columns=["area_code", "metric", "numerator", "denominator", "value",
+                               "target", "met"]),
+        unit_costs=frame(columns=["layer", "material", "unit", "cost_vnd", "service_life_y",
+                                  "assumption", "note"]),
+        from_year=2026, osm_shown=osm_shown)
+
+
+@pytest.mark.parametrize("fmt", ["html", "pdf", "xlsx"])
+def test_a_ward_with_nothing_still_makes_a_report(fmt):
+    body = render(empty_area_data(osm_shown=False), fmt)
+    if fmt == "html":
+        html = body.decode("utf-8")
+        assert "Nothing to show for this area." in html and "No map" in html
+        assert "OpenStreetMap" not in html
+    elif fmt == "pdf":
+        assert len(pypdf.PdfReader(io.BytesIO(body)).pages) == len(SECTIONS) + 1
+    else:
+        book = openpyxl.load_workbook(io.BytesIO(body))
+        assert book["Inventory"].max_row == 1  # the header only
+
+
+def test_openstreetmap_is_credited_when_its_data_is_shown():
+    html = render(empty_area_data(osm_shown=True), "html").decode("utf-8")
+    assert "© OpenStreetMap contributors" in html
