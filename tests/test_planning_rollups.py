@@ -240,3 +240,14 @@ def test_residential_groups_are_imported_like_other_layers(server_url, template_
         groups_row = row(rows, metric="fibre_groups")
         assert (groups_row["numerator"], groups_row["denominator"]) == (0, 2), \
             "the twin gives imported groups their ward, as it gives assets theirs"
+
+
+def test_one_query_rolls_up_every_level_at_once(city):
+    rows = planning.inventory(city, levels=["ward", "district", "city"])
+    pipes = rows[rows["layer"] == "water_pipes"].set_index("area_code")
+    assert list(pipes["area_level"]) == ["ward", "ward", "ward", "district", "city"]
+    assert pipes.loc[[W1, W2, W3], "count"].sum() == pipes.loc["213", "count"] == \
+        pipes.loc["city", "count"] == 6
+    renewal = planning.renewal(city, levels=["ward", "city"], from_year=AS_OF)
+    by_level = renewal.groupby("area_level")["cost_vnd"].sum()
+    assert by_level["ward"] == pytest.approx(by_level["city"])
