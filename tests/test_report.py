@@ -203,6 +203,8 @@ def test_the_city_report_has_every_wards_lighting(demo_engine):
     html = render(data, "html").decode("utf-8")
     energy = read_tables(html).tables["energy"]
     assert {k.split("|")[0] for k in energy} == {*known["code"], "city"}
+    city = data.energy.set_index("area_code").loc["city", "kwh"]
+    assert read_tables(html).figures["kwh"] == f"{city:,.0f}"  # the city's, not the sum of rows
     assert file_name(data.area, "pdf") == "planning-report-bac-giang.pdf"
 
 

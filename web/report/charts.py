@@ -134,12 +134,12 @@ def targets_chart(targets: pd.DataFrame) -> str | None:
     return _svg(figure)
 
 
-def energy_chart(energy: pd.DataFrame, what_ifs: pd.DataFrame) -> str | None:
-    """The lighting's annual energy now and after each what-if (MWh)."""
-    if energy.empty or what_ifs.empty:
+def energy_chart(kwh_now: float | None, what_ifs: pd.DataFrame) -> str | None:
+    """The area's lighting energy a year now and after each what-if (MWh)."""
+    if kwh_now is None or what_ifs.empty:
         return None
     labels = ["now", *what_ifs["what_if"].astype(str)]
-    values = [float(energy["kwh"].sum()) / 1000, *(what_ifs["kwh"].astype(float) / 1000)]
+    values = [kwh_now / 1000, *(what_ifs["kwh"].astype(float) / 1000)]
     colours = ["#555555", *["#1a9850"] * len(what_ifs)]
     figure = _figure(0.8 + 0.45 * len(labels))
     axes = figure.subplots()

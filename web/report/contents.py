@@ -67,6 +67,16 @@ class ReportData:
                                 for y in sums["due_year"]]
         return sums.reset_index(drop=True)
 
+    def area_kwh(self) -> float | None:
+        """The area's own lighting kWh a year (the city's report lists every ward and the city:
+        the city's row, not their sum)."""
+        if self.energy.empty:
+            return None
+        own = self.energy
+        if "area_code" in own.columns and len(own) > 1:
+            own = own[own["area_code"] == (self.area.code or "city")]
+        return float(own["kwh"].sum()) if len(own) else None
+
     def backlog_cost(self) -> float:
         if self.renewal.empty or self.from_year is None:
             return 0.0

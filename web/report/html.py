@@ -147,9 +147,9 @@ def key_figures(data: ReportData) -> list[dict[str, str]]:
         {"key": "backlog_vnd", "label": "VND renewal backlog",
          "value": cell_text(data.backlog_cost(), "money")},
     ]
-    if len(data.energy):
+    if data.area_kwh() is not None:
         figures.append({"key": "kwh", "label": "kWh a year of street lighting",
-                        "value": cell_text(data.energy["kwh"].sum(), "int")})
+                        "value": cell_text(data.area_kwh(), "int")})
     if len(data.targets):
         met = int(data.targets["met"].fillna(False).astype(bool).sum())
         figures.append({"key": "targets_met", "label": "programme targets met",
@@ -196,7 +196,7 @@ def render_html(data: ReportData) -> str:
         "condition": charts.condition_chart(inventory),
         "age": charts.age_chart(age),
         "renewal": charts.renewal_chart(renewal, data.from_year),
-        "energy": charts.energy_chart(data.energy, data.what_ifs),
+        "energy": charts.energy_chart(data.area_kwh(), data.what_ifs),
         "targets": charts.targets_chart(targets),
     }
     area = data.area
