@@ -179,11 +179,14 @@ function keyFigures(summary) {
     escape(typeof value === "number" ? number(value) : value)}</b>${escape(label)}</div>`).join("")}</div>`;
 }
 
+// The whole city's lighting what-ifs run the lighting calculation over every street (minutes on
+// the full demo city): its links leave them out, and say so; a ward's report has them.
 function reportLinks(summary) {
-  const ward = summary.area.level === "ward" ? `ward=${encodeURIComponent(summary.area.code)}&` : "";
+  const ward = summary.area.level === "ward";
+  const query = ward ? `ward=${encodeURIComponent(summary.area.code)}&` : "what_ifs=false&";
   return `<p class="report-links"><b>${t("pl_report")}</b> ${["pdf", "xlsx", "html"].map((format) =>
-    `<a id="planning-report-${format}" href="/api/planning/report?${ward}format=${format}" download>${format.toUpperCase()}</a>`).join(" · ")}
-    <br><small class="note">${t("pl_report_note")}</small></p>`;
+    `<a id="planning-report-${format}" href="/api/planning/report?${query}format=${format}" download>${format.toUpperCase()}</a>`).join(" · ")}
+    <br><small class="note">${t(ward ? "pl_report_note" : "pl_report_city_note")}</small></p>`;
 }
 
 function inventoryTable(summary) {
