@@ -91,10 +91,26 @@ def _openapi_with_400(app: FastAPI) -> Callable[[], dict[str, Any]]:
                     responses = operation.get("responses", {})
                     if responses.pop("422", None) is not None:
                         responses["400"] = BAD_REQUEST
-            app.openapi_schema = schema
+            app.openapi_schema = as_openapi_30(schema)
         return app.openapi_schema
 
     return openapi
+
+
+def as_openapi_30(node: Any) -> Any:
+    """Bounds as OpenAPI 3.0 writes them: pydantic's JSON Schema gives ``exclusiveMinimum: 0``
+    (a number, JSON Schema 2020-12) where 3.0 wants ``minimum: 0, exclusiveMinimum: true``, and
+    3.0 validators refuse the document."""
+    if isinstance(node, list):
+        return [as_openapi_30(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: as_openapi_30(value) for key, value in node.items()}
+    for exclusive, bound in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        value = out.get(exclusive)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            out[bound], out[exclusive] = value, True
+    return out
 
 
 def install_error_handlers(app: FastAPI) -> None:

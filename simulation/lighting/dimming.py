@@ -33,6 +33,9 @@ def output_level(profile: str | None, at: time | None) -> float:
         raise InvalidInput(f"unknown dimming profile '{name}'; known: {', '.join(PROFILES)}")
     if at is None:
         return 1.0
+    if at.tzinfo is not None:  # comparing it with the profile's hours would raise TypeError
+        raise InvalidInput(f"the time of night must be the city's local time without a zone "
+                           f"(HH:MM); got {at.isoformat()}")
     if DAWN <= at < DUSK:
         return 0.0
     return PROFILES[name](at)
