@@ -119,6 +119,8 @@ def test_cli_writes_are_audited(incident_city):
                        "token.create", "device.create", "user.password", "device.revoke",
                        "user.disable", "import.epanet"]
     imported = found[-1]
+    shown = run_twin("audit", "--limit", "1", env={**env, "COLUMNS": "200"})
+    assert "import.epanet" in shown.stdout + shown.stderr
     assert imported["target"] == "Net1.inp" and imported["actor"] == cli_actor()
     detail = imported["detail"]
     assert detail["written"]["water_pipes"] == 12 and detail["total"] == sum(

@@ -1,4 +1,5 @@
-"""twin users ... and twin devices ...: who may sign in, their API tokens, and the devices' keys.
+"""twin users ..., twin devices ... and twin audit: who may sign in, their API tokens, the devices'
+keys, and the log of every write.
 
 Generated secrets (passwords, tokens, device keys) are printed once, alone on standard output (so
 a script can capture them); everything else goes to the console (standard error). Every change
@@ -7,6 +8,7 @@ is audited as ``cli:<os user>``.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -44,6 +46,7 @@ def _show(frame: pd.DataFrame, title: str) -> None:
     for row in frame.itertuples(index=False):
         table.add_row(*("" if v is None or v is pd.NaT or (isinstance(v, float) and pd.isna(v))
                         else ", ".join(v) if isinstance(v, list)
+                        else json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, dict)
                         else f"{v:%Y-%m-%d %H:%M}" if isinstance(v, datetime) else str(v)
                         for v in row))
     console.print(table)
@@ -198,6 +201,25 @@ def devices_revoke(name: Annotated[str, typer.Argument(help="Device name")]) -> 
     with _engine().begin() as conn:
         revoke_device(conn, name, actor=cli_actor())
     console.print(f"device {name} revoked")
+
+
+@app.command("audit")
+def audit(
+    actor: Annotated[str | None, typer.Option(help="Only this actor (user name, cli:USER)")] = None,
+    table: Annotated[str | None, typer.Option(help="Only writes to this table")] = None,
+    target: Annotated[str | None, typer.Option(help="Only this row (asset id, user, ...)")] = None,
+    hours: Annotated[float | None, typer.Option(min=0, help="Only the last N hours")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many rows")] = 50,
+) -> None:
+    """The audit log, newest first: who wrote what, when, before and after."""
+    from twin.audit import query_audit
+
+    since = datetime.now(UTC) - timedelta(hours=hours) if hours is not None else None
+    with _engine().connect() as conn:
+        frame = query_audit(conn, actor=actor, table=table, target=target, since=since,
+                            limit=limit)
+    shown = frame[["at", "actor", "role", "action", "table_name", "target", "before", "after"]]
+    _show(shown.astype(object).where(shown.notna(), None), "Audit log")
 
 
 def announce_demo_admin(engine: Engine) -> None:
