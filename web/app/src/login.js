@@ -40,6 +40,7 @@ function setUser(app, user, permissions) {
   app.permissions = new Set(permissions);
   for (const permission of CAN) document.body.classList.toggle(`can-${permission}`, app.permissions.has(permission));
   document.getElementById("who").classList.toggle("hidden", !user);
+  document.getElementById("who").title = user ? `${user.name} (${t(`role_${user.role}`)})` : "";
   document.getElementById("user-name").textContent = user?.name ?? "";
   const role = document.getElementById("user-role");
   role.dataset.i18n = user ? `role_${user.role}` : "";
