@@ -76,6 +76,10 @@ def test_energy_and_a_what_if(client):
     refused = client.post("/api/planning/energy/what-if", json={})
     assert refused.status_code == 400
     assert "needs a dimming schedule or retrofit_roads" in refused.json()["detail"]
+    unknown = client.post("/api/planning/energy/what-if", json={"dimming_profile": "nope"})
+    assert unknown.status_code == 400 and "unknown dimming profile 'nope'" in unknown.text
+    late = client.post("/api/planning/energy/what-if", json={"dimming_schedule": [["25:00", 1]]})
+    assert late.status_code == 400 and "time must be HH:MM (24 h), got '25:00'" in late.text
 
 
 def test_the_choropleth(client):

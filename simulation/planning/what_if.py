@@ -6,7 +6,7 @@ saving never drops a street below the class it meets now."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -33,6 +33,7 @@ from twin.errors import InvalidInput
 from twin.read import read_layer
 
 MAX_ROADS = 5000
+Name = Annotated[str, Field(min_length=1, max_length=200)]
 CLASS_RANK = {name: i for i, name in enumerate([*C_CLASSES.index, *P_CLASSES.index])}
 """Better classes first on each scale (C0 … C5, P1 … P6); a road keeps its scale."""
 
@@ -45,10 +46,10 @@ class EnergyWhatIf(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    dimming_profile: str | None = None
-    dimming_schedule: list[tuple[str, float]] | None = Field(None, max_length=48)
-    dimming_roads: list[str] | None = Field(None, max_length=MAX_ROADS)
-    retrofit_roads: list[str] | None = Field(None, max_length=MAX_ROADS)
+    dimming_profile: Name | None = None
+    dimming_schedule: list[tuple[Name, float]] | None = Field(None, max_length=48)
+    dimming_roads: list[Name] | None = Field(None, max_length=MAX_ROADS)
+    retrofit_roads: list[Name] | None = Field(None, max_length=MAX_ROADS)
     retrofit_wattage_w: float | None = Field(None, gt=0, le=2000)
     retrofit_photometry: str = Field(f"{PREFIX}led-road-medium", max_length=200)
 
