@@ -239,6 +239,10 @@ def test_an_engineer_edits_only_their_own_networks(live_server, live_server_data
         missing = client.patch("/api/assets/WP-999999", json={"material": "PVC"},
                                headers=water_engineer)
         assert missing.status_code == 404
+        refused = client.patch(f"/api/assets/{pipe}", json={"condition": "bogus"},
+                               headers=water_engineer)  # the table's CHECK says no
+        assert refused.status_code == 400 and "SELECT" not in refused.text
+        assert "condition" in refused.json()["detail"]
         admin = client.patch(f"/api/assets/{line}", json={"conductor": "AAC"},
                              headers=live_server_users["admin"].headers)
         assert admin.status_code == 200

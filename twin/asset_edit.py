@@ -96,8 +96,14 @@ def edit_asset(conn: Connection, asset_id: str, changes: dict[str, Any],
                              f"network's assets" if spec.network else
                              f"'{principal.name}' may not edit {spec.name}: admins only")
     before = dict(row._mapping)
-    after = dict(conn.execute(table.update().where(table.c.id == asset_id).values(**values)
-                              .returning(*(table.c[name] for name in values))).one()._mapping)
+    try:
+        after = dict(conn.execute(table.update().where(table.c.id == asset_id).values(**values)
+                                  .returning(*(table.c[name] for name in values))).one()._mapping)
+    except (sa.exc.IntegrityError, sa.exc.DataError) as exc:  # a CHECK, a foreign key, a range
+        diag = getattr(exc.orig, "diag", None)
+        reason = getattr(diag, "message_primary", None) or "a constraint of the table"
+        raise InvalidInput(f"the database refused the change, nothing was written: {reason}",
+                           where=asset_id) from None
     record(conn, actor=principal.name, action="asset.edit", table=spec.name, target=asset_id,
            before=before, after=after)
     return {"id": asset_id, "layer": spec.name, "before": before, "after": after}
