@@ -144,6 +144,15 @@ def test_the_html_shows_the_wards_figures_of_the_planning_summary(report_data, w
         assert shown["assumption"] == ("yes" if row.assumption else "no")
     what_ifs = tables.tables["what_ifs"]
     assert set(what_ifs) >= {"saved_kwh", "saved_vnd", "capex_vnd", "failing_roads"}
+    after_each = {k: v for k, v in what_ifs["kwh"].items() if k != "measure"}
+    assert len(after_each) == 2  # dimming after midnight, LED retrofit
+
+    def number(text: str) -> float:
+        return float(text.replace(",", ""))
+
+    for label, after in after_each.items():  # the area's saving is its own before - after
+        saved = number(what_ifs["area_saved_kwh"][label])
+        assert saved == pytest.approx(energy["kwh"] - number(after), abs=1)
     assert "tariff" in " ".join(tables.tables["assumptions"])
 
 

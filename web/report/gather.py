@@ -100,11 +100,15 @@ def what_if_rows(conn: Connection, code: str | None, year: int | None) -> pd.Dat
         asks["retrofit"] = EnergyWhatIf.model_validate({"retrofit_roads": old})
     rows = []
     for key, what_if in asks.items():
-        result = lighting_energy(conn, year=year, ward=code, what_if=what_if).what_if or {}
+        energy = lighting_energy(conn, year=year, ward=code, what_if=what_if)
+        result = energy.what_if or {}
+        before = energy.by_ward[energy.by_ward["area_code"] == (code or "city")]
         after = pd.DataFrame(result.get("after", []))
         area = after[after["area_code"] == (code or "city")] if len(after) else after
+        kwh = float(area["kwh"].sum()) if len(area) else None
         rows.append({
-            "what_if": WHAT_IF_LABELS[key], "kwh": area["kwh"].sum() if len(area) else None,
+            "what_if": WHAT_IF_LABELS[key], "kwh": kwh,
+            "area_saved_kwh": float(before["kwh"].sum()) - kwh if kwh is not None else None,
             "saved_kwh": result.get("saved_kwh"), "saved_vnd": result.get("saved_cost_vnd"),
             "saved_co2_kg": result.get("saved_co2_kg"), "capex_vnd": result.get("capex_vnd"),
             "payback_years": result.get("payback_years"),

@@ -58,9 +58,12 @@ ENERGY = TableSpec("energy", "Lighting energy", _cols(
     ("burning_h", "Burning hours (h/year)", "int"), ("kwh", "Energy (kWh/year)", "int"),
     ("cost_vnd", "Cost (VND/year)", "money"), ("co2_kg", "CO₂ (kg/year)", "int")))
 WHAT_IFS = TableSpec("what_ifs", "Lighting what-ifs", _cols(
-    ("what_if", "What-if", "text"), ("kwh", "Energy after (kWh/year)", "int"),
-    ("saved_kwh", "Saved (kWh/year)", "int"), ("saved_vnd", "Saved (VND/year)", "money"),
-    ("saved_co2_kg", "CO₂ saved (kg/year)", "int"), ("capex_vnd", "Investment (VND)", "money"),
+    ("what_if", "What-if", "text"), ("kwh", "Energy of the area after (kWh/year)", "int"),
+    ("area_saved_kwh", "Saved in the area (kWh/year)", "int"),
+    ("saved_kwh", "Saved, every lamp changed (kWh/year)", "int"),
+    ("saved_vnd", "Saved, every lamp changed (VND/year)", "money"),
+    ("saved_co2_kg", "CO₂ saved, every lamp changed (kg/year)", "int"),
+    ("capex_vnd", "Investment (VND)", "money"),
     ("payback_years", "Payback (years)", "dec"), ("luminaires_changed", "Lamps changed", "int"),
     ("failing_roads", "Streets that would fall below their class (left out)", "int"),
     ("rejected_kwh", "Left out (kWh/year)", "int")))
