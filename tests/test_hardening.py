@@ -282,3 +282,27 @@ def test_security_headers_on_the_browser_app_and_the_api(hardened):
     assert refused.status_code == 413 and "frame-ancestors" in refused.headers[
         "content-security-policy"]
     assert json.loads(refused.text)["detail"]
+
+
+@pytest.mark.slow
+def test_the_map_draws_under_the_content_security_policy(browser, live_server, logged_in_state):
+    from tests.browser_support import DIST, VIEWPORT, image_variance, map_shot, settle
+
+    if not (DIST / "index.html").exists():
+        pytest.fail(f"the browser app is not built ({DIST})")
+    context = browser.new_context(viewport=VIEWPORT, storage_state=logged_in_state)
+    page = context.new_page()
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text
+            else None)
+    page.add_init_script("window.__violations = []; document.addEventListener("
+                         "'securitypolicyviolation', e => window.__violations.push("
+                         "e.violatedDirective + ' ' + e.blockedURI))")
+    answer = page.goto(f"{live_server}/", wait_until="load")
+    assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+    settle(page)
+    drawn = image_variance(map_shot(page))
+    violations = page.evaluate("window.__violations")
+    context.close()
+    assert drawn > 100, "the map is blank"
+    assert not refused and not violations, (refused, violations)
