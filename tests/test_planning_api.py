@@ -104,6 +104,9 @@ def test_editing_needs_planning_edit_and_is_audited(server_url, template_url):
         with client_for(url, role="viewer") as viewer:
             assert viewer.put(path, json={"cost_vnd": 1}).status_code == 403
         with client_for(url, role="engineer") as engineer:
+            before = engineer.get("/api/planning/summary").json()
+            assert next(r for r in before["targets"]
+                        if r["metric"] == "fibre_households")["target"] == 0.8
             answer = engineer.put(path, json={"cost_vnd": 1_000_000, "service_life_y": 60})
             assert answer.status_code == 200, answer.text
             assert answer.json()["assumption"] is False
@@ -120,6 +123,10 @@ def test_editing_needs_planning_edit_and_is_audited(server_url, template_url):
             assert engineer.put(path, json={"cost_vnd": -5}).status_code == 400
             assert engineer.put("/api/planning/unit-costs/nothing/x",
                                 json={"cost_vnd": 5}).status_code == 400
+            summary = engineer.get("/api/planning/summary").json()
+            households = next(r for r in summary["targets"] if r["metric"] == "fibre_households")
+            assert households["target"] == 0.9, "the view's cached summary follows the edit"
+            assert engineer.get("/api/planning/summary").json() == summary
         with engine.connect() as conn:
             actions = conn.execute(sa.text(
                 "SELECT action, target FROM audit_log WHERE action LIKE 'planning.%' "

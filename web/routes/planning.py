@@ -14,6 +14,7 @@ from simulation.planning._json import plain, records
 from twin.errors import InvalidInput
 from web.auth import Permission, Principal, audit_actor, requires
 from web.deps import ConnectionDep, EngineDep
+from web.planning_cache import PlanningCache
 from web.report import api as report_download
 
 router = APIRouter(prefix="/api/planning", tags=["Planning"])
@@ -36,10 +37,16 @@ def _ward(conn: Any, ward: str | None) -> str | None:
         raise HTTPException(404, str(error)) from None
 
 
+CACHE = PlanningCache()
+"""The view's answers (summary, choropleth), per server process, until the data change."""
+
+
 @router.get("/summary", summary="Every planning figure of a ward or the city")
 def summary(conn: ConnectionDep, _: Reader, ward: WardName = None,
             year: Year = None) -> dict[str, Any]:
-    return planning.planning_summary(conn, _ward(conn, ward), year).to_json()
+    code = _ward(conn, ward)
+    return CACHE.get(conn, ("summary", code, year),
+                     lambda: planning.planning_summary(conn, code, year).to_json())
 
 
 @router.get("/inventory", summary="Assets, lengths, areas, mean age and condition per area "
@@ -153,7 +160,11 @@ def put_parameter(name: str, body: ParameterChange, engine: EngineDep,
 def choropleth(conn: ConnectionDep, _: Reader,
                metric: Annotated[str, Query(max_length=100)] = "fibre_households",
                year: Year = None) -> dict[str, Any]:
-    return planning.choropleth(conn, metric, year)
+    if metric not in planning.summary.choropleth_metrics():
+        raise InvalidInput(f"unknown metric '{metric}'; metrics: "
+                           f"{', '.join(planning.summary.choropleth_metrics())}")
+    return CACHE.get(conn, ("choropleth", metric, year),
+                     lambda: planning.choropleth(conn, metric, year))
 
 
 router.include_router(report_download.router)  # GET /report: the report file (web/report/api.py)
