@@ -26,6 +26,7 @@ from web.report.tables import (
     UNIT_COSTS,
     WHAT_IFS,
     Column,
+    Kind,
     TableSpec,
     age_table,
     cell_text,
@@ -136,25 +137,26 @@ def shared_note(frame: pd.DataFrame, column: str = "note") -> tuple[pd.DataFrame
     return out, "; ".join(ordered)
 
 
-def key_figures(data: ReportData) -> list[dict[str, str]]:
-    """The handful of numbers on the title page."""
+def key_figures(data: ReportData) -> list[dict[str, Any]]:
+    """The handful of numbers on the title page: key, label, number (None for "3 of 4") and
+    the value as written."""
     inventory = data.inventory
-    figures = [
-        {"key": "assets", "label": "assets in the twin",
-         "value": cell_text(inventory["count"].sum() if len(inventory) else 0, "int")},
-        {"key": "network_km", "label": "km of lines (roads, pipes, cables)",
-         "value": cell_text(inventory["length_m"].sum() / 1000 if len(inventory) else 0, "dec")},
-        {"key": "backlog_vnd", "label": "VND renewal backlog",
-         "value": cell_text(data.backlog_cost(), "money")},
+    figures: list[tuple[str, str, float | None, Kind]] = [
+        ("assets", "assets in the twin", float(inventory["count"].sum()) if len(inventory) else 0.0,
+         "int"),
+        ("network_km", "km of lines (roads, pipes, cables)",
+         float(inventory["length_m"].sum()) / 1000 if len(inventory) else 0.0, "dec"),
+        ("backlog_vnd", "VND renewal backlog", data.backlog_cost(), "money"),
     ]
     if data.area_kwh() is not None:
-        figures.append({"key": "kwh", "label": "kWh a year of street lighting",
-                        "value": cell_text(data.area_kwh(), "int")})
+        figures.append(("kwh", "kWh a year of street lighting", data.area_kwh(), "int"))
+    out = [{"key": k, "label": label, "number": n, "value": cell_text(n, kind)}
+           for k, label, n, kind in figures]
     if len(data.targets):
         met = int(data.targets["met"].fillna(False).astype(bool).sum())
-        figures.append({"key": "targets_met", "label": "programme targets met",
-                        "value": f"{met} of {len(data.targets)}"})
-    return figures
+        out.append({"key": "targets_met", "label": "programme targets met", "number": None,
+                    "value": f"{met} of {len(data.targets)}"})
+    return out
 
 
 def _b64(data: bytes | str | None) -> str | None:

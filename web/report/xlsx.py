@@ -101,13 +101,16 @@ def _summary(book: Workbook, data: ReportData) -> None:
         ["Data as of (UTC)", data.data_as_of.replace(tzinfo=None) if data.data_as_of else None],
         ["Renewal planned from", data.from_year],
     ]
-    rows += [[f["label"], f["value"]] for f in key_figures(data)]
+    figures = key_figures(data)  # numbers as numbers, "3 of 4" as written
+    rows += [[f["label"], f["value"] if f["number"] is None else f["number"]] for f in figures]
     if data.osm_shown:
         rows.append(["Attribution", OSM_ATTRIBUTION])
     for row in rows:
         sheet.append(row)
-    for cell in ("B3", "B4"):
+    for cell in ("B4", "B5"):
         sheet[cell].number_format = "yyyy-mm-dd hh:mm"
+    for i, f in enumerate(figures, start=len(rows) - len(figures) + 2 - bool(data.osm_shown)):
+        sheet.cell(i, 2).number_format = "#,##0.0" if f["key"] == "network_km" else "#,##0"
     sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = 36, 40
 
 
