@@ -25,6 +25,7 @@ from ingest.demo import load_demo_city
 from simulation import planning
 from twin.config import Settings
 from twin.database import open_twin
+from web.planning_cache import PlanningCache
 
 ROLL_UPS: dict[str, Callable[..., Any]] = {
     "inventory": planning.inventory,
@@ -103,6 +104,12 @@ def report(conn: Connection, repeat: int) -> None:
     city_s, _ = timed(lambda: planning.planning_summary(conn), repeat)
     ward_s, _ = timed(lambda: planning.planning_summary(conn, one), repeat)
     print(f"summary: city {city_s:6.3f} s   one ward {ward_s:6.3f} s")
+    cache = PlanningCache()
+    cold, _ = timed(lambda: cache.get(conn, ("summary", one), lambda: planning.planning_summary(
+        conn, one).to_json()), 1)
+    warm, _ = timed(lambda: cache.get(conn, ("summary", one), lambda: {}), repeat)
+    print(f"summary of one ward through the view's cache: first {cold:6.3f} s, "
+          f"then {warm * 1000:.1f} ms")
     seconds, result = timed(lambda: planning.lighting_energy(
         conn, what_if=planning.EnergyWhatIf(dimming_profile="midnight-50")), 1)
     answer = result.what_if
