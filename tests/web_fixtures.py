@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -79,14 +79,15 @@ def bearer(secret: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"}
 
 
-def make_user(database_url: str, role: str, name: str | None = None) -> Credentials:
-    """A user of ``role`` in that database (named ``test-<role>`` unless named), with a
-    generated password and an API token."""
+def make_user(database_url: str, role: str, name: str | None = None,
+              networks: Sequence[str] = ()) -> Credentials:
+    """A user of ``role`` in that database (named ``test-<role>`` unless named; an engineer
+    edits ``networks``), with a generated password and an API token."""
     name = name or f"test-{role}"
     engine = create_engine(database_url)
     try:
         with engine.begin() as conn:
-            password = auth.create_user(conn, name, role)
+            password = auth.create_user(conn, name, role, networks=networks)
             token = auth.create_token(conn, name, "tests")
     finally:
         engine.dispose()
