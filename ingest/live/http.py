@@ -41,7 +41,7 @@ def _writer(request: Request) -> BatchWriter:
 async def _ingest(request: Request, device: Principal, topic: str) -> JSONResponse:
     if not topic_allowed(topic, device.topics):
         raise HTTPException(403, f"device '{device.name}' may not publish to {topic}")
-    origin = Origin("http", topic, await request.body())
+    origin = Origin("http", topic, await request.body(), device.name)
     try:
         result = await run_in_threadpool(_writer(request).write, [origin])
     except TimeoutError as exc:

@@ -44,6 +44,8 @@ class Origin:
     channel: str
     topic: str
     payload: bytes
+    sent_by: str | None = None
+    """The device credential's name (HTTP); None over MQTT (the broker does not say)."""
 
 
 @dataclass(frozen=True)

@@ -43,9 +43,9 @@ MAX_STATE_NOTIFICATIONS = 200
 
 _STAGE = """CREATE TEMP TABLE IF NOT EXISTS live_batch (
     asset_id text, property text, observed_at timestamptz, value float8, value_text text,
-    unit text) ON COMMIT DELETE ROWS"""
-_TO_HISTORY = """INSERT INTO live_history (asset_id, property, observed_at, value, value_text, unit)
-    SELECT asset_id, property, observed_at, value, value_text, unit FROM live_batch
+    unit text, sent_by text) ON COMMIT DELETE ROWS"""
+_TO_HISTORY = """INSERT INTO live_history (asset_id, property, observed_at, value, value_text, unit,
+    sent_by) SELECT asset_id, property, observed_at, value, value_text, unit, sent_by FROM live_batch
     ON CONFLICT DO NOTHING"""
 _TO_CURRENT = f"""
     WITH batch AS (SELECT * FROM live_batch),  -- the latest per (asset, property) of the batch
@@ -65,12 +65,12 @@ _TO_CURRENT = f"""
            AND (old.asset_id IS NULL OR old.value IS DISTINCT FROM up.value
                 OR old.value_text IS DISTINCT FROM up.value_text) AS changed
     FROM up LEFT JOIN old USING (asset_id, property)"""
-_DEAD_COPY = ("COPY live_dead_letters (batch_id, channel, topic, item, reason, detail, payload) "
-              "FROM STDIN")
-_HISTORY_COPY = ("COPY live_history (asset_id, property, observed_at, value, value_text, unit) "
-                 "FROM STDIN")
-_STAGE_COPY = ("COPY live_batch (asset_id, property, observed_at, value, value_text, unit) "
-               "FROM STDIN")
+_DEAD_COPY = ("COPY live_dead_letters (batch_id, channel, topic, item, reason, detail, payload, "
+              "sent_by) FROM STDIN")
+_HISTORY_COPY = ("COPY live_history (asset_id, property, observed_at, value, value_text, unit, "
+                 "sent_by) FROM STDIN")
+_STAGE_COPY = ("COPY live_batch (asset_id, property, observed_at, value, value_text, unit, "
+               "sent_by) FROM STDIN")
 RETRYABLE = (sa.exc.OperationalError, sa.exc.InterfaceError,
              psycopg.OperationalError, psycopg.InterfaceError)
 """Errors of a server or connection that went away: wait and retry the batch (the COPYs run on
@@ -106,8 +106,9 @@ def _line(o: Observation) -> str:
     value = "\\N" if o.value is None else repr(o.value)
     text = "\\N" if o.value_text is None else o.value_text.translate(_ESCAPE)
     unit = "\\N" if o.unit is None else o.unit.translate(_ESCAPE)
+    sent_by = "\\N" if o.origin.sent_by is None else o.origin.sent_by  # a credential name: plain
     return (f"{o.asset_id.translate(_ESCAPE)}\t{o.property.translate(_ESCAPE)}\t"
-            f"{o.observed_at.isoformat()}\t{value}\t{text}\t{unit}\n")
+            f"{o.observed_at.isoformat()}\t{value}\t{text}\t{unit}\t{sent_by}\n")
 
 
 def _copy(cursor: Any, statement: str, observations: Iterable[Observation]) -> None:
@@ -253,7 +254,7 @@ class BatchWriter:
                 with cursor.copy(_DEAD_COPY) as copy:
                     for d in dead:
                         copy.write_row((batch_id, d.origin.channel, d.origin.topic, d.item, d.reason,
-                                        d.detail, d.payload))
+                                        d.detail, d.payload, d.origin.sent_by))
         result.incidents = sum(self._camera_incident(conn, seen) for seen in seen_by_cameras)
         return result
 

@@ -40,6 +40,8 @@ INCIDENT_STATUSES = ("open", "acknowledged", "resolved")
 RAISED_BY = ("rule", "camera", "hand")
 DEAD_LETTER_REASONS = ("bad_json", "bad_message", "unknown_topic", "unknown_asset",
                        "unknown_property", "wrong_type", "out_of_range", "future_time")
+SENT_BY = ("the device credential that sent it (HTTP ingest); NULL over MQTT, whose broker does "
+           "not say")
 
 
 def _observation_columns(*, history: bool) -> list[SchemaItem]:
@@ -63,6 +65,7 @@ live_history = Table(
     "live_history",
     metadata,
     *_observation_columns(history=True),
+    Column("sent_by", Text, comment=SENT_BY),
     Index("ix_live_history_observed_at_brin", "observed_at", postgresql_using="brin"),
     comment="Every observation the twin accepted, append-only (SensorThings Observations)",
 )
@@ -89,6 +92,7 @@ live_dead_letters = Table(
     Column("reason", Text, nullable=False, comment="why: " + ", ".join(DEAD_LETTER_REASONS)),
     Column("detail", Text, nullable=False, comment="the fault in words, naming the value"),
     Column("payload", LargeBinary, nullable=False, comment="the message exactly as received"),
+    Column("sent_by", Text, comment=SENT_BY),
     one_of("reason", DEAD_LETTER_REASONS),
     one_of("channel", ("mqtt", "http")),
     Index("ix_live_dead_letters_received_at", "received_at"),

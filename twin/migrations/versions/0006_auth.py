@@ -18,6 +18,19 @@ depends_on: Union[str, Sequence[str], None] = None
 
 TRACKED = ('users', 'device_credentials')
 """The new tables with a data version (twin.changes); audit_log and api_tokens are UNTRACKED."""
+SENT_BY = ('live_history', 'live_dead_letters')
+"""Live tables that keep the credential a message came with (twin.live.tables)."""
+APPEND_ONLY = """
+CREATE FUNCTION twin_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the audit log is append-only: % of audit_log refused', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END $$;
+CREATE TRIGGER twin_audit_append_only BEFORE UPDATE OR DELETE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION twin_audit_append_only();
+CREATE TRIGGER twin_audit_no_truncate BEFORE TRUNCATE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION twin_audit_append_only();
+"""
 
 
 def upgrade() -> None:
@@ -38,6 +51,9 @@ def upgrade() -> None:
     op.create_index('ix_audit_log_actor_at', 'audit_log', ['actor', 'at'], unique=False)
     op.create_index('ix_audit_log_at', 'audit_log', ['at'], unique=False)
     op.create_index('ix_audit_log_table_name_target', 'audit_log', ['table_name', 'target'], unique=False)
+    op.execute(APPEND_ONLY)
+    for table in SENT_BY:
+        op.add_column(table, sa.Column('sent_by', sa.Text(), nullable=True, comment='the device credential that sent it (HTTP ingest); NULL over MQTT, whose broker does not say'))
     op.create_table('device_credentials',
     sa.Column('name', sa.Text(), nullable=False, comment='the device or gateway; its MQTT user name'),
     sa.Column('key_hash', sa.Text(), nullable=False, comment='SHA-256 hex of the key (HTTP)'),
@@ -92,4 +108,9 @@ def downgrade() -> None:
     op.drop_index('ix_audit_log_table_name_target', table_name='audit_log')
     op.drop_index('ix_audit_log_at', table_name='audit_log')
     op.drop_index('ix_audit_log_actor_at', table_name='audit_log')
+    for table in SENT_BY:
+        op.drop_column(table, 'sent_by')
+    op.execute('DROP TRIGGER twin_audit_no_truncate ON audit_log')
+    op.execute('DROP TRIGGER twin_audit_append_only ON audit_log')
+    op.execute('DROP FUNCTION twin_audit_append_only()')
     op.drop_table('audit_log')
