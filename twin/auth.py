@@ -80,6 +80,14 @@ ROLES = ("viewer", "engineer", "operator", "admin")
 """The roles a user may have (``device`` belongs to device credentials only)."""
 TOKEN_KINDS = ("token", "session")
 SESSION_HOURS = 12
+TOKEN_MAX_DAYS = 90
+"""An API token's default and longest life (days; ``TWIN_TOKEN_MAX_DAYS``): a token a stolen session
+made, or one forgotten in a script, does not work for ever."""
+RESERVED_USERS = frozenset({"system", "anonymous"})
+"""Names the audit log and the server use for themselves (``cli:<os user>`` cannot be a name:
+``:`` is not allowed)."""
+INGESTER = "urban-twin-ingester"
+"""The MQTT broker's ingester user (``twin.broker``): no device may take its name."""
 PREFIXES = {"token": "twt_", "session": "tws_", "device": "twd_"}
 """Every secret starts with its kind: a leaked one is recognised, and a request's is looked up in
 the one table it can be in."""
@@ -202,6 +210,9 @@ def _check_name(name: str, what: str) -> None:
     if not NAME.fullmatch(name):
         raise InvalidInput(f"{what} name '{name}' must be 1-64 letters, digits, '.', '_', '@' "
                            f"or '-', starting with a letter or digit")
+    reserved = RESERVED_USERS if what == "user" else frozenset({INGESTER})
+    if name.lower() in reserved:
+        raise InvalidInput(f"{what} name '{name}' is reserved for the twin itself")
 
 
 def _check_role(role: str) -> None:
@@ -261,24 +272,39 @@ def create_user(conn: Connection, name: str, role: str, *, password: str | None 
 
 
 def set_password(conn: Connection, name: str, password: str | None = None, *,
-                 actor: str = "system") -> str:
-    """A new password for ``name`` (generated when None); ends the user's browser sessions."""
+                 keep_tokens: bool = False, actor: str = "system") -> str:
+    """A new password for ``name`` (generated when None); ends the user's browser sessions and,
+    unless ``keep_tokens``, their API tokens: a reset after a compromise must also stop any token
+    the intruder made."""
     _user_row(conn, name)
     if password is None:
         password = new_password()
     _check_password(password)
     conn.execute(users.update().where(users.c.name == name).values(
         password_hash=_hasher.hash(password), password_changed_at=func.now()))
-    _revoke_sessions(conn, name)
+    ended = _revoke(conn, name, ("session",) if keep_tokens else TOKEN_KINDS)
     _announce(conn)
     record(conn, actor=actor, action="user.password", table="users", target=name,
-           before=None, after=None, detail={"password": "changed", "sessions": "ended"})
+           before=None, after=None, detail={"password": "changed", "sessions": "ended",
+                                            "tokens": "kept" if keep_tokens else "revoked",
+                                            "revoked": ended})
     return password
+
+
+def _last_admin_check(conn: Connection, name: str) -> None:
+    """Conflict when ``name`` is the only enabled admin (the others' rows locked meanwhile, so two
+    admins cannot demote each other at once)."""
+    admins = conn.execute(sa.select(users.c.name).where(
+        users.c.role == "admin", users.c.disabled_at.is_(None)).with_for_update()).scalars().all()
+    if admins == [name]:
+        raise Conflict(f"'{name}' is the last active admin: make another admin first")
 
 
 def set_role(conn: Connection, name: str, role: str, *, actor: str = "system") -> None:
     _check_role(role)
     before = _user_row(conn, name)
+    if before["role"] == "admin" and role != "admin" and before["disabled_at"] is None:
+        _last_admin_check(conn, name)
     conn.execute(users.update().where(users.c.name == name).values(role=role))
     _announce(conn)
     record(conn, actor=actor, action="user.role", table="users", target=name,
@@ -300,6 +326,8 @@ def disable_user(conn: Connection, name: str, *, actor: str = "system") -> None:
     before = _user_row(conn, name)
     if before["disabled_at"] is not None:
         return
+    if before["role"] == "admin":
+        _last_admin_check(conn, name)
     conn.execute(users.update().where(users.c.name == name).values(disabled_at=func.now()))
     _announce(conn)
     record(conn, actor=actor, action="user.disable", table="users", target=name,
@@ -325,23 +353,45 @@ def list_users(conn: Connection) -> pd.DataFrame:
     return frame
 
 
-def check_login(conn: Connection, name: str, password: str) -> Principal | None:
-    """The user if ``password`` is theirs and they are enabled; None otherwise, taking the same
-    time whether or not the name exists. Rehashes when argon2's parameters have grown."""
+def stored_password(conn: Connection, name: str) -> str:
+    """The argon2 hash to check a sign-in of ``name`` against: a dummy one when there is no such
+    user, so a wrong name costs what a wrong password does."""
+    stored = conn.execute(sa.select(users.c.password_hash).where(users.c.name == name)
+                          ).scalar_one_or_none()
+    return stored if stored is not None else _DUMMY_HASH
+
+
+def verify_password(stored: str, password: str) -> bool:
+    """Whether ``password`` matches the argon2 hash ``stored`` (~64 MiB and some 50 ms: call it
+    with no database connection held)."""
+    try:
+        return bool(_hasher.verify(stored, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def signed_in(conn: Connection, name: str, stored: str, password: str) -> Principal | None:
+    """After ``verify_password(stored, password)`` said yes: the user if still enabled and their
+    hash still ``stored`` (not changed meanwhile); rehashes when argon2's parameters have grown."""
     row = conn.execute(sa.select(users.c.name, users.c.role, users.c.networks,
                                  users.c.password_hash, users.c.disabled_at)
                        .where(users.c.name == name)).one_or_none()
-    stored = row.password_hash if row is not None else _DUMMY_HASH
-    try:
-        _hasher.verify(stored, password)
-    except (VerificationError, InvalidHashError):
-        return None
-    if row is None or row.disabled_at is not None:
+    if row is None or row.disabled_at is not None or row.password_hash != stored:
         return None
     if _hasher.check_needs_rehash(stored):
         conn.execute(users.update().where(users.c.name == name)
                      .values(password_hash=_hasher.hash(password)))
     return Principal(row.name, row.role, "user", tuple(row.networks))
+
+
+def check_login(conn: Connection, name: str, password: str) -> Principal | None:
+    """The user if ``password`` is theirs and they are enabled; None otherwise, taking the same
+    time whether or not the name exists. (The web server does the same in three steps, so that
+    no connection is held while argon2 works.)"""
+    stored = stored_password(conn, name)
+    if not verify_password(stored, password):
+        return None
+    return signed_in(conn, name, stored, password)
 
 
 def ensure_admin(conn: Connection, name: str = "admin", *, actor: str = "system") -> str | None:
@@ -356,13 +406,23 @@ def ensure_admin(conn: Connection, name: str = "admin", *, actor: str = "system"
 
 # -- tokens and sessions --------------------------------------------------------------------------
 def create_token(conn: Connection, user_name: str, label: str, *,
-                 expires_at: datetime | None = None, actor: str = "system") -> str:
-    """A new API token of ``user_name``; returns the secret (shown once: only its hash is kept)."""
+                 expires_at: datetime | None = None, max_days: int = TOKEN_MAX_DAYS,
+                 actor: str = "system") -> str:
+    """A new API token of ``user_name``, expiring at ``expires_at`` (default and latest:
+    ``max_days`` from now); returns the secret (shown once: only its hash is kept)."""
     user = _user_row(conn, user_name)
     if user["disabled_at"] is not None:
         raise Conflict(f"user '{user_name}' is disabled")
     if not label.strip() or len(label) > 200:
         raise InvalidInput("a token needs a label of 1-200 characters (what it is for)")
+    latest = datetime.now(UTC) + timedelta(days=max_days)
+    if expires_at is None:
+        expires_at = latest
+    elif expires_at.tzinfo is None:
+        raise InvalidInput(f"expiry {expires_at.isoformat()} has no time zone (add Z or +07:00)")
+    elif expires_at > latest + timedelta(minutes=1):
+        raise InvalidInput(f"a token lives at most {max_days} days: expiry "
+                           f"{expires_at.isoformat()} is later than {latest:%Y-%m-%d}")
     secret = new_secret("token")
     token_id = conn.execute(api_tokens.insert().values(
         user_name=user_name, kind="token", label=label, token_hash=secret_hash(secret),
@@ -398,11 +458,12 @@ def end_session(conn: Connection, secret: str) -> str | None:
     return name
 
 
-def _revoke_sessions(conn: Connection, user_name: str) -> None:
-    conn.execute(api_tokens.update().where(api_tokens.c.user_name == user_name,
-                                           api_tokens.c.kind == "session",
-                                           api_tokens.c.revoked_at.is_(None))
-                 .values(revoked_at=func.now()))
+def _revoke(conn: Connection, user_name: str, kinds: Sequence[str]) -> int:
+    """Revoke the user's live credentials of ``kinds``; how many."""
+    t = api_tokens.c
+    return len(conn.execute(api_tokens.update().where(
+        t.user_name == user_name, t.kind.in_(kinds), t.revoked_at.is_(None))
+        .values(revoked_at=func.now()).returning(t.id)).all())
 
 
 def list_tokens(conn: Connection, user_name: str | None = None) -> pd.DataFrame:
@@ -444,7 +505,8 @@ TOPIC = re.compile(r"twin/(?:[^/#+\s]+|\+)(?:/(?:[^/#+\s]+|\+))*(?:/#)?|twin/#")
 
 def create_device(conn: Connection, name: str, topics: list[str], *, actor: str = "system") -> str:
     """A device or gateway credential that may publish ``topics`` (MQTT patterns under ``twin/``,
-    with + and #); returns its key once."""
+    with + and #); returns its key once. A gateway's ``twin/observations/...`` topic lets it
+    report on any asset (the asset ids are in its messages); the live tables keep its name."""
     _check_name(name, "device")
     if not topics:
         raise InvalidInput(f"device '{name}' needs at least one topic it may publish")

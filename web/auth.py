@@ -19,6 +19,7 @@ forgotten when it is back).
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import OrderedDict
 from typing import Annotated, Any
@@ -33,6 +34,7 @@ from web.listen import listen
 __all__ = ["COOKIE", "AuthCache", "Permission", "Principal", "requires", "current_principal",
            "OptionalPrincipal", "Unauthenticated", "audit_actor"]
 
+log = logging.getLogger(__name__)
 COOKIE = "twin_session"
 CACHE_S = 30.0
 """How long a server process trusts what it looked up about a secret (s)."""
@@ -49,6 +51,9 @@ class AuthCache:
 
     def __init__(self) -> None:
         self._entries: OrderedDict[str, tuple[Principal | None, float]] = OrderedDict()
+        self.generation = 0
+        """Counts forgets: a lookup that began before one may have read what was just revoked,
+        so its answer is not kept (``put(..., since=)``)."""
 
     def get(self, digest: str) -> tuple[bool, Principal | None]:
         """(found, principal); an entry past its deadline is not found."""
@@ -57,7 +62,11 @@ class AuthCache:
             return False, None
         return True, entry[0]
 
-    def put(self, digest: str, principal: Principal | None) -> None:
+    def put(self, digest: str, principal: Principal | None, *, since: int | None = None) -> None:
+        """Keep what a lookup found, unless something was forgotten since it began (``since``:
+        the ``generation`` read before the lookup)."""
+        if since is not None and since != self.generation:
+            return
         ttl = CACHE_S if principal is not None else UNKNOWN_CACHE_S
         deadline = time.monotonic() + ttl
         if principal is not None and principal.expires_at is not None:
@@ -70,6 +79,7 @@ class AuthCache:
 
     def forget(self, digest: str | None = None) -> None:
         """Forget one secret (by hash), or everything (a user disabled, a role changed)."""
+        self.generation += 1
         if digest is None:
             self._entries.clear()
         else:
@@ -138,8 +148,9 @@ async def resolve(request: Request, secret: str) -> Principal | None:
     digest = secret_hash(secret)
     found, principal = cache.get(digest)
     if not found:
+        generation = cache.generation
         principal = await run_in_threadpool(_lookup, request.app.state.engine, secret)
-        cache.put(digest, principal)
+        cache.put(digest, principal, since=generation)
     return principal
 
 
@@ -174,6 +185,8 @@ def requires(permission: Permission) -> Any:
         if not principal.can(permission):
             if principal.kind == "anonymous":
                 raise Unauthenticated(f"sign in: this needs the '{permission}' permission")
+            log.info("refused: '%s' (%s) may not %s", principal.name, principal.role,
+                     permission.value)
             raise HTTPException(403, f"'{principal.name}' ({principal.role}) may not "
                                      f"{permission.value.replace('_', ' ')}")
         return principal

@@ -3,13 +3,21 @@
 ends it, ``GET /api/auth/me`` says who the request is.
 
 A failed login answers one message whatever failed (unknown name, wrong password, disabled user),
-so answers do not tell which names exist. After ``FREE_FAILURES`` failures in a row for a name or
-from an address, each further attempt waits twice as long as the one before (2 s, 4 s, ... 5 min),
-answered 429 with ``Retry-After`` meanwhile; a success clears the name's and address's count.
+so answers do not tell which names exist, and is logged (logger ``web.routes.auth``, WARNING: the
+name and the address, never the password). After ``FREE_FAILURES`` failures in a row for a name
+from one address, or from one address whatever the names, each further attempt from there waits
+twice as long as the one before (2 s, 4 s, ... 5 min), answered 429 with ``Retry-After``
+meanwhile. Failures for a name from everywhere only slow its sign-ins down (by at most
+``NAME_DELAY_S``): a stranger cannot lock a user out. IPv6 addresses count by their /64.
+
+argon2 (64 MiB, ~50 ms) runs with no database connection held and at most ``VERIFY_AT_ONCE`` at
+a time, so a burst of sign-ins can neither take the pool nor the memory.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 import math
 import threading
 import time
@@ -18,8 +26,18 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
+from sqlalchemy import Engine
 
-from twin.auth import SESSION_HOURS, Principal, check_login, create_session, end_session, secret_hash
+from twin.auth import (
+    SESSION_HOURS,
+    Principal,
+    create_session,
+    end_session,
+    secret_hash,
+    signed_in,
+    stored_password,
+    verify_password,
+)
 from web.auth import COOKIE, OptionalPrincipal, Unauthenticated, auth_cache
 from web.deps import EngineDep
 
@@ -28,6 +46,12 @@ FREE_FAILURES = 5
 MAX_WAIT_S = 300.0
 FORGET_AFTER_S = 900.0
 """A name or address with no failure for this long starts afresh."""
+NAME_DELAY_S = 1.0
+"""The most a sign-in waits because its name failed elsewhere."""
+VERIFY_AT_ONCE = 4
+_verifying = threading.BoundedSemaphore(VERIFY_AT_ONCE)
+"""Password checks running at once in this process (each takes 64 MiB)."""
+log = logging.getLogger(__name__)
 
 
 class Login(BaseModel):
@@ -61,13 +85,15 @@ class LoginBackoff:
             self._drop_old(now)
             return max(self._failures.get(k, _Failures()).wait_s(now) for k in keys)
 
-    def failed(self, keys: tuple[str, ...]) -> None:
+    def failed(self, keys: tuple[str, ...]) -> int:
+        """Count a failure under each key; returns the first key's count."""
         now = time.monotonic()
         with self._lock:
             for key in keys:
                 entry = self._failures.setdefault(key, _Failures())
                 entry.count += 1
                 entry.last = now
+            return self._failures[keys[0]].count
 
     def succeeded(self, keys: tuple[str, ...]) -> None:
         with self._lock:
@@ -89,6 +115,56 @@ def _backoff(request: Request) -> LoginBackoff:
     return state.login_backoff  # type: ignore[no-any-return]
 
 
+def client_address(request: Request) -> str:
+    """The client's address as the back-off counts it: IPv6 by its /64 (one host's share)."""
+    host = request.client.host if request.client else "unknown"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if address.version == 6 and address.ipv4_mapped is None:  # type: ignore[union-attr]
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def _keys(request: Request, name: str) -> tuple[tuple[str, ...], str]:
+    """(the keys that refuse: name from this address, this address), the key that slows."""
+    address = client_address(request)
+    name = name.lower()
+    return (f"pair:{name}|{address}", f"address:{address}"), f"name:{name}"
+
+
+def verified(engine: Engine, name: str, password: str) -> str | None:
+    """The stored hash of ``name`` if ``password`` matches it, else None; argon2 runs with no
+    connection held and at most ``VERIFY_AT_ONCE`` at a time."""
+    with engine.connect() as conn:
+        stored = stored_password(conn, name)
+    with _verifying:
+        return stored if verify_password(stored, password) else None
+
+
+def checked_password(request: Request, engine: Engine, name: str, password: str) -> str | None:
+    """``verified`` behind the back-off: 429 while this name or address must wait; a failure
+    is counted and logged. Returns the stored hash, or None for a wrong password."""
+    refusing, slowing = _keys(request, name)
+    backoff = _backoff(request)
+    wait = backoff.wait_s(refusing)
+    if wait > 0:
+        log.warning("sign-in for '%s' from %s refused: %d s to wait after failures", name,
+                    client_address(request), math.ceil(wait))
+        raise HTTPException(429, "too many failed sign-ins: wait and try again",
+                            headers={"Retry-After": str(math.ceil(wait))})
+    delay = backoff.wait_s((slowing,))
+    if delay > 0:
+        time.sleep(min(NAME_DELAY_S, delay))
+    stored = verified(engine, name, password)
+    if stored is None:
+        count = backoff.failed((*refusing, slowing))
+        log.warning("failed sign-in for '%s' from %s (%d in a row from there)", name,
+                    client_address(request), count)
+    return stored
+
+
 def describe(principal: Principal) -> dict[str, Any]:
     """What the browser app needs to know of who is signed in."""
     return {"name": principal.name, "role": principal.role, "kind": principal.kind,
@@ -98,20 +174,14 @@ def describe(principal: Principal) -> dict[str, Any]:
 
 @router.post("/login", summary="Sign in: sets the session cookie (12 h)")
 def login(body: Login, request: Request, response: Response, engine: EngineDep) -> dict[str, Any]:
-    address = request.client.host if request.client else "unknown"
-    keys = (f"name:{body.name.lower()}", f"address:{address}")
-    backoff = _backoff(request)
-    wait = backoff.wait_s(keys)
-    if wait > 0:
-        raise HTTPException(429, "too many failed sign-ins: wait and try again",
-                            headers={"Retry-After": str(math.ceil(wait))})
+    stored = checked_password(request, engine, body.name, body.password)
     with engine.begin() as conn:
-        principal = check_login(conn, body.name, body.password)
+        principal = None if stored is None else signed_in(conn, body.name, stored, body.password)
         if principal is None:
-            backoff.failed(keys)
             raise Unauthenticated("wrong name or password")
         secret, _ = create_session(conn, principal)
-    backoff.succeeded(keys)
+    refusing, slowing = _keys(request, body.name)
+    _backoff(request).succeeded((refusing[0], slowing))
     response.set_cookie(COOKIE, secret, max_age=SESSION_HOURS * 3600, path="/", httponly=True,
                         samesite="strict", secure=request.url.scheme == "https")
     return describe(Principal(principal.name, principal.role, "session", principal.networks))
