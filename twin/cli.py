@@ -127,8 +127,9 @@ def demo(
     written = load_demo_city(engine, scale=scale, seed=seed, replace=replace,
                              shared_data=settings.shared_data_dir())
     console.print(f"demo city built: {sum(written.values()):,} rows in {len(written)} tables")
-    from twin.commands.users import announce_demo_admin
+    from twin.commands.users import announce_demo_admin, record_demo_build
 
+    record_demo_build(engine, scale=scale, seed=seed, replace=replace, written=written)
     announce_demo_admin(engine)  # generated and shown once, when the twin has no admin yet
     engine.dispose()
     if not no_serve:

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
                                     "route but login, the browser app and the API docs needs "
                                     "them) or viewer (reads open to the public)")
 
+    token_max_days: int = Field(
+        default=90, ge=1, le=3650, description="An API token's default and longest life (days)")
+
     # -- request limits (web/limits.py, docs/security.md "Hardening") --
     max_body_bytes: int = Field(
         default=1_048_576, ge=1024, description="Largest request body of the web API but uploads "

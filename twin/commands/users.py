@@ -115,13 +115,18 @@ def users_role(name: Annotated[str, typer.Argument(help="Login name")],
 
 
 @users_app.command("passwd")
-def users_passwd(name: Annotated[str, typer.Argument(help="Login name")]) -> None:
-    """Give a user a new generated password (printed once); ends their browser sessions."""
+def users_passwd(
+    name: Annotated[str, typer.Argument(help="Login name")],
+    keep_tokens: Annotated[bool, typer.Option(help="Keep the user's API tokens (default: "
+                                                   "revoked with the old password)")] = False,
+) -> None:
+    """Give a user a new generated password (printed once); ends their browser sessions and
+    revokes their API tokens."""
     from twin.audit import cli_actor
     from twin.auth import set_password
 
     with _engine().begin() as conn:
-        password = set_password(conn, name, actor=cli_actor())
+        password = set_password(conn, name, keep_tokens=keep_tokens, actor=cli_actor())
     _secret(f"new password of {name}", password)
 
 
@@ -130,15 +135,19 @@ def users_token(
     name: Annotated[str, typer.Argument(help="Login name of the token's owner")],
     label: Annotated[str, typer.Option(help="What the token is for (qgis, the ETL job ...)")],
     days: Annotated[int | None, typer.Option(min=1, help="Expires after this many days "
-                                             "(default: until revoked)")] = None,
+                                             "(default and most: TWIN_TOKEN_MAX_DAYS, 90)")]
+    = None,
 ) -> None:
     """A new API token for a user (printed once); send it as 'Authorization: Bearer ...'."""
     from twin.audit import cli_actor
     from twin.auth import create_token
+    from twin.config import Settings
 
+    max_days = Settings().token_max_days
     expires = datetime.now(UTC) + timedelta(days=days) if days else None
     with _engine().begin() as conn:
-        token = create_token(conn, name, label, expires_at=expires, actor=cli_actor())
+        token = create_token(conn, name, label, expires_at=expires, max_days=max_days,
+                             actor=cli_actor())
     _secret(f"API token of {name} ({label})", token)
 
 
@@ -220,6 +229,18 @@ def audit(
                             limit=limit)
     shown = frame[["at", "actor", "role", "action", "table_name", "target", "before", "after"]]
     _show(shown.astype(object).where(shown.notna(), None), "Audit log")
+
+
+def record_demo_build(engine: Engine, *, scale: float, seed: int, replace: bool,
+                      written: dict[str, int]) -> None:
+    """The audit row of ``twin demo``: it replaces every layer's rows (recorded once it has
+    committed: the demo city is written in one transaction of its own)."""
+    from twin.audit import cli_actor, record
+
+    with engine.begin() as conn:
+        record(conn, actor=cli_actor(), action="demo.build", table=None, target="demo city",
+               before=None, after={"rows": sum(written.values())},
+               detail={"scale": scale, "seed": seed, "replace": replace, "written": written})
 
 
 def announce_demo_admin(engine: Engine) -> None:

@@ -9,11 +9,11 @@ at once.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import pandas as pd
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from twin import auth
@@ -23,11 +23,24 @@ from twin.errors import InvalidInput
 from web.auth import auth_cache, requires
 from web.collections import NotFound
 from web.deps import ConnectionDep, EngineDep
+from web.routes.auth import checked_password
 
 router = APIRouter(prefix="/api/admin", tags=["Administration"])
 Admin = Annotated[Principal, requires(Permission.USERS)]
 Auditor = Annotated[Principal, requires(Permission.AUDIT)]
-SignedIn = Annotated[Principal, requires(Permission.READ)]
+Reader = Annotated[Principal, requires(Permission.READ)]
+
+
+async def _signed_in(principal: Reader) -> Principal:
+    """A reader that is someone: the anonymous public (``TWIN_ANONYMOUS_ROLE=viewer``) has no
+    tokens (401, before the request's body is looked at)."""
+    if principal.kind == "anonymous":
+        raise HTTPException(401, "sign in to manage API tokens",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return principal
+
+
+SignedIn = Annotated[Principal, Depends(_signed_in)]
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -62,13 +75,20 @@ class Networks(BaseModel):
 class Password(BaseModel):
     password: str | None = Field(default=None, min_length=10, max_length=1024,
                                  description="default: generated, in the answer once")
+    keep_tokens: bool = Field(default=False, description="keep the user's API tokens (default: "
+                                                         "revoked with the old password)")
 
 
 class NewToken(BaseModel):
     label: str = Field(min_length=1, max_length=200, description="what the token is for")
     user: str | None = Field(default=None, description="whose (default: yours; others' need "
                                                       "the users permission)")
-    expires_at: datetime | None = None
+    expires_at: datetime | None = Field(default=None, description="default and latest: "
+                                        "TWIN_TOKEN_MAX_DAYS (90) days from now")
+    password: str | None = Field(default=None, max_length=1024,
+                                 description="your password: needed when signed in by a browser "
+                                             "session, so a stolen cookie cannot make a lasting "
+                                             "token")
 
 
 class NewDevice(BaseModel):
@@ -137,12 +157,13 @@ def enable_user(name: str, request: Request, engine: EngineDep, admin: Admin) ->
 
 
 @router.post("/users/{name}/password", summary="Reset a user's password (generated unless "
-                                               "given); ends their browser sessions")
+                                               "given); ends their sessions and API tokens")
 def reset_password(name: str, body: Password, request: Request, engine: EngineDep, admin: Admin
                    ) -> dict[str, Any]:
     try:
         with engine.begin() as conn:
-            password = auth.set_password(conn, name, body.password, actor=admin.name)
+            password = auth.set_password(conn, name, body.password, keep_tokens=body.keep_tokens,
+                                         actor=admin.name)
     except InvalidInput as exc:
         if str(exc) == f"no user '{name}'":
             raise _known(exc) from None
@@ -154,9 +175,6 @@ def reset_password(name: str, body: Password, request: Request, engine: EngineDe
 # -- tokens ---------------------------------------------------------------------------------------
 def _whose(principal: Principal, user: str | None) -> str:
     """Whose tokens a request may see or change: its own, or any user's with USERS."""
-    if principal.kind == "anonymous":
-        raise HTTPException(401, "sign in to manage API tokens",
-                            headers={"WWW-Authenticate": "Bearer"})
     if user is None or user == principal.name:
         return principal.name
     if not principal.can(Permission.USERS):
@@ -179,18 +197,27 @@ def list_tokens(conn: ConnectionDep, principal: SignedIn,
 
 @router.post("/tokens", status_code=201, summary="A new API token; the secret is in the answer, "
                                                   "once")
-def create_token(body: NewToken, engine: EngineDep, principal: SignedIn) -> dict[str, Any]:
+def create_token(body: NewToken, request: Request, engine: EngineDep, principal: SignedIn
+                 ) -> dict[str, Any]:
     owner = _whose(principal, body.user)
+    if principal.kind == "session":  # a browser: the cookie alone does not make a token
+        if not body.password:
+            raise HTTPException(403, "confirm your password to make an API token")
+        if checked_password(request, engine, principal.name, body.password) is None:
+            raise HTTPException(403, "wrong password: no token made")
+    settings = getattr(request.app.state, "settings", None)
+    max_days = getattr(settings, "token_max_days", auth.TOKEN_MAX_DAYS)
+    expires_at = body.expires_at or datetime.now(UTC) + timedelta(days=max_days)
     try:
         with engine.begin() as conn:
-            secret = auth.create_token(conn, owner, body.label, expires_at=body.expires_at,
-                                       actor=principal.name)
+            secret = auth.create_token(conn, owner, body.label, expires_at=expires_at,
+                                       max_days=max_days, actor=principal.name)
     except InvalidInput as exc:
         if str(exc) == f"no user '{owner}'":
             raise _known(exc) from None
         raise
     return {"user": owner, "label": body.label, "token": secret,
-            "expires_at": body.expires_at.isoformat() if body.expires_at else None}
+            "expires_at": expires_at.isoformat()}
 
 
 @router.delete("/tokens/{token_id}", summary="Revoke an API token (yours; any with the users "
