@@ -11,6 +11,7 @@ poles, luminaires, cameras, sensors) and the areas are edited by admins.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 import sqlalchemy as sa
@@ -55,6 +56,8 @@ def _value(column: sa.Column[Any], value: Any) -> Any:
     except NotImplementedError:
         kind = object
     if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
+        if not math.isfinite(value):  # JSON parsers take NaN and Infinity; a CHECK would not stop NaN
+            raise InvalidInput(f"{value!r} is not a finite number", column=column.name)
         return float(value)
     if kind is dt.date and isinstance(value, str):
         try:

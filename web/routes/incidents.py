@@ -1,5 +1,8 @@
 """Incidents for the operations centre: list, acknowledge, resolve (``twin.live``); each change is
-audited with the incident's status before and after."""
+audited with the incident's status before and after.
+
+Who acknowledged or resolved is the signed-in user; a ``who`` naming someone else (a field crew)
+is kept beside it, as ``<user> for <who>``, so nobody can move an incident in another's name."""
 
 from __future__ import annotations
 
@@ -23,7 +26,8 @@ router = APIRouter(prefix="/api/incidents", tags=["Incidents"])
 
 class Acknowledge(BaseModel):
     who: str | None = Field(default=None, min_length=1, max_length=200,
-                            description="who is on it (default: the signed-in user)")
+                            description="who is on it, when not the signed-in user (kept as "
+                                        "'<user> for <who>')")
 
 
 class Resolve(Acknowledge):
@@ -42,6 +46,13 @@ def list_incidents(
 
 AUDITED = ("status", "acknowledged_by", "resolved_by", "notes")
 Operator = Annotated[Principal, requires(Permission.INCIDENTS)]
+
+
+def _by(principal: Principal, who: str | None) -> str:
+    """The signed-in user, and whom they act for when they say so."""
+    if who is None or not who.strip() or who.strip() == principal.name:
+        return principal.name
+    return f"{principal.name} for {who.strip()}"
 
 
 def _move(engine: EngineDep, principal: Principal, incident_id: int,
@@ -64,11 +75,11 @@ def _move(engine: EngineDep, principal: Principal, incident_id: int,
 def acknowledge(incident_id: int, body: Acknowledge, engine: EngineDep, principal: Operator
                 ) -> dict[str, Any]:
     return _move(engine, principal, incident_id, twin_live.acknowledge_incident,
-                 who=body.who or principal.name)
+                 who=_by(principal, body.who))
 
 
 @router.post("/{incident_id}/resolve", summary="Close an open or acknowledged incident")
 def resolve(incident_id: int, body: Resolve, engine: EngineDep, principal: Operator
             ) -> dict[str, Any]:
     return _move(engine, principal, incident_id, twin_live.resolve_incident,
-                 who=body.who or principal.name, note=body.note)
+                 who=_by(principal, body.who), note=body.note)
