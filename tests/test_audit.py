@@ -14,7 +14,7 @@ from tests.conftest import run_twin
 from tests.web_fixtures import client_for
 from twin import auth
 from twin.audit import cli_actor, query_audit, record
-from twin.commands.users import announce_demo_admin
+from twin.commands.users import announce_demo_admin, record_demo_build
 from twin.database import create_engine
 from twin.live import raise_incident
 
@@ -58,7 +58,9 @@ def incident_city(demo_database_url):
 def test_api_writes_are_audited(incident_city):
     url, incident_id = incident_city
     with client_for(url, role="operator") as operator:
-        assert operator.post(f"/api/incidents/{incident_id}/acknowledge", json={}).status_code == 200
+        acknowledged = operator.post(f"/api/incidents/{incident_id}/acknowledge",
+                                     json={"who": "crew 3"})
+        assert acknowledged.json()["acknowledged_by"] == "test-operator for crew 3"
         operator.post(f"/api/incidents/{incident_id}/resolve", json={"note": "lamp replaced"})
     with client_for(url) as admin:  # admin
         made = admin.post("/api/admin/users", json={"name": "minh", "role": "viewer"}).json()
@@ -145,3 +147,24 @@ def test_the_demo_makes_an_admin_once_with_a_generated_password(engine, capsys):
         assert auth.check_login(conn, "admin", password).role == "admin"
     announce_demo_admin(engine)  # there is an admin: nothing made, nothing shown
     assert capsys.readouterr().out == ""
+
+
+def test_the_audit_log_is_append_only(conn):
+    record(conn, actor="lan", action="asset.edit", table="water_pipes", target="WP-000001",
+           before=None, after=None)
+    for statement in ("UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log",
+                      "TRUNCATE audit_log"):
+        attempt = conn.begin_nested()
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+            conn.execute(sa.text(statement))
+        attempt.rollback()
+    assert query_audit(conn, actor="lan").action.tolist() == ["asset.edit"]
+
+
+def test_the_demo_build_is_audited(engine):
+    record_demo_build(engine, scale=0.05, seed=7, replace=True, written={"trees": 10, "roads": 5})
+    with engine.connect() as conn:
+        found = query_audit(conn, target="demo city").iloc[0]
+    assert (found.action, found.actor, found.after) == ("demo.build", cli_actor(), {"rows": 15})
+    assert found.detail == {"scale": 0.05, "seed": 7, "replace": True,
+                            "written": {"trees": 10, "roads": 5}}

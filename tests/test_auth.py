@@ -255,3 +255,103 @@ def test_the_session_cookie_is_secure_over_https(database_url):
         client.base_url = "https://testserver"
         answer = client.post("/api/auth/login", json={"name": "ha", "password": "a-long-password"})
         assert "secure" in answer.headers["set-cookie"].lower()
+
+
+# -- the review's findings ------------------------------------------------------------------------
+def _login(client, password: str = "a-long-password"):
+    return client.post("/api/auth/login", json={"name": "ha", "password": password})
+
+
+def test_a_stranger_cannot_lock_a_user_out(database_url, caplog):
+    _users(database_url)
+    app = create_app(Settings(database_url=database_url, tile_seed_max_zoom=-1))
+    with client_class()(app, client=("203.0.113.9", 5000)) as stranger:
+        codes = [_login(stranger, f"wrong-{i}").status_code for i in range(7)]
+        assert codes[:5] == [401] * 5 and codes[5:] == [429, 429]
+        assert _login(stranger).status_code == 429  # from there, even the right password waits
+        owner = client_class()(app, client=("198.51.100.7", 5000))  # same server, clean address
+        assert _login(owner).status_code == 200
+    failed = [r for r in caplog.records if r.name == "web.routes.auth" and r.levelname == "WARNING"]
+    assert any("'ha'" in r.getMessage() and "203.0.113.9" in r.getMessage() for r in failed)
+    assert "wrong-1" not in caplog.text and "a-long-password" not in caplog.text
+
+
+def test_argon2_runs_with_no_database_connection_held(database_url, monkeypatch):
+    from web.routes import auth as login_routes
+
+    _users(database_url)
+    seen = []
+
+    def verify(stored: str, password: str) -> bool:
+        seen.append((client.app.state.engine.pool.checkedout(),
+                     login_routes._verifying._value < login_routes.VERIFY_AT_ONCE))
+        return auth.verify_password(stored, password)
+
+    monkeypatch.setattr(login_routes, "verify_password", verify)
+    with client_for(database_url, role=None) as client:
+        assert _login(client).status_code == 200
+        assert _login(client, "wrong-password").status_code == 401
+    assert seen == [(0, True), (0, True)]  # no connection out, inside the semaphore
+
+
+def test_a_password_reset_revokes_api_tokens_and_tokens_expire(conn):
+    auth.create_user(conn, "lan", "engineer")
+    token = auth.create_token(conn, "lan", "script")
+    expires = conn.execute(sa.text("SELECT expires_at FROM api_tokens")).scalar_one()
+    assert timedelta(days=89) < expires - datetime.now(UTC) <= timedelta(days=90)
+    auth.set_password(conn, "lan", keep_tokens=True)
+    assert auth.principal_for_secret(conn, token) is not None
+    auth.set_password(conn, "lan")
+    assert auth.principal_for_secret(conn, token) is None
+    with pytest.raises(InvalidInput, match="at most 90 days"):
+        auth.create_token(conn, "lan", "forever", expires_at=datetime.now(UTC) + timedelta(days=91))
+    with pytest.raises(InvalidInput, match="at most 7 days"):
+        auth.create_token(conn, "lan", "week", max_days=7,
+                          expires_at=datetime.now(UTC) + timedelta(days=8))
+
+
+def test_a_browser_session_needs_the_password_to_make_a_token(database_url):
+    _users(database_url)
+    with client_for(database_url, role=None) as client:
+        _login(client)
+        assert client.post("/api/admin/tokens", json={"label": "x"}).status_code == 403
+        wrong = client.post("/api/admin/tokens", json={"label": "x", "password": "not-mine-at-all"})
+        assert wrong.status_code == 403 and "wrong password" in wrong.json()["detail"]
+        made = client.post("/api/admin/tokens", json={"label": "x", "password": "a-long-password"})
+        assert made.status_code == 201, made.text
+        left = datetime.fromisoformat(made.json()["expires_at"]) - datetime.now(UTC)
+        assert timedelta(days=89) < left <= timedelta(days=90)
+        too_long = client.post("/api/admin/tokens", json={
+            "label": "y", "password": "a-long-password",
+            "expires_at": (datetime.now(UTC) + timedelta(days=400)).isoformat()})
+        assert too_long.status_code == 400 and "90 days" in too_long.json()["detail"]
+
+
+def test_a_lookup_that_raced_a_revocation_is_not_cached():
+    from web.auth import AuthCache
+
+    cache = AuthCache()
+    principal = auth.Principal("mai", "operator", "token")
+    before = cache.generation
+    cache.forget("somebody's hash")  # a revocation heard while the lookup ran
+    cache.put("digest", principal, since=before)
+    assert cache.get("digest") == (False, None)
+    cache.put("digest", principal, since=cache.generation)
+    assert cache.get("digest") == (True, principal)
+
+
+def test_reserved_names_and_the_last_admin(conn):
+    for name in ("system", "System", "anonymous"):
+        with pytest.raises(InvalidInput, match="reserved"):
+            auth.create_user(conn, name, "viewer")
+    with pytest.raises(InvalidInput, match="reserved"):
+        auth.create_device(conn, "urban-twin-ingester", ["twin/#"])
+    auth.create_user(conn, "boss", "admin")
+    with pytest.raises(Conflict, match="last active admin"):
+        auth.set_role(conn, "boss", "viewer")
+    with pytest.raises(Conflict, match="last active admin"):
+        auth.disable_user(conn, "boss")
+    auth.create_user(conn, "deputy", "admin")
+    auth.set_role(conn, "boss", "viewer")
+    with pytest.raises(Conflict, match="'deputy' is the last active admin"):
+        auth.disable_user(conn, "deputy")
