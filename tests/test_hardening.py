@@ -86,6 +86,13 @@ def test_a_false_content_length_does_not_get_past_the_count(hardened):
     assert answer.status_code == 413
 
 
+def test_the_largest_live_message_fits_the_default_ingest_cap():
+    entry = {"asset_id": "SEN-000004", "property": "air_quality", "value": -1234.56789,
+             "unit": "ug/m3", "time": "2026-11-28T06:00:00.123456+07:00"}
+    largest = json.dumps({"observations": [entry] * 10_000}).encode()  # the most a message holds
+    assert len(largest) < Settings().max_ingest_bytes
+
+
 # -- rate limits --------------------------------------------------------------------------------
 def test_logins_over_the_rate_get_429_with_retry_after(hardened):
     answers = [hardened.post("/api/auth/login", json={"name": "nobody", "password": "guess"})

@@ -10,7 +10,7 @@
   runs; ``twin ingest mqtt`` uses it through ``--broker mqtt://urban-twin-ingester:SECRET@host``
   or ``--broker-secret FILE``.
 - Persistence on, no cap on queued messages, 1,000 in flight (docs/live.md: the ingester's
-  session must keep what arrives while it is down).
+  session must keep what arrives while it is down); packets of at most 2 MiB.
 
 Run it again after device credentials change, then ``kill -HUP`` the broker: mosquitto reloads the
 password file and ACL, so a revoked device can no longer connect. Files are replaced whole
@@ -33,6 +33,9 @@ from twin.errors import InvalidInput
 
 INGESTER = "urban-twin-ingester"
 """The broker user of ``twin ingest mqtt`` (also its default MQTT client id)."""
+MAX_PACKET = 2 * 1024 * 1024
+"""Largest MQTT packet the broker takes (bytes): a message of 10,000 observations, the most the
+twin takes in one, is ~1.1 MB; the HTTP ingest has the same cap (TWIN_MAX_INGEST_BYTES)."""
 BROKER_USER = "mosquitto"
 """The system user mosquitto runs as when started by root: it must read the files."""
 
@@ -69,6 +72,7 @@ def mosquitto_conf(folder: Path, host: str, port: int) -> str:
         f"persistence_location {folder / 'data'}/",
         "max_queued_messages 0",
         "max_inflight_messages 1000",
+        f"max_packet_size {MAX_PACKET}",
         "log_dest stderr",
         "",
     ))

@@ -46,7 +46,9 @@ class Settings(BaseSettings):
         default=1_048_576, ge=1024, description="Largest request body of the web API but uploads "
                                                 "and the live ingest (bytes)")
     max_ingest_bytes: int = Field(
-        default=1_048_576, ge=1024, description="Largest live ingest message over HTTP (bytes)")
+        default=2 * 1_048_576, ge=1024,
+        description="Largest live ingest message over HTTP (bytes): 10,000 observations, the most "
+                    "a message may hold, take ~1.1 MB")
     max_upload_bytes: int = Field(
         default=200 * 1_048_576, ge=1024, description="Largest import upload (bytes)")
     rate_limit_ingest: str = Field(
