@@ -355,3 +355,16 @@ def test_reserved_names_and_the_last_admin(conn):
     auth.set_role(conn, "boss", "viewer")
     with pytest.raises(Conflict, match="'deputy' is the last active admin"):
         auth.disable_user(conn, "deputy")
+
+
+def test_ipv6_clients_count_by_their_64():
+    from starlette.requests import Request
+
+    from web.routes.auth import client_address
+
+    def at(host: str) -> str:
+        return client_address(Request({"type": "http", "client": (host, 1), "headers": []}))
+
+    assert at("2001:db8::1") == at("2001:db8::ffff:1") == "2001:db8::/64"
+    assert at("2001:db8:0:1::1") != at("2001:db8::1")
+    assert at("203.0.113.9") == "203.0.113.9"

@@ -178,6 +178,9 @@ def login(body: Login, request: Request, response: Response, engine: EngineDep) 
     with engine.begin() as conn:
         principal = None if stored is None else signed_in(conn, body.name, stored, body.password)
         if principal is None:
+            if stored is not None:  # the right password of a disabled (or just changed) user
+                log.warning("failed sign-in for '%s' from %s: disabled", body.name,
+                            client_address(request))
             raise Unauthenticated("wrong name or password")
         secret, _ = create_session(conn, principal)
     refusing, slowing = _keys(request, body.name)
