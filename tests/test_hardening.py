@@ -282,7 +282,7 @@ def test_security_headers_on_the_browser_app_and_the_api(hardened):
         assert answer.headers["referrer-policy"] == "same-origin"
         policy = answer.headers["content-security-policy"]
         for part in ("default-src 'self'", "script-src 'self'", "worker-src 'self' blob:",
-                     "img-src 'self' data: blob:", "frame-ancestors 'none'"):
+                     "img-src 'self' data: blob:", "frame-ancestors 'none'", "style-src 'self';"):
             assert part in policy
         assert "unsafe-eval" not in policy and "http" not in policy
     refused = hardened.post("/api/auth/login", content=b"x" * (CAP + 1))

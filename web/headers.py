@@ -1,10 +1,11 @@
 """Security headers on every answer: the browser app may load only what the server itself serves.
 
-The Content Security Policy allows the app's own scripts, styles, fonts and data (``'self'``)
-and what the map needs besides: MapLibre and deck.gl start their workers from ``blob:`` URLs and
-draw sprites and icons from ``data:`` and ``blob:`` images; styles it sets inline
-(``'unsafe-inline'`` for styles only, never scripts). No framing (``frame-ancestors 'none'``),
-no plugins, no sniffing of content types, no referrer sent elsewhere.
+The Content Security Policy allows the app's own scripts, style sheets, fonts and data
+(``'self'``) and what the map needs besides: MapLibre and deck.gl start their workers from
+``blob:`` URLs and draw sprites and icons from ``data:`` and ``blob:`` images; the app and
+MapLibre set ``style`` attributes (``style-src-attr 'unsafe-inline'``: attributes only, no
+``<style>`` element, never scripts). No framing (``frame-ancestors 'none'``), no plugins, no
+sniffing of content types, no referrer sent elsewhere.
 
 FastAPI's own API pages (``/docs``, ``/redoc``) load Swagger UI and ReDoc from their CDN with an
 inline script; they keep every header but the policy, which would leave them blank.
@@ -17,7 +18,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 CSP = "; ".join((
     "default-src 'self'",
     "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
+    "style-src 'self'",
+    "style-src-attr 'unsafe-inline'",
     "img-src 'self' data: blob:",
     "font-src 'self' data:",
     "worker-src 'self' blob:",
