@@ -13,7 +13,7 @@ from simulation.planning.settings import (
     set_parameter,
     set_target,
     set_unit_cost,
-    targets,
+    target_shares,
     unit_costs,
 )
 from simulation.planning.summary import PlanningSummary, choropleth, planning_summary
@@ -24,6 +24,6 @@ __all__ = [
     "AGE_BANDS", "MATERIAL_COLUMNS", "METRICS", "EnergyResult", "EnergyWhatIf",
     "PlanningSummary", "Ward", "age_profile", "choropleth", "inventory", "lighting_energy",
     "materials", "parameters", "planning_summary", "programme_targets", "renewal",
-    "resolve_ward", "set_parameter", "set_target", "set_unit_cost", "targets", "unit_costs",
+    "resolve_ward", "set_parameter", "set_target", "set_unit_cost", "target_shares", "unit_costs",
     "wards",
 ]

@@ -85,7 +85,7 @@ def set_unit_cost(conn: Connection, layer: str, material: str, *, cost_vnd: floa
     return after
 
 
-def targets(conn: Connection) -> pd.DataFrame:
+def target_shares(conn: Connection) -> pd.DataFrame:
     """The programme targets: metric, target, assumption, note."""
     t = planning_targets
     return pd.read_sql(select(t.c.metric, t.c.target, t.c.assumption, t.c.note)

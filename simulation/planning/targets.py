@@ -14,7 +14,7 @@ from sqlalchemy import Connection, text
 from simulation._graph import reached_from
 from simulation.planning._areas import AREA_COLUMNS, areas
 from simulation.planning.rollups import grouped
-from simulation.planning.settings import METRICS, targets
+from simulation.planning.settings import METRICS, target_shares
 from twin.live import current_device_states
 
 DEFAULT_CAMERA_RANGE_M = 50.0
@@ -132,7 +132,7 @@ def programme_targets(conn: Connection, level: str = "ward", ward: str | None = 
         out["value"] = np.where(out["denominator"] > 0,
                                 out["numerator"] / out["denominator"].where(
                                     out["denominator"] > 0, 1), np.nan)
-    goal = targets(conn).set_index("metric")["target"]
+    goal = target_shares(conn).set_index("metric")["target"]
     out["target"] = out["metric"].map(goal).astype(float)
     out["met"] = pd.array([None if np.isnan(v) or np.isnan(t) else bool(v >= t)
                            for v, t in zip(out["value"], out["target"], strict=False)], dtype="boolean")

@@ -132,7 +132,7 @@ def put_unit_cost(layer: str, material: str, body: UnitCostChange, engine: Engin
 
 @router.get("/targets/settings", summary="The programme's target shares")
 def get_targets(conn: ConnectionDep, _: Reader) -> dict[str, Any]:
-    return {"rows": records(planning.targets(conn))}
+    return {"rows": records(planning.target_shares(conn))}
 
 
 @router.put("/targets/settings/{metric}", summary="Set a programme target")
