@@ -188,3 +188,23 @@ def lighting_city() -> tuple[Dataset, dict[str, list[str]]]:
     layers = {layer: gpd.GeoDataFrame(rows, geometry="geom", crs=4326)
               for layer, rows in c.assets.items()}
     return Dataset(layers={**_areas(), **layers}), lamps
+
+
+def adjacent_city() -> tuple[Dataset, dict[str, list[str]]]:
+    """The three wards and, in ward 00001, RD-000005 (150 W LED every 12 m, like RD-000002 far
+    above P1) and 15 m north of it RD-000006, a lit 7 m street with no lamps of its own: all its
+    light comes from RD-000005's lamps. LUM-000900 lights nothing in particular and belongs to
+    no road (ids of the lamps by road, LUM-000900 under None)."""
+    c = TinyCity()
+    lamps: dict[str, list[str]] = {"RD-000005": lit_street(c, "RD-000005", 0.0, 12.0, 150.0,
+                                                           first=300)}
+    c.asset("roads", "RD-000006", LineString([metres(0, 15), metres(200, 15)]),
+            road_class="residential", width_m=7.0, lanes=2, footway_width_m=0.0, lit=True)
+    c.asset("luminaires", "LUM-000900", metres(100, 600), road_id=None, mounting_height_m=8.0,
+            overhang_m=0.0, tilt_deg=0.0, orientation_deg=0.0, lamp_type="LED", wattage_w=100.0,
+            photometry="builtin:led-road-medium", dimming_profile="none", install_year=2015,
+            condition="good")
+    lamps["None"] = ["LUM-000900"]
+    layers = {layer: gpd.GeoDataFrame(rows, geometry="geom", crs=4326)
+              for layer, rows in c.assets.items()}
+    return Dataset(layers={**_areas(), **layers}), lamps

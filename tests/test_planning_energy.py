@@ -20,7 +20,15 @@ from simulation.planning.schedules import (
     nights,
     parse_schedule,
 )
-from tests.planning_support import W1, W2, W3, database_of, lighting_city, planning_city
+from tests.planning_support import (
+    W1,
+    W2,
+    W3,
+    adjacent_city,
+    database_of,
+    lighting_city,
+    planning_city,
+)
 from twin.errors import InvalidInput
 
 YEAR = 2026
@@ -202,3 +210,49 @@ def test_a_what_if_refuses_an_unknown_street(streets):
     with engine.connect() as conn, pytest.raises(InvalidInput, match="unknown road: 'Phố Không'"):
         planning.lighting_energy(conn, what_if=planning.EnergyWhatIf(
             dimming_profile="midnight-50", dimming_roads=["Phố Không"]))
+
+
+@pytest.fixture(scope="module")
+def adjacent(server_url: str, template_url: str) -> Iterator[tuple[sa.Engine, dict[str, list[str]]]]:
+    dataset, lamps = adjacent_city()
+    with database_of(dataset, server_url, template_url) as engine:
+        yield engine, lamps
+
+
+def test_a_dimming_that_drops_the_street_next_door_is_no_saving(adjacent):
+    """RD-000006 has no lamps: its light is all RD-000005's, so halving them after midnight
+    halves its darkest-hour Eav and it falls below its class (or, meeting none, gets darker).
+    RD-000005's lamps reach it, so they are all put back: nothing saved, all their saving
+    left out."""
+    engine, lamps = adjacent
+    answer = what_if(engine, dimming_profile="midnight-50", dimming_roads=["RD-000005"])
+    after_midnight = sum(end - 24 * 3600 for _, end in nights(YEAR)) / 3600
+    per_lamp = 150 * 0.5 * after_midnight / 1000
+    assert answer["failing_roads"] == ["RD-000006"]
+    check = check_of(answer, "RD-000006")
+    assert not check["passes"]
+    assert check["eav_after"] == pytest.approx(check["eav_before"] / 2, rel=1e-3)
+    assert check_of(answer, "RD-000005")["passes"]
+    assert answer["saved_kwh"] == 0 and answer["luminaires_changed"] == 0
+    assert answer["rejected_kwh"] == pytest.approx(len(lamps["RD-000005"]) * per_lamp, abs=0.1)
+
+
+def test_a_lamp_with_no_road_is_never_an_accepted_saving(adjacent):
+    """Every lamp dimmed: RD-000005's are put back (RD-000006 fails), LUM-000900 belongs to no
+    road, so it cannot be checked: its saving is reported apart, never counted."""
+    engine, lamps = adjacent
+    answer = what_if(engine, dimming_profile="midnight-50")
+    after_midnight = sum(end - 24 * 3600 for _, end in nights(YEAR)) / 3600
+    assert answer["saved_kwh"] == 0
+    assert answer["luminaires_unchecked"] == 1
+    assert answer["unchecked_kwh"] == pytest.approx(100 * 0.5 * after_midnight / 1000, abs=0.1)
+    city_after = next(r for r in answer["after"] if r["area_code"] == "city")
+    city_before = (len(lamps["RD-000005"]) * 150 + 100) * burning_hours(YEAR) / 1000
+    assert city_after["kwh"] == pytest.approx(city_before, abs=0.1)
+
+
+def test_a_lamp_already_on_the_schedule_is_not_changed(streets):
+    """Dimming RD-000002 (all on "none") and RD-000001 to "none" changes no lamp at all."""
+    engine, _ = streets
+    answer = what_if(engine, dimming_profile="none", dimming_roads=["RD-000001", "RD-000002"])
+    assert answer["luminaires_changed"] == 0 and answer["lighting_check"] == []

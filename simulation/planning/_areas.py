@@ -19,6 +19,8 @@ from twin.errors import InvalidInput
 LEVELS = ("ward", "district", "city")
 AREA_COLUMNS = ["area_level", "area_code", "area_name"]
 CITY_CODE = "city"
+NO_WARD = "none"
+"""The area code of assets outside every ward (they count in the city and in no ward)."""
 KINDS = ("phuong", "xa", "thi tran")
 """Plain words that name a unit's kind before its name (Phường, Xã, Thị trấn)."""
 
@@ -93,9 +95,3 @@ def areas(conn: Connection, level: str, ward: str | None = None) -> pd.DataFrame
     if ward is not None:
         frame = frame[frame["area_code"] == resolve_ward(conn, ward).code]
     return frame.assign(area_level="ward")[AREA_COLUMNS].reset_index(drop=True)
-
-
-def area_key(level: str) -> str:
-    """SQL expression of an asset row's area code at ``level`` (rows carry ``ward_code`` and
-    ``district_code`` from the join with ``wards``)."""
-    return {"ward": "ward_code", "district": "district_code", "city": f"'{CITY_CODE}'"}[level]

@@ -15,8 +15,9 @@ from sqlalchemy import Connection, text
 from simulation.lighting import run_lighting
 from simulation.lighting.builtin import OPTICS, PREFIX
 from simulation.lighting.classes import C_CLASSES, P_CLASSES
-from simulation.lighting.twin_run import READ_COLUMNS
-from simulation.planning._areas import plain
+from simulation.lighting.study import Study
+from simulation.lighting.twin_run import MARGIN_DEG, READ_COLUMNS
+from simulation.planning._areas import NO_WARD, plain
 from simulation.planning._json import records
 from simulation.planning.energy import FIGURES, EnergyResult, priced
 from simulation.planning.schedules import (
@@ -117,37 +118,48 @@ def _led_wattage(lamps: pd.DataFrame, wanted: float | None, photometry: str) -> 
     return (lamps["wattage_w"] * old / led.efficacy_lm_per_w).round(1)
 
 
+def is_led(lamp_type: pd.Series) -> pd.Series:
+    """Whether each lamp type names an LED (case and spaces ignored: "LED", "led", " Led ");
+    the one matcher the what-ifs and the report use."""
+    return lamp_type.fillna("").astype(str).str.strip().str.upper() == "LED"
+
+
+def darkest(profile: object) -> float:
+    """The lowest level of a named profile's night (full output for an unknown one)."""
+    return lowest_level(SCHEDULES[profile]) if isinstance(profile, str) and \
+        profile in SCHEDULES else 1.0
+
+
 def _plan(conn: Connection, what_if: EnergyWhatIf, lamps: pd.DataFrame,
           hours: Mapping[str, float], year: int) -> pd.DataFrame:
     """Per luminaire changed: road_id, ward_code, kwh before and after, lowest level before
-    and after, new wattage and photometry (retrofit) or NaN."""
+    and after, new wattage and photometry (retrofit) or NaN. A lamp is changed only when its
+    hours, darkest level, wattage or optic move."""
     night_list = nights(year)
     profile = lamps["dimming_profile"].fillna("none")
     full = equivalent_hours(schedule_of("none"), night_list)
     before_h = profile.map(hours).fillna(full)
-    low_before = profile.map(lambda p: lowest_level(SCHEDULES[p]) if p in SCHEDULES else 1.0)
     plan = pd.DataFrame({"road_id": lamps["road_id"], "ward_code": lamps["ward_code"],
                          "watts": lamps["wattage_w"].fillna(0.0), "hours": before_h,
-                         "low": low_before})
+                         "low": profile.map(darkest)})
     plan["new_watts"], plan["new_hours"], plan["new_low"] = plan["watts"], plan["hours"], \
         plan["low"]
     plan["photometry"] = None
-    changed = pd.Series(False, lamps.index)
     schedule = what_if.schedule()
     if schedule is not None:
         dim = pd.Series(True, lamps.index) if what_if.dimming_roads is None else \
             lamps["road_id"].isin(resolve_roads(conn, what_if.dimming_roads))
         plan.loc[dim, "new_hours"] = equivalent_hours(schedule, night_list)
         plan.loc[dim, "new_low"] = lowest_level(schedule)
-        changed |= dim
     if what_if.retrofit_roads:
         on = lamps["road_id"].isin(resolve_roads(conn, what_if.retrofit_roads)) & \
-            (lamps["lamp_type"].fillna("") != "LED")
+            ~is_led(lamps["lamp_type"])
         plan.loc[on, "new_watts"] = _led_wattage(lamps[on], what_if.retrofit_wattage_w,
                                                  what_if.retrofit_photometry)
         plan.loc[on, "photometry"] = what_if.retrofit_photometry
-        changed |= on
-    plan = plan[changed.to_numpy()].copy()
+    moved = (plan["new_hours"] - plan["hours"]).abs().gt(1e-9) | \
+        (plan["new_low"] != plan["low"]) | plan["photometry"].notna()
+    plan = plan[moved.to_numpy()].copy()
     plan["kwh_before"] = plan["watts"] * plan["hours"] / 1000
     plan["kwh_after"] = plan["new_watts"] * plan["new_hours"] / 1000
     return plan
@@ -167,91 +179,144 @@ def _rank(name: object) -> int:
     return CLASS_RANK.get(name, len(CLASS_RANK)) if isinstance(name, str) else len(CLASS_RANK)
 
 
-def lighting_check(conn: Connection, plan: pd.DataFrame, lamps: pd.DataFrame) -> pd.DataFrame:
-    """EN 13201 figures of each road the plan changes, before and after, each luminaire at the
-    lowest level of its night: road_id, name, class_required, class_before, class_after,
-    eav_before, eav_after, u0_before, u0_after, passes."""
-    roads = sorted(set(plan["road_id"].dropna()))
-    columns = ["road_id", "name", "class_required", "class_before", "class_after",
-               "eav_before", "eav_after", "u0_before", "u0_after", "passes"]
-    if not roads:
-        return pd.DataFrame(columns=columns)
-    bounds = conn.execute(text("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
-                               "(SELECT ST_Extent(geom) AS e FROM roads WHERE id = ANY(:ids)) x"),
-                          {"ids": roads}).one()
-    bbox = (float(bounds[0]), float(bounds[1]), float(bounds[2]), float(bounds[3]))
-    result = run_lighting(conn, bbox=bbox, live=False)
-    study = result.study
-    in_study = study.lamp_ids
-    profile = lamps["dimming_profile"].reindex(in_study).fillna("none")
-    dimmed = {i: lv for i, lv in zip(in_study, profile.map(
-        lambda p: lowest_level(SCHEDULES[p]) if p in SCHEDULES else 1.0), strict=False) if lv < 1.0}
-    before_study = study.with_output(dimmed) if dimmed else study
-    before = before_study.figures()
-    mine = plan[plan.index.isin(in_study)]
-    after_study = before_study
-    retro = mine[mine["photometry"].notna()]
-    moved = mine[(mine["new_low"] != mine["low"]) & mine["photometry"].isna()]
-    plain_dim = {i: float(v) for i, v in moved["new_low"].items()}
-    if plain_dim:
-        after_study = after_study.with_output(plain_dim)
+CHECK_COLUMNS = ["road_id", "name", "class_before", "class_after", "eav_before", "eav_after",
+                 "u0_before", "u0_after", "passes"]
+
+
+def _study_bbox(conn: Connection, plan: pd.DataFrame) -> tuple[float, float, float, float]:
+    """The changed lamps and their roads, widened by the lamps' reach (``MARGIN_DEG``, about
+    160 m: h · tan 86° for an 11 m pole) so that every road they light is in the study."""
+    bounds = conn.execute(text(
+        "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(g) AS e "
+        "FROM (SELECT geom AS g FROM luminaires WHERE id = ANY(:lamps) UNION ALL "
+        "SELECT geom FROM roads WHERE id = ANY(:roads)) u) x"),
+        {"lamps": list(plan.index), "roads": sorted(set(plan["road_id"].dropna()))}).one()
+    return (float(bounds[0]) - MARGIN_DEG, float(bounds[1]) - MARGIN_DEG,
+            float(bounds[2]) + MARGIN_DEG, float(bounds[3]) + MARGIN_DEG)
+
+
+def _after(conn: Connection, before: Study, plan: pd.DataFrame) -> Study:
+    """``before`` with the plan's lamps at their new darkest level, wattage and optic."""
+    after = before
+    retro = plan[plan["photometry"].notna()]
+    dim = {i: float(v) for i, v in plan.loc[plan["photometry"].isna(), "new_low"].items()}
+    if dim:
+        after = after.with_output(dim)
     if len(retro):
         frame = read_layer(conn, "luminaires", ids=list(retro.index), columns=READ_COLUMNS,
                            crs=BAC_GIANG.metric_crs)
         frame = frame.assign(photometry=retro["photometry"].reindex(frame.index),
                              wattage_w=retro["new_watts"].reindex(frame.index),
                              output=retro["new_low"].reindex(frame.index))
-        after_study = after_study.with_luminaires(frame)
-    after = after_study.figures()
+        after = after.with_luminaires(frame)
+    return after
+
+
+def _reached(study: Study, ids: pd.Index) -> pd.DataFrame:
+    """(lamp, road_id) of every road a grid point of which is within the lamp's reach."""
+    which = study.lamp_ids.get_indexer(ids)
+    which = which[which >= 0]
+    if not len(which):
+        return pd.DataFrame({"lamp": [], "road_id": []})
+    lamp, point = study.scene.pairs(study.scene.lamps.take(which))[:2]
+    frame = pd.DataFrame({"lamp": study.lamp_ids[which[lamp]],
+                          "road_id": study.road_frame.index[study.grid.road[point]]})
+    return frame.drop_duplicates()
+
+
+def lighting_check(conn: Connection, plan: pd.DataFrame, lamps: pd.DataFrame
+                   ) -> tuple[pd.DataFrame, pd.Index, pd.Index]:
+    """Every lit road the plan's lamps reach (their own and their neighbours': cross streets,
+    parallel streets within reach), judged before and after with each luminaire at the lowest
+    level of its night. While a road fails, the changed lamps on it or reaching it are put back
+    and every road is judged again; only what is left is accepted. Lamps with no road, or out
+    of the study, are not checked (never accepted). Returns the check (road_id, name,
+    class_before, class_after, eav_before, eav_after, u0_before, u0_after, passes: a road
+    that failed keeps the figures it failed with), the accepted and the unchecked lamp ids."""
+    if plan.empty:
+        return pd.DataFrame(columns=CHECK_COLUMNS), plan.index, plan.index
+    result = run_lighting(conn, bbox=_study_bbox(conn, plan), live=False)
+    study = result.study
+    profile = lamps["dimming_profile"].reindex(study.lamp_ids)
+    dimmed = {i: lv for i, lv in zip(study.lamp_ids, profile.map(darkest), strict=True)
+              if lv < 1.0}
+    before_study = study.with_output(dimmed) if dimmed else study
+    before = before_study.figures()
+    unchecked = plan.index[plan["road_id"].isna().to_numpy() |
+                           ~plan.index.isin(study.lamp_ids)]
+    candidate = plan.drop(index=unchecked)
     names = result.roads.set_index("road_id")["name"] if len(result.roads) else pd.Series()
-    rows = pd.DataFrame({"road_id": roads}).set_index("road_id", drop=False)
-    rows["name"] = names.reindex(rows.index)
-    for when, figures in (("before", before), ("after", after)):
-        for column in ("class", "eav", "u0"):
-            rows[f"{column}_{when}"] = figures[column].reindex(rows.index) \
-                if column in figures else None
-    rows["class_required"] = rows["class_before"]
-    rows["passes"] = [_passes(*r) for r in zip(rows["class_before"], rows["class_after"],
-                                               rows["eav_before"], rows["eav_after"],
-                                               strict=True)]
-    return rows[columns].reset_index(drop=True)
+    judged: dict[str, dict[str, Any]] = {}
+    failing: set[str] = set()
+    while len(candidate):
+        after_study = _after(conn, before_study, candidate)
+        after = after_study.figures()
+        reach = pd.concat([_reached(before_study, candidate.index),
+                           _reached(after_study, candidate.index),
+                           pd.DataFrame({"lamp": candidate.index,
+                                         "road_id": candidate["road_id"]})])
+        reach = reach[reach["road_id"].isin(before.index)].drop_duplicates()
+        new_fail = []
+        for road in sorted(set(reach["road_id"]) - failing):
+            row = {"road_id": road, "name": names.get(road)}
+            for when, figures in (("before", before), ("after", after)):
+                for column in ("class", "eav", "u0"):
+                    row[f"{column}_{when}"] = figures[column].get(road) \
+                        if column in figures else None
+            row["passes"] = _passes(row["class_before"], row["class_after"],
+                                    row["eav_before"], row["eav_after"])
+            judged[road] = row
+            if not row["passes"]:
+                new_fail.append(road)
+        if not new_fail:
+            break
+        failing.update(new_fail)
+        back = set(reach.loc[reach["road_id"].isin(new_fail), "lamp"])
+        candidate = candidate.drop(index=[i for i in candidate.index if i in back])
+    rows = pd.DataFrame([judged[r] for r in sorted(judged)], columns=CHECK_COLUMNS)
+    return rows, candidate.index, unchecked
 
 
 def apply_what_if(conn: Connection, base: EnergyResult, what_if: EnergyWhatIf,
                   hours: Mapping[str, float], tariff: float, co2: float) -> EnergyResult:
-    """``base`` with the what-if's answer: the figures after it (failing roads left as they
-    are), savings, capex, payback and the lighting check."""
+    """``base`` with the what-if's answer: the figures after it (lamps reaching a failing road,
+    and unchecked lamps, left as they are), savings, capex, payback and the lighting check."""
     lamps = _lamps(conn)
     plan = _plan(conn, what_if, lamps, hours, base.year)
-    check = lighting_check(conn, plan, lamps)
+    check, accepted_ids, unchecked_ids = lighting_check(conn, plan, lamps)
     failing = check.loc[~check["passes"].astype(bool), "road_id"].tolist()
-    rejected = plan["road_id"].isin(failing)
-    accepted = plan[~rejected.to_numpy()]
-    delta = (accepted["kwh_after"] - accepted["kwh_before"]).groupby(
-        accepted["ward_code"]).sum()
+    accepted = plan.loc[accepted_ids]
+    rejected = plan.drop(index=[*accepted_ids, *unchecked_ids])
+    unchecked = plan.loc[unchecked_ids]
+    ward = accepted["ward_code"].fillna(NO_WARD)
+    delta = (accepted["kwh_after"] - accepted["kwh_before"]).groupby(ward).sum()
+    kw = (accepted["new_watts"] - accepted["watts"]).groupby(ward).sum() / 1000
     after = base.by_ward.copy()
     wards = after["area_level"] == "ward"
-    after.loc[wards, "kwh"] = after.loc[wards, "kwh"] + \
-        after.loc[wards, "area_code"].map(delta).fillna(0.0)
     city = after["area_level"] == "city"
-    after.loc[city, "kwh"] = after.loc[city, "kwh"] + float(delta.sum())
-    kw = (accepted["new_watts"] - accepted["watts"]).groupby(accepted["ward_code"]).sum() / 1000
-    after.loc[wards, "installed_kw"] = after.loc[wards, "installed_kw"] + \
-        after.loc[wards, "area_code"].map(kw).fillna(0.0)
-    after.loc[city, "installed_kw"] = after.loc[city, "installed_kw"] + float(kw.sum())
+    for column, change in (("kwh", delta), ("installed_kw", kw)):
+        after.loc[wards, column] = after.loc[wards, column] + \
+            after.loc[wards, "area_code"].map(change).fillna(0.0)
+        after.loc[city, column] = after.loc[city, column] + float(change.sum())
     after = priced(after.drop(columns=["cost_vnd", "co2_kg"]), tariff, co2)[base.by_ward.columns]
     saved_kwh = float(-delta.sum())
     retrofitted = int(accepted["photometry"].notna().sum())
-    capex = retrofitted * _led_unit_cost(conn)
+    led_cost, led_life = _led_unit_cost(conn)
+    capex = retrofitted * led_cost
     saved_cost = saved_kwh * tariff
-    rejected_kwh = float((plan.loc[rejected.to_numpy(), "kwh_before"]
-                          - plan.loc[rejected.to_numpy(), "kwh_after"]).sum())
+    payback = round(capex / saved_cost, 2) if saved_cost > 0 and capex > 0 else None
     answer: dict[str, Any] = {
         "after": records(after[[*after.columns[:3], *FIGURES]]),
         "saved_kwh": round(saved_kwh, 1), "saved_cost_vnd": round(saved_cost),
-        "saved_co2_kg": round(saved_kwh * co2, 1), "rejected_kwh": round(rejected_kwh, 1),
-        "capex_vnd": round(capex), "payback_years":
-            round(capex / saved_cost, 2) if saved_cost > 0 and capex > 0 else None,
+        "saved_co2_kg": round(saved_kwh * co2, 1),
+        "rejected_kwh": round(float((rejected["kwh_before"] - rejected["kwh_after"]).sum()), 1),
+        "unchecked_kwh": round(float((unchecked["kwh_before"] - unchecked["kwh_after"]).sum()),
+                               1),
+        "luminaires_unchecked": int(len(unchecked)),
+        "capex_vnd": round(capex), "payback_years": payback,
+        "led_service_life_y": led_life,
+        "pays_back_within_life": None if payback is None or led_life is None
+        else bool(payback <= led_life),
         "luminaires_changed": int(len(accepted)), "luminaires_retrofitted": retrofitted,
         "failing_roads": failing, "lighting_check": records(check),
         "request": what_if.model_dump()}
@@ -259,10 +324,13 @@ def apply_what_if(conn: Connection, base: EnergyResult, what_if: EnergyWhatIf,
                         base.missing_wattage, base.unknown_profiles, answer)
 
 
-def _led_unit_cost(conn: Connection) -> float:
-    cost = conn.execute(text("SELECT cost_vnd FROM unit_costs WHERE layer = 'luminaires' AND "
-                             "material IN ('LED', '*') ORDER BY material = '*' LIMIT 1")).scalar()
-    return float(cost or 0.0)
+def _led_unit_cost(conn: Connection) -> tuple[float, int | None]:
+    """The LED luminaire's unit cost (VND) and service life (years)."""
+    row = conn.execute(text("SELECT cost_vnd, service_life_y FROM unit_costs WHERE layer = "
+                            "'luminaires' AND upper(material) IN ('LED', '*') "
+                            "ORDER BY material = '*' LIMIT 1")).first()
+    return (float(row[0]), int(row[1])) if row else (0.0, None)
 
 
-__all__ = ["EnergyWhatIf", "apply_what_if", "lighting_check", "resolve_roads"]
+__all__ = ["EnergyWhatIf", "apply_what_if", "darkest", "is_led", "lighting_check",
+           "resolve_roads"]
