@@ -197,6 +197,8 @@ def test_an_led_retrofit_saves_with_the_same_flux_and_pays_back(streets):
     assert answer["saved_kwh"] == pytest.approx(saved, abs=0.1)
     assert answer["capex_vnd"] == n * 8_000_000
     assert answer["payback_years"] == pytest.approx(n * 8_000_000 / (saved * 2204), abs=0.01)
+    assert answer["led_service_life_y"] == 15
+    assert answer["pays_back_within_life"] is (n * 8_000_000 / (saved * 2204) <= 15)
     assert check_of(answer, "RD-000003")["passes"]
 
 
@@ -256,3 +258,25 @@ def test_a_lamp_already_on_the_schedule_is_not_changed(streets):
     engine, _ = streets
     answer = what_if(engine, dimming_profile="none", dimming_roads=["RD-000001", "RD-000002"])
     assert answer["luminaires_changed"] == 0 and answer["lighting_check"] == []
+
+
+def test_only_where_lower_leaves_a_leaner_lamp_on_its_own_profile(streets):
+    """midnight-50 burns 0.5 × the hours after midnight + full before it; dusk-dawn-70 0.7 ×
+    the night: on RD-000002 set to dusk-dawn-70 the leaner of the two is its own, so nothing
+    changes (without the option every lamp would burn more)."""
+    engine, _ = streets
+    night = burning_hours(YEAR)
+    after_midnight = sum(end - 24 * 3600 for _, end in nights(YEAR)) / 3600
+    assert night - 0.5 * after_midnight > 0.7 * night, "the hand case holds in 2026"
+    with engine.connect() as conn:
+        conn.execute(sa.text("UPDATE luminaires SET dimming_profile = 'dusk-dawn-70' "
+                             "WHERE road_id = 'RD-000002'"))
+        lower = planning.lighting_energy(conn, year=YEAR, what_if=planning.EnergyWhatIf(
+            dimming_profile="midnight-50", dimming_roads=["RD-000002"],
+            only_where_lower=True)).what_if
+        every = planning.lighting_energy(conn, year=YEAR, what_if=planning.EnergyWhatIf(
+            dimming_profile="midnight-50", dimming_roads=["RD-000002"])).what_if
+        conn.rollback()
+    assert lower is not None and every is not None
+    assert lower["luminaires_changed"] == 0 and lower["lighting_check"] == []
+    assert every["saved_kwh"] < 0, "without the option the lamps burn more"

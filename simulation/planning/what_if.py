@@ -53,6 +53,9 @@ class EnergyWhatIf(BaseModel):
     retrofit_roads: list[Name] | None = Field(None, max_length=MAX_ROADS)
     retrofit_wattage_w: float | None = Field(None, gt=0, le=2000)
     retrofit_photometry: str = Field(f"{PREFIX}led-road-medium", max_length=200)
+    only_where_lower: bool = False
+    """Give the schedule only to the lamps it makes burn less (a lamp on a leaner profile
+    keeps its own)."""
 
     @model_validator(mode="after")
     def _one_change(self) -> EnergyWhatIf:
@@ -118,6 +121,10 @@ def _led_wattage(lamps: pd.DataFrame, wanted: float | None, photometry: str) -> 
     return (lamps["wattage_w"] * old / led.efficacy_lm_per_w).round(1)
 
 
+NOT_LED_SQL = "coalesce(upper(trim(lamp_type)), '') <> 'LED'"
+"""``is_led``'s test in SQL (negated), for queries over ``luminaires``."""
+
+
 def is_led(lamp_type: pd.Series) -> pd.Series:
     """Whether each lamp type names an LED (case and spaces ignored: "LED", "led", " Led ");
     the one matcher the what-ifs and the report use."""
@@ -149,7 +156,10 @@ def _plan(conn: Connection, what_if: EnergyWhatIf, lamps: pd.DataFrame,
     if schedule is not None:
         dim = pd.Series(True, lamps.index) if what_if.dimming_roads is None else \
             lamps["road_id"].isin(resolve_roads(conn, what_if.dimming_roads))
-        plan.loc[dim, "new_hours"] = equivalent_hours(schedule, night_list)
+        new_hours = equivalent_hours(schedule, night_list)
+        if what_if.only_where_lower:
+            dim &= plan["hours"] > new_hours + 1e-9
+        plan.loc[dim, "new_hours"] = new_hours
         plan.loc[dim, "new_low"] = lowest_level(schedule)
     if what_if.retrofit_roads:
         on = lamps["road_id"].isin(resolve_roads(conn, what_if.retrofit_roads)) & \
@@ -332,5 +342,5 @@ def _led_unit_cost(conn: Connection) -> tuple[float, int | None]:
     return (float(row[0]), int(row[1])) if row else (0.0, None)
 
 
-__all__ = ["EnergyWhatIf", "apply_what_if", "darkest", "is_led", "lighting_check",
+__all__ = ["EnergyWhatIf", "apply_what_if", "NOT_LED_SQL", "darkest", "is_led", "lighting_check",
            "resolve_roads"]

@@ -11,13 +11,14 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from simulation.planning.what_if import NOT_LED_SQL
 from web.report.area_map import draw_area_map
 from web.report.contents import Area, ReportData
 
 Step = Callable[[str], None]
 
 WHAT_IF_LABELS = {
-    "dimming": "Dim to 50 % after midnight (midnight-50)",
+    "dimming": "Dim to 50 % after midnight (midnight-50) where it lowers the lamp's energy",
     "retrofit": "LED retrofit of the lamps that are not LED",
 }
 PARAMETER_TITLES = {"tariff_vnd_per_kwh": "Electricity tariff (street lighting)",
@@ -81,7 +82,7 @@ def _area_roads(conn: Connection, code: str | None, only_not_led: bool) -> list[
     if code is not None:
         query += " AND ward_code = :code"
     if only_not_led:
-        query += " AND coalesce(upper(lamp_type), '') <> 'LED'"
+        query += f" AND {NOT_LED_SQL}"
     return sorted(conn.execute(sa.text(query + " ORDER BY 1"), {"code": code}).scalars())
 
 
@@ -94,7 +95,7 @@ def what_if_rows(conn: Connection, code: str | None, year: int | None) -> pd.Dat
     roads = _area_roads(conn, code, only_not_led=False)
     if roads is None or roads:
         asks["dimming"] = EnergyWhatIf.model_validate(
-            {"dimming_profile": "midnight-50", "dimming_roads": roads})
+            {"dimming_profile": "midnight-50", "dimming_roads": roads, "only_where_lower": True})
     old = _area_roads(conn, code, only_not_led=True)
     if old:
         asks["retrofit"] = EnergyWhatIf.model_validate({"retrofit_roads": old})
@@ -112,6 +113,7 @@ def what_if_rows(conn: Connection, code: str | None, year: int | None) -> pd.Dat
             "saved_kwh": result.get("saved_kwh"), "saved_vnd": result.get("saved_cost_vnd"),
             "saved_co2_kg": result.get("saved_co2_kg"), "capex_vnd": result.get("capex_vnd"),
             "payback_years": result.get("payback_years"),
+            "pays_back": result.get("pays_back_within_life"),
             "luminaires_changed": result.get("luminaires_changed"),
             "failing_roads": len(result.get("failing_roads", [])),
             "rejected_kwh": result.get("rejected_kwh")})

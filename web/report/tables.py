@@ -64,7 +64,9 @@ WHAT_IFS = TableSpec("what_ifs", "Lighting what-ifs", _cols(
     ("saved_vnd", "Saved, every lamp changed (VND/year)", "money"),
     ("saved_co2_kg", "CO₂ saved, every lamp changed (kg/year)", "int"),
     ("capex_vnd", "Investment (VND)", "money"),
-    ("payback_years", "Payback (years)", "dec"), ("luminaires_changed", "Lamps changed", "int"),
+    ("payback_years", "Payback (years)", "dec"),
+    ("pays_back", "Pays back within the LED's service life", "bool"),
+    ("luminaires_changed", "Lamps changed", "int"),
     ("failing_roads", "Streets that would fall below their class (left out)", "int"),
     ("rejected_kwh", "Left out (kWh/year)", "int")))
 TARGETS = TableSpec("targets", "Programme targets", _cols(
