@@ -219,3 +219,119 @@ def _states(engine: Engine) -> dict[str, str]:
         return dict(conn.exec_driver_sql(
             "SELECT asset_id, value_text FROM live_current WHERE property = 'state' "
             "AND asset_id IN ('LUM-000001', 'LUM-000002')").all())
+
+
+def _session_client(port: int, user: str, password: str, client_id: str, *, persistent: bool
+                    ) -> tuple[mqtt.Client, dict[str, object]]:
+    """A connected client that records whether the broker kept its session, its messages and
+    whether it was disconnected."""
+    seen: dict[str, object] = {"messages": [], "disconnected": threading.Event()}
+    connected = threading.Event()
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
+                         clean_session=not persistent, protocol=mqtt.MQTTv311)
+
+    def on_connect(client, userdata, flags, code, properties) -> None:  # noqa: ANN001
+        seen["session_present"], seen["code"] = flags.session_present, code
+        connected.set()
+
+    def on_message(client, userdata, message) -> None:  # noqa: ANN001
+        seen["messages"].append(message.payload)  # type: ignore[attr-defined]
+
+    def on_disconnect(client, userdata, flags, code, properties) -> None:  # noqa: ANN001
+        seen["disconnected"].set()  # type: ignore[attr-defined]
+
+    client.on_connect, client.on_message = on_connect, on_message
+    client.on_disconnect = on_disconnect
+    client.username_pw_set(user, password)
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    assert connected.wait(10), "the broker did not answer the CONNECT"
+    assert not seen["code"].is_failure  # type: ignore[attr-defined]
+    return client, seen
+
+
+def _close(client: mqtt.Client) -> None:
+    client.disconnect()
+    client.loop_stop()
+
+
+def test_a_device_cannot_take_the_ingesters_client_id(configured):
+    """A device connecting with the ingester's client id neither closes the ingester's
+    connection nor wipes its persistent session (what was published meanwhile still arrives)."""
+    broker, keys = configured
+    secret = (broker.folder / "ingester.secret").read_text().strip()
+    ingester, seen = _session_client(broker.port, INGESTER, secret, INGESTER, persistent=True)
+    ingester.subscribe("twin/#", qos=1)
+    time.sleep(0.5)  # the subscription is in the session
+    intruder, _ = _session_client(broker.port, "lamp-a", keys["lamp-a"], INGESTER, persistent=False)
+    time.sleep(0.5)
+    assert not seen["disconnected"].is_set()  # type: ignore[attr-defined]
+    _close(intruder)
+    _close(ingester)
+    # the ingester is away; a device taking its id with a clean session must not end its session
+    intruder, _ = _session_client(broker.port, "lamp-a", keys["lamp-a"], INGESTER, persistent=False)
+    intruder.publish(_topic(LAMP_A), b"while away", qos=1).wait_for_publish(10)
+    _close(intruder)
+    ingester, seen = _session_client(broker.port, INGESTER, secret, INGESTER, persistent=True)
+    try:
+        assert seen["session_present"] is True
+        wait_for(lambda: b"while away" in seen["messages"], timeout=10)  # type: ignore[operator]
+    finally:
+        _close(ingester)
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    cert, key = folder / "broker.crt", folder / "broker.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    key.chmod(0o644)  # the broker's own user reads it when the test runs as root
+    return cert, key
+
+
+def test_beyond_loopback_the_broker_speaks_tls(demo_copy, demo_database_url):
+    """A plaintext listener on another address is refused with one line (unless --insecure);
+    with --certfile/--keyfile devices connect over TLS, and the ingester on loopback."""
+    with demo_copy.begin() as conn:
+        key = auth.create_device(conn, "lamp-tls", [_topic(LAMP_A)])
+    home = Path(tempfile.mkdtemp(prefix="twin-broker-"))
+    home.chmod(0o755)
+    folder, env = home / "broker", {"TWIN_DATABASE_URL": demo_database_url}
+    try:
+        refused_run = run_twin("broker", "config", "--output", str(folder), "--host", "0.0.0.0",
+                               env=env, check=False)
+        assert refused_run.returncode != 0
+        assert "without TLS" in refused_run.stderr + refused_run.stdout
+        assert not (folder / "mosquitto.conf").exists()
+        run_twin("broker", "config", "--output", str(folder), "--host", "0.0.0.0", "--insecure",
+                 "--port", str(free_port()), env=env)
+        cert, tls_key = _self_signed(home)
+        tls_port, local_port = free_port(), free_port()
+        run_twin("broker", "config", "--output", str(folder), "--host", "0.0.0.0",
+                 "--port", str(tls_port), "--local-port", str(local_port),
+                 "--certfile", str(cert), "--keyfile", str(tls_key), env=env)
+        conf = (folder / "mosquitto.conf").read_text()
+        assert f"listener {tls_port} 0.0.0.0\ncertfile {cert}" in conf
+        assert f"listener {local_port} 127.0.0.1\n" in conf
+        broker = Broker(folder, local_port)
+        try:
+            broker.wait_listening()
+            secret = (folder / "ingester.secret").read_text().strip()
+            assert not refused(local_port, INGESTER, secret)
+            answered = threading.Event()
+            codes: list[mqtt.ReasonCode] = []
+            device = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="lamp-tls",
+                                 protocol=mqtt.MQTTv311)
+            device.tls_set(ca_certs=str(cert))
+            device.username_pw_set("lamp-tls", key)
+            device.on_connect = lambda c, u, f, code, p: (codes.append(code), answered.set())
+            device.connect("127.0.0.1", tls_port)
+            device.loop_start()
+            assert answered.wait(10) and not codes[0].is_failure
+            device.disconnect()
+            device.loop_stop()
+        finally:
+            broker.stop()
+            print(broker.logged())
+    finally:
+        shutil.rmtree(home, ignore_errors=True)

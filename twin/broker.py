@@ -11,6 +11,12 @@
   or ``--broker-secret FILE``.
 - Persistence on, no cap on queued messages, 1,000 in flight (docs/live.md: the ingester's
   session must keep what arrives while it is down); packets of at most 2 MiB.
+- ``use_username_as_clientid``: a client's id is its user name, so a device cannot connect with
+  the ingester's client id, which would close the ingester's connection or wipe its persistent
+  session (``twin ingest mqtt --client-id`` is then the user name, whatever it says).
+- A listener on another address than loopback speaks TLS (``certfile``/``keyfile``, default port
+  8883; the ingester beside the broker keeps a plaintext listener on loopback), unless asked for
+  plaintext outright (``insecure``): a device's MQTT password is also its HTTP ingest key.
 
 Run it again after device credentials change, then ``kill -HUP`` the broker: mosquitto reloads the
 password file and ACL, so a revoked device can no longer connect. Files are replaced whole
@@ -19,6 +25,7 @@ password file and ACL, so a revoked device can no longer connect. Files are repl
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import pwd
 import secrets
@@ -40,6 +47,65 @@ BROKER_USER = "mosquitto"
 """The system user mosquitto runs as when started by root: it must read the files."""
 
 
+TLS_PORT = 8883
+"""The MQTT over TLS port (IANA)."""
+
+
+@dataclass(frozen=True)
+class Tls:
+    """The broker's TLS files: its certificate and key (PEM), and optionally the CA certificate
+    clients present certificates from (then a client must present one)."""
+
+    certfile: Path
+    keyfile: Path
+    cafile: Path | None = None
+
+
+@dataclass(frozen=True)
+class Listener:
+    """Where the broker listens, and with what."""
+
+    host: str = "127.0.0.1"
+    port: int | None = None
+    """None: 1883, or 8883 with TLS."""
+    tls: Tls | None = None
+    local_port: int = 1883
+    """With TLS: the plaintext loopback port the ingester on the broker's machine uses."""
+
+    @property
+    def bound_port(self) -> int:
+        return self.port if self.port is not None else (TLS_PORT if self.tls else 1883)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only reaches this machine (``localhost``, ``127.x``, ``::1``)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def checked_listener(listener: Listener, *, insecure: bool = False) -> Listener:
+    """``listener`` if it is safe: TLS files that exist, and no plaintext beyond loopback unless
+    ``insecure``; else InvalidInput naming the problem."""
+    if listener.tls is None:
+        if not is_loopback(listener.host) and not insecure:
+            raise InvalidInput(f"the broker would listen on {listener.host} without TLS, where "
+                               "device keys can be read off the network: give --certfile and "
+                               "--keyfile, or --insecure to accept that")
+        return listener
+    for option, path in (("certfile", listener.tls.certfile), ("keyfile", listener.tls.keyfile),
+                         ("cafile", listener.tls.cafile)):
+        if path is not None and not path.is_file():
+            raise InvalidInput(f"--{option} {path}: no such file")
+    tls = listener.tls
+    resolved = Tls(tls.certfile.resolve(), tls.keyfile.resolve(),
+                   tls.cafile.resolve() if tls.cafile else None)
+    return Listener(listener.host, listener.port, resolved, listener.local_port)
+
+
 @dataclass(frozen=True)
 class BrokerConfig:
     """What ``write_broker_config`` wrote."""
@@ -48,6 +114,7 @@ class BrokerConfig:
     devices: int
     """Device users written (revoked ones left out)."""
     revoked: int
+    listener: Listener = Listener()
 
     @property
     def conf(self) -> Path:
@@ -58,14 +125,15 @@ class BrokerConfig:
         return self.folder / "ingester.secret"
 
 
-def mosquitto_conf(folder: Path, host: str, port: int) -> str:
+def mosquitto_conf(folder: Path, listener: Listener) -> str:
     """The broker's main configuration for files in ``folder``."""
     return "\n".join((
         "# Written by 'twin broker config' from the twin's device credentials: run it again after",
         "# they change, then reload the broker (kill -HUP). Edits here are overwritten.",
         "per_listener_settings false",
-        f"listener {port} {host}",
+        *_listeners(listener),
         "allow_anonymous false",
+        "use_username_as_clientid true",
         f"password_file {folder / 'passwords'}",
         f"acl_file {folder / 'acl'}",
         "persistence true",
@@ -76,6 +144,17 @@ def mosquitto_conf(folder: Path, host: str, port: int) -> str:
         "log_dest stderr",
         "",
     ))
+
+
+def _listeners(listener: Listener) -> list[str]:
+    """The ``listener`` lines (a TLS listener's options follow it, as mosquitto reads them)."""
+    if listener.tls is None:
+        return [f"listener {listener.bound_port} {listener.host}"]
+    tls = listener.tls
+    return [f"listener {listener.local_port} 127.0.0.1",
+            f"listener {listener.bound_port} {listener.host}",
+            f"certfile {tls.certfile}", f"keyfile {tls.keyfile}",
+            *([f"cafile {tls.cafile}", "require_certificate true"] if tls.cafile else [])]
 
 
 def device_rows(conn: Connection) -> tuple[list[tuple[str, str, list[str]]], int]:
@@ -126,10 +205,12 @@ def with_secret(url: str, secret: str) -> str:
     return f"mqtt://{broker.username or INGESTER}:{secret}@{broker.host}:{broker.port}"
 
 
-def write_broker_config(conn: Connection, folder: Path, *, host: str = "127.0.0.1",
-                        port: int = 1883) -> BrokerConfig:
+def write_broker_config(conn: Connection, folder: Path, listener: Listener | None = None, *,
+                        insecure: bool = False) -> BrokerConfig:
     """Write ``mosquitto.conf``, ``passwords`` and ``acl`` (and ``ingester.secret`` the first
-    time) into ``folder`` from the device credentials in ``conn``'s twin."""
+    time) into ``folder`` from the device credentials in ``conn``'s twin; a listener beyond
+    loopback needs TLS unless ``insecure``."""
+    listener = checked_listener(listener or Listener(), insecure=insecure)
     folder = folder.resolve()
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "data").mkdir(exist_ok=True)
@@ -138,11 +219,11 @@ def write_broker_config(conn: Connection, folder: Path, *, host: str = "127.0.0.
     owner = _broker_owner()
     _replace(folder / "passwords", password_file(devices, mosquitto_hash(secret)), 0o600, owner)
     _replace(folder / "acl", acl_file(devices), 0o600, owner)
-    _replace(folder / "mosquitto.conf", mosquitto_conf(folder, host, port), 0o644, owner)
+    _replace(folder / "mosquitto.conf", mosquitto_conf(folder, listener), 0o644, owner)
     if owner is not None:
         os.chown(folder / "data", *owner)
         os.chmod(folder, 0o755)  # the broker's user must enter it; the secret stays 0600
-    return BrokerConfig(folder, len(devices), revoked)
+    return BrokerConfig(folder, len(devices), revoked, listener)
 
 
 def _broker_owner() -> tuple[int, int] | None:
