@@ -4,7 +4,7 @@ Three wards side by side, 1 km × 1 km each (0.01° in both directions; x east, 
 106.19° E, 21.27° N): 00001 "Phường Trần Phú" (x 0..1), 00002 "Xã Song Mai" (x 1..2), and
 00003 "Phường Trống" (x 2..3) with nothing in it; district 213 covers the three.
 
-- Water pipes: WP-1 (W1, HDPE, 2000, good), WP-2 (W1, CI, 1980, failed), WP-3 (W2, no
+- Water pipes: WP-1 (W1, HDPE, 2000, good), WP-2 (W1, CI DN200, 1980, failed), WP-3 (W2, no
   material, no year, no condition), WP-4 (W1, DI, 1950), WP-5 (W1, steel, 1970); each runs
   0.009° north from its start. WP-6 crosses from W1 into W2 with its midpoint in W2.
 - Luminaires: LUM-1 (W1, 150 W, none, good), LUM-2 (W2, 100 W, midnight-50, failed), LUM-3
@@ -92,7 +92,8 @@ def planning_city() -> Dataset:
              ("WP-000005", 0.8, W1, "steel", 1970, "poor")]
     for pipe, x, _, material, year, condition in pipes:
         c.asset("water_pipes", pipe, north(x, 0.05), material=material, install_year=year,
-                condition=condition, normal_state="open")
+                condition=condition, normal_state="open",
+                diameter_mm=200.0 if pipe == "WP-000002" else None)
     c.asset("water_pipes", "WP-000006", LineString([at(0.9, 0.1), at(1.3, 0.1)]),
             material="PVC", install_year=2010, condition="good", normal_state="open")
     for lamp, point, watts, profile, condition in [

@@ -135,11 +135,12 @@ def test_renewal_by_ward_and_year(city):
     first = rows[rows["area_code"] == W1]
     failed = row(first, layer="water_pipes", material="CI")
     assert (failed["due_year"], failed["reason"]) == (2026, "condition failed")
-    assert failed["cost_vnd"] == pytest.approx(3_500_000 * PIPE_M)
+    assert failed["cost_vnd"] == pytest.approx(1_550_000 * 2 * PIPE_M), "CI per 100 mm, DN200"
+    assert failed["costed_as"] == "CI"
     backlog = row(first, layer="water_pipes", material="steel")
     assert (backlog["due_year"], backlog["reason"]) == (2026, "past service life"), \
         "1970 + 40 years: in the backlog, shown in the first year"
-    assert backlog["cost_vnd"] == pytest.approx(3_000_000 * PIPE_M)
+    assert backlog["cost_vnd"] == pytest.approx(2_000_000 * 1.5 * PIPE_M), "no diameter: DN150"
     due = row(first, layer="water_pipes", material="DI")
     assert due["due_year"] == 1950 + 80 and due["length_m"] == pytest.approx(PIPE_M, abs=0.01)
     assert "HDPE" not in set(first["material"]), "2000 + 50 is beyond the horizon"
@@ -156,7 +157,8 @@ def test_renewal_by_ward_and_year(city):
                                                                     8_000_000)
     assert set(second["layer"]) == {"trees", "luminaires"}
     total = planning.renewal(city, "city", from_year=AS_OF)["cost_vnd"].sum()
-    assert total == pytest.approx(10_000_000 * PIPE_M + 24_000_000 + 10 * 150_000)
+    pipes = (1_550_000 * 2 + 2_000_000 * 1.5 + 1_550_000 * 1.5) * PIPE_M  # CI, steel, DI
+    assert total == pytest.approx(pipes + 24_000_000 + 10 * 150_000)
 
 
 def test_a_unit_cost_set_by_the_user_changes_renewal_and_is_audited(city):
@@ -167,7 +169,8 @@ def test_a_unit_cost_set_by_the_user_changes_renewal_and_is_audited(city):
     assert (row_["cost_vnd"], row_["service_life_y"], row_["assumption"]) == (1e6, 60, False)
     rows = planning.renewal(city, "ward", ward=W1, from_year=AS_OF)
     steel = row(rows, layer="water_pipes", material="steel")
-    assert steel["due_year"] == 2030 and steel["cost_vnd"] == pytest.approx(1_000_000 * PIPE_M)
+    assert steel["due_year"] == 2030 and \
+        steel["cost_vnd"] == pytest.approx(1_000_000 * 1.5 * PIPE_M)
     audit = city.execute(sa.text("SELECT actor, action, target, after->>'cost_vnd' FROM "
                                  "audit_log ORDER BY id DESC LIMIT 1")).one()
     assert tuple(audit) == ("planner", "planning.unit_cost", "water_pipes/steel", "1000000.0")
@@ -175,6 +178,36 @@ def test_a_unit_cost_set_by_the_user_changes_renewal_and_is_audited(city):
         planning.set_unit_cost(city, "water_pipes", "steel", cost_vnd=-1, actor="planner")
     with pytest.raises(InvalidInput, match="unknown asset layer 'pipes'"):
         planning.set_unit_cost(city, "pipes", "*", cost_vnd=1, actor="planner")
+
+
+def test_a_material_is_matched_whatever_its_spelling_and_a_fallback_is_shown(city):
+    """' upvc ' is the PVC row (40 years, 800,000 VND per m per 100 mm), 'Ductile Iron' the DI
+    row (80 years); 'bamboo' has no row: the water pipes' '*' row (50 years, 1,300,000)."""
+    for pipe, material in (("WP-000005", " upvc "), ("WP-000002", "Ductile Iron"),
+                           ("WP-000001", "bamboo")):
+        city.execute(sa.text("UPDATE water_pipes SET material = :m, condition = 'good', "
+                             "install_year = 1975 WHERE id = :id"), {"m": material, "id": pipe})
+    rows = planning.renewal(city, "ward", ward=W1, from_year=AS_OF)
+    upvc = row(rows, layer="water_pipes", material=" upvc ")
+    assert (upvc["costed_as"], upvc["due_year"]) == ("PVC", 2026), "1975 + 40: backlog"
+    assert upvc["cost_vnd"] == pytest.approx(800_000 * 1.5 * PIPE_M)
+    assert "Ductile Iron" not in set(rows["material"]), "1975 + 80 = 2055: beyond the horizon"
+    bamboo = row(rows, layer="water_pipes", material="bamboo")
+    assert (bamboo["costed_as"], bamboo["due_year"]) == ("*", 2026), "1975 + 50 = 2025"
+    assert bamboo["cost_vnd"] == pytest.approx(1_300_000 * 1.5 * PIPE_M)
+
+
+def test_roads_are_costed_per_square_metre(city):
+    """RD-000001 (the north arm of J1, 0.001° of latitude) 10 m wide and RD-000002 (its east
+    arm, 0.001° of longitude) with no width (7 m), both laid in 2000: asphalt lasts 15 years,
+    200,000 VND/m²."""
+    city.execute(sa.text("UPDATE roads SET install_year = 2000, width_m = CASE id WHEN "
+                         "'RD-000001' THEN 10 END WHERE id IN ('RD-000001', 'RD-000002')"))
+    north_m = GEOD.inv(LON + 0.5 * STEP, LAT + 0.9 * STEP, LON + 0.5 * STEP, LAT + 1.0 * STEP)[2]
+    east_m = GEOD.inv(LON + 0.5 * STEP, LAT + 0.9 * STEP, LON + 0.6 * STEP, LAT + 0.9 * STEP)[2]
+    roads = row(planning.renewal(city, "ward", ward=W1, from_year=AS_OF), layer="roads")
+    assert (roads["due_year"], roads["count"]) == (2026, 2)
+    assert roads["cost_vnd"] == pytest.approx(200_000 * (north_m * 10 + east_m * 7), rel=1e-6)
 
 
 def test_programme_targets(city):

@@ -43,14 +43,16 @@ def _part(spec: LayerSpec, ward_filter: bool) -> str:
     column = material_column(spec)
     material = f"coalesce(a.\"{column}\"::text, '{UNKNOWN}')" if column else f"'{UNKNOWN}'"
     where = " WHERE a.ward_code = :ward" if ward_filter else ""
+    width = "a.width_m" if "width_m" in table.c else "NULL::float8"
+    diameter = "a.diameter_mm" if "diameter_mm" in table.c else "NULL::float8"
     return (f"SELECT '{spec.name}'::text AS layer, a.id, a.ward_code, {length} AS length_m, "
-            f"{area} AS area_m2, {year} AS install_year, a.condition, {material} AS material "
-            f'FROM "{table.name}" a{where}')
+            f"{area} AS area_m2, {year} AS install_year, a.condition, {material} AS material, "
+            f'{width}::float8 AS width_m, {diameter}::float8 AS diameter_mm FROM "{table.name}" a{where}')
 
 
 def assets_sql(ward_filter: bool = False, specs: list[LayerSpec] | None = None) -> str:
     """``SELECT layer, id, ward_code, district_code, length_m, area_m2, install_year, condition,
-    material`` over every asset layer (``:ward`` bound when ``ward_filter``)."""
+    material, width_m, diameter_mm`` over every asset layer (``:ward`` bound when ``ward_filter``)."""
     parts = "\nUNION ALL\n".join(_part(s, ward_filter) for s in specs or asset_layers())
     return (f"SELECT x.*, w.district_code FROM ({parts}) x "
             "LEFT JOIN wards w ON w.id = x.ward_code")

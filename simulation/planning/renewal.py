@@ -13,50 +13,80 @@ from simulation.planning._assets import asset_layers, assets_sql, current_year
 from simulation.planning.rollups import grouped
 from twin.errors import InvalidInput
 
-REASONS = ("past service life", "condition failed", "tree inspection due")
 MAX_YEARS = 100
+DEFAULT_ROAD_WIDTH_M = 7.0
+"""Carriageway width (m) of a road with no ``width_m``: a two-lane street (an assumption)."""
+DEFAULT_DIAMETER_MM = 150.0
+"""Diameter (mm) of a pipe with no ``diameter_mm``: a DN150 distribution main (an assumption)."""
+MATERIAL_ALIASES: dict[str, str] = {
+    "UPVC": "PVC", "U-PVC": "PVC", "PVC-U": "PVC", "PVCU": "PVC",
+    "HDPE100": "HDPE", "PE": "HDPE", "PE100": "HDPE", "POLYETHYLENE": "HDPE",
+    "DUCTILE IRON": "DI", "D.I.": "DI", "DCI": "DI",
+    "CAST IRON": "CI", "C.I.": "CI", "GREY CAST IRON": "CI", "GRAY CAST IRON": "CI",
+    "ASBESTOS CEMENT": "AC", "A.C.": "AC", "FIBRE CEMENT": "AC",
+    "GALVANISED STEEL": "STEEL", "GALVANIZED STEEL": "STEEL", "GI": "STEEL",
+}
+"""Other spellings of a material (after trimming and upper-casing) and the unit-cost row they
+are costed by. A material matches a row case-insensitively (``upper(trim(...))``), after this
+table; what matches no row is costed by the layer's ``*`` row (shown in ``costed_as``)."""
+
+_COSTS = """
+aliases AS (SELECT * FROM unnest(CAST(:alias_from AS text[]), CAST(:alias_to AS text[]))
+            AS al(alias, canonical)),
+costs AS (SELECT layer, upper(trim(material)) AS key, material, unit, cost_vnd, service_life_y
+          FROM unit_costs)"""
+_MATCH = """
+LEFT JOIN aliases al ON al.alias = upper(trim({material}))
+LEFT JOIN costs m ON m.layer = {layer} AND m.material <> '*'
+                 AND m.key = coalesce(al.canonical, upper(trim({material})))
+LEFT JOIN costs s ON s.layer = {layer} AND s.material = '*'
+CROSS JOIN LATERAL (SELECT coalesce(m.service_life_y, s.service_life_y) AS service_life_y,
+                           coalesce(m.cost_vnd, s.cost_vnd) AS cost_vnd,
+                           coalesce(m.unit, s.unit) AS unit,
+                           coalesce(m.material, s.material) AS costed_as) c"""
+"""The unit cost of each row: its material's own row (aliases and case aside), else ``*``."""
 
 _DUE = """
-SELECT a.layer, a.ward_code, a.district_code, a.material, a.length_m,
+SELECT a.layer, a.ward_code, a.district_code, a.material, c.costed_as, a.length_m,
        CASE WHEN a.condition = 'failed' THEN :from_year
             ELSE greatest(a.install_year + c.service_life_y, :from_year) END AS due_year,
        CASE WHEN a.condition = 'failed' THEN 'condition failed'
             ELSE 'past service life' END AS reason,
-       c.cost_vnd * CASE WHEN c.unit = 'm' THEN coalesce(a.length_m, 0) ELSE 1 END AS cost_vnd
-FROM ({assets}) a
-LEFT JOIN unit_costs m ON m.layer = a.layer AND m.material = a.material
-LEFT JOIN unit_costs s ON s.layer = a.layer AND s.material = '*'
-CROSS JOIN LATERAL (SELECT coalesce(m.service_life_y, s.service_life_y) AS service_life_y,
-                           coalesce(m.cost_vnd, s.cost_vnd) AS cost_vnd,
-                           coalesce(m.unit, s.unit) AS unit) c
+       c.cost_vnd * CASE c.unit WHEN 'm' THEN coalesce(a.length_m, 0)
+                                WHEN 'm2' THEN coalesce(a.length_m, 0)
+                                               * coalesce(a.width_m, :default_width)
+                                WHEN 'm_per_100mm' THEN coalesce(a.length_m, 0)
+                                               * coalesce(a.diameter_mm, :default_diameter) / 100
+                                ELSE 1 END AS cost_vnd
+FROM ({assets}) a{match}
 WHERE c.cost_vnd IS NOT NULL AND (a.condition = 'failed' OR a.install_year + c.service_life_y < :end_year)
 """
 
 _INSPECTIONS = """
-SELECT t.layer, t.ward_code, t.district_code, t.material, t.length_m, due AS due_year,
-       'tree inspection due' AS reason, t.cost_vnd
+SELECT t.layer, t.ward_code, t.district_code, t.material, t.costed_as, t.length_m,
+       due AS due_year, 'tree inspection due' AS reason, t.cost_vnd
 FROM (SELECT 'trees'::text AS layer, x.ward_code, w.district_code,
-             coalesce(x.species, 'unknown') AS material, NULL::float8 AS length_m,
+             coalesce(x.species, 'unknown') AS material, c.costed_as, NULL::float8 AS length_m,
              c.cost_vnd, c.service_life_y,
              greatest(coalesce(extract(year FROM x.last_inspected)::int + c.service_life_y,
                                :from_year), :from_year) AS first_due
-      FROM trees x LEFT JOIN wards w ON w.id = x.ward_code
-      LEFT JOIN unit_costs m ON m.layer = 'trees' AND m.material = coalesce(x.species, 'unknown')
-      LEFT JOIN unit_costs s ON s.layer = 'trees' AND s.material = '*'
-      CROSS JOIN LATERAL (SELECT coalesce(m.service_life_y, s.service_life_y) AS service_life_y,
-                                 coalesce(m.cost_vnd, s.cost_vnd) AS cost_vnd) c
-      WHERE c.cost_vnd IS NOT NULL {where}) t
+      FROM trees x LEFT JOIN wards w ON w.id = x.ward_code{match}
+      WHERE c.cost_vnd IS NOT NULL{where}) t
 CROSS JOIN LATERAL generate_series(t.first_due, :end_year - 1, t.service_life_y) AS due
 """
 
 
 def due_sql(ward_filter: bool) -> str:
     """Every renewal or inspection falling due before ``:end_year``: one row per asset and due
-    year (layer, ward_code, district_code, material, length_m, due_year, reason, cost_vnd)."""
+    year (layer, ward_code, district_code, material, costed_as, length_m, due_year, reason,
+    cost_vnd)."""
     specs = [s for s in asset_layers() if s.name != "trees"]
-    renewals = _DUE.format(assets=assets_sql(ward_filter, specs))
-    inspections = _INSPECTIONS.format(where="AND x.ward_code = :ward" if ward_filter else "")
-    return f"{renewals}\nUNION ALL\n{inspections}"
+    renewals = _DUE.format(assets=assets_sql(ward_filter, specs),
+                           match=_MATCH.format(material="a.material", layer="a.layer"))
+    inspections = _INSPECTIONS.format(
+        match=_MATCH.format(material="coalesce(x.species, 'unknown')", layer="'trees'"),
+        where=" AND x.ward_code = :ward" if ward_filter else "")
+    return f"WITH {_COSTS}\n{renewals}\nUNION ALL\n{inspections}"
 
 
 def renewal(conn: Connection, level: str = "ward", ward: str | None = None,
@@ -74,17 +104,21 @@ def renewal(conn: Connection, level: str = "ward", ward: str | None = None,
         resolve_ward(conn, ward)
     figures = grouped(conn, "count(*) AS count, sum(length_m) AS length_m, "
                             "sum(cost_vnd) AS cost_vnd",
-                      levels, ward, extra=["material", "due_year", "reason"],
+                      levels, ward, extra=["material", "costed_as", "due_year", "reason"],
                       source=due_sql(ward_only),
-                      params={"from_year": start, "end_year": start + years})
+                      params={"from_year": start, "end_year": start + years,
+                              "default_width": DEFAULT_ROAD_WIDTH_M,
+                              "default_diameter": DEFAULT_DIAMETER_MM,
+                              "alias_from": list(MATERIAL_ALIASES),
+                              "alias_to": list(MATERIAL_ALIASES.values())})
     names = pd.concat([areas(conn, lv, ward) for lv in levels], ignore_index=True)
     out = names.merge(figures, on=["area_level", "area_code"], how="inner")
     out["count"] = out["count"].astype("int64")
     out["due_year"] = out["due_year"].astype("int64")
     out["cost_vnd"] = out["cost_vnd"].astype(float)
     out = out.sort_values(["area_level", "area_code", "due_year", "layer", "material"])
-    return out[[*AREA_COLUMNS, "layer", "material", "due_year", "count", "length_m",
-                "cost_vnd", "reason"]].reset_index(drop=True)
+    return out[[*AREA_COLUMNS, "layer", "material", "costed_as", "due_year", "count",
+                "length_m", "cost_vnd", "reason"]].reset_index(drop=True)
 
 
 def renewal_cost_by_ward(conn: Connection, from_year: int | None = None,
