@@ -213,7 +213,7 @@ def test_roads_are_costed_per_square_metre(city):
 def test_programme_targets(city):
     rows = planning.programme_targets(city, "ward")
     expect = {  # (ward, metric): (numerator, denominator)
-        (W1, "fibre_households"): (3, 10), (W2, "fibre_households"): (4, 4),
+        (W1, "fibre_households"): (3, 10), (W2, "fibre_households"): (4, 2),
         (W1, "fibre_groups"): (1, 2), (W2, "fibre_groups"): (1, 1),
         (W1, "camera_junctions"): (1, 1), (W2, "camera_junctions"): (0, 1),
         (W1, "lamps_working"): (2, 2), (W2, "lamps_working"): (0, 1)}
@@ -226,8 +226,30 @@ def test_programme_targets(city):
     assert row(rows, area_code=W1, metric="camera_junctions")["met"]
     whole = planning.programme_targets(city, "city")
     households = row(whole, metric="fibre_households")
-    assert (households["numerator"], households["denominator"]) == (7, 12)
+    assert (households["numerator"], households["denominator"]) == (3 + 4, 10 + 2), \
+        "the city is the sum of its wards (W2's 4 households on 2 power customers not clipped)"
     assert row(whole, metric="fibre_groups")["value"] == pytest.approx(2 / 3)
+
+
+def test_fibre_households_count_households_only(city):
+    """ONT-000001 (3 households, W1) made a business terminal leaves W1's numerator; SP-000001
+    (10 customers) put in a shop leaves its denominator; SP-000002 in a house stays."""
+    city.execute(sa.text("UPDATE customer_terminals SET service = 'business' "
+                         "WHERE id = 'ONT-000001'"))
+    city.execute(sa.text(
+        "INSERT INTO buildings (id, use, geom) VALUES "
+        "('BLD-000001', 'Commercial', ST_Multi(ST_Buffer(ST_SetSRID(ST_Point(:x, :y), 4326), "
+        "0.0001))), ('BLD-000002', 'residential', ST_Multi(ST_Buffer(ST_SetSRID(ST_Point(:x2, "
+        ":y2), 4326), 0.0001)))"),
+        {"x": LON + 0.6 * STEP, "y": LAT + 0.6 * STEP, "x2": LON + 1.7 * STEP,
+         "y2": LAT + 0.7 * STEP})
+    city.execute(sa.text("UPDATE service_points SET building_id = CASE id WHEN 'SP-000001' "
+                         "THEN 'BLD-000001' ELSE 'BLD-000002' END"))
+    rows = planning.programme_targets(city, "ward")
+    first = row(rows, area_code=W1, metric="fibre_households")
+    assert (first["numerator"], first["denominator"]) == (0, 0) and pd.isna(first["value"])
+    second = row(rows, area_code=W2, metric="fibre_households")
+    assert (second["numerator"], second["denominator"]) == (4, 2)
 
 
 def test_a_target_set_by_the_user_is_used(city):

@@ -37,8 +37,11 @@ _ROWS = """
 SELECT 'fibre_households'::text AS layer, t.ward_code, t.households::float8 AS num,
        0::float8 AS den
 FROM customer_terminals t JOIN connected USING (id)
+WHERE coalesce(lower(trim(t.service)), '') <> 'business'
 UNION ALL
-SELECT 'fibre_households', s.ward_code, 0, s.customers FROM service_points s
+SELECT 'fibre_households', s.ward_code, 0, s.customers
+FROM service_points s LEFT JOIN buildings b ON b.id = s.building_id
+WHERE coalesce(lower(trim(b.use)), '') NOT IN ('commercial', 'industrial', 'public')
 UNION ALL
 SELECT 'fibre_groups', g.ward_code,
        (EXISTS (SELECT 1 FROM customer_terminals t JOIN connected USING (id)
@@ -109,7 +112,8 @@ def _connected(conn: Connection) -> list[str]:
 def programme_targets(conn: Connection, level: str = "ward", ward: str | None = None, *,
                       levels: Sequence[str] | None = None) -> pd.DataFrame:
     """Each programme metric per area: numerator, denominator, value (share, null when
-    nothing to count), target, met."""
+    nothing to count; above 1 when the data disagree, e.g. more households on fibre than power
+    customers: shown, not clipped, so that the city stays the sum of its wards), target, met."""
     levels = list(levels or [level])
     reach = conn.execute(text("SELECT max(range_m) FROM cameras")).scalar()
     params = {"connected": connected_terminals(conn),
@@ -125,9 +129,6 @@ def programme_targets(conn: Connection, level: str = "ward", ward: str | None = 
     skeleton = every.merge(pd.DataFrame({"metric": list(METRICS)}), how="cross")
     out = skeleton.merge(figures, on=["area_level", "area_code", "metric"], how="left")
     out[["numerator", "denominator"]] = out[["numerator", "denominator"]].astype("float64").fillna(0.0)
-    households = out["metric"] == "fibre_households"
-    out.loc[households, "denominator"] = np.maximum(out.loc[households, "denominator"],
-                                                    out.loc[households, "numerator"])
     with np.errstate(invalid="ignore", divide="ignore"):
         out["value"] = np.where(out["denominator"] > 0,
                                 out["numerator"] / out["denominator"].where(
