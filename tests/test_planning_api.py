@@ -135,3 +135,26 @@ def test_editing_needs_planning_edit_and_is_audited(server_url, template_url):
             ("planning.unit_cost", "water_pipes/steel"),
             ("planning.target", "fibre_households"),
             ("planning.parameter", "tariff_vnd_per_kwh")]
+
+
+def test_a_what_if_or_report_is_refused_while_another_runs_and_kept_once_made(client):
+    """One heavy computation at a time per process: with the slot taken, a new what-if and a
+    report are 503 with Retry-After; once made, the same request at the same data version is
+    answered from what was kept, even while the slot is taken."""
+    from web.planning_cache import HEAVY
+
+    ask = {"params": {"year": 2026, "ward": W1}, "json": {"dimming_profile": "dusk-dawn-70"}}
+    report = {"ward": W2, "format": "html", "what_ifs": "false"}
+    with HEAVY:
+        busy = client.post("/api/planning/energy/what-if", **ask)
+        assert busy.status_code == 503 and busy.headers["Retry-After"] == "30"
+        assert "busy" in busy.json()["detail"]
+        assert client.get("/api/planning/report", params=report).status_code == 503
+    made = client.post("/api/planning/energy/what-if", **ask)
+    assert made.status_code == 200, made.text
+    file = client.get("/api/planning/report", params=report)
+    assert file.status_code == 200
+    with HEAVY:
+        again = client.post("/api/planning/energy/what-if", **ask)
+        assert again.status_code == 200 and again.json() == made.json()
+        assert client.get("/api/planning/report", params=report).content == file.content

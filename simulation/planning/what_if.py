@@ -243,8 +243,10 @@ def lighting_check(conn: Connection, plan: pd.DataFrame, lamps: pd.DataFrame
     of the study, are not checked (never accepted). Returns the check (road_id, name,
     class_before, class_after, eav_before, eav_after, u0_before, u0_after, passes: a road
     that failed keeps the figures it failed with), the accepted and the unchecked lamp ids."""
-    if plan.empty:
-        return pd.DataFrame(columns=CHECK_COLUMNS), plan.index, plan.index
+    roadless = plan.index[plan["road_id"].isna().to_numpy()]
+    if len(roadless) == len(plan):
+        return pd.DataFrame(columns=CHECK_COLUMNS), plan.index[:0], roadless
+    plan = plan.drop(index=roadless)
     result = run_lighting(conn, bbox=_study_bbox(conn, plan), live=False)
     study = result.study
     profile = lamps["dimming_profile"].reindex(study.lamp_ids)
@@ -252,9 +254,8 @@ def lighting_check(conn: Connection, plan: pd.DataFrame, lamps: pd.DataFrame
               if lv < 1.0}
     before_study = study.with_output(dimmed) if dimmed else study
     before = before_study.figures()
-    unchecked = plan.index[plan["road_id"].isna().to_numpy() |
-                           ~plan.index.isin(study.lamp_ids)]
-    candidate = plan.drop(index=unchecked)
+    unchecked = roadless.append(plan.index[~plan.index.isin(study.lamp_ids)])
+    candidate = plan.drop(index=unchecked.intersection(plan.index))
     names = result.roads.set_index("road_id")["name"] if len(result.roads) else pd.Series()
     judged: dict[str, dict[str, Any]] = {}
     failing: set[str] = set()

@@ -4,13 +4,14 @@ Included by the planning router (``web/routes/planning.py``), so it shares its p
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Response
 
 from twin.errors import InvalidInput
 from web.auth import Permission, Principal, requires
 from web.deps import ConnectionDep
+from web.planning_cache import heavy
 
 router = APIRouter(tags=["Planning"])
 Reader = Annotated[Principal, requires(Permission.READ)]
@@ -41,8 +42,12 @@ def report(
         found = resolve_ward(conn, ward) if ward is not None else None
     except InvalidInput as error:
         raise HTTPException(404, str(error)) from None
-    data = gather(conn, found.code if found else None, year=year, what_ifs=what_ifs)
-    body = render(data, fmt)
-    name = file_name(data.area, fmt)
-    return Response(body, media_type=FORMATS[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    code = found.code if found else None
+
+    def make() -> dict[str, Any]:
+        data = gather(conn, code, year=year, what_ifs=what_ifs)
+        return {"body": render(data, fmt), "name": file_name(data.area, fmt)}
+
+    made = heavy(conn, ("report", code, fmt, year, what_ifs), make)
+    return Response(made["body"], media_type=FORMATS[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{made["name"]}"'})

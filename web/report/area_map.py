@@ -92,8 +92,9 @@ def draw_area_map(conn: Connection, ward_code: str | None, *, dpi: int = 150) ->
         f.buildings.plot(ax=axes, color="#d9d4cc", linewidth=0)
     if len(f.roads):
         major = f.roads["road_class"].isin(["motorway", "trunk", "primary", "secondary"])
-        f.roads[~major].plot(ax=axes, color="#9a9a9a", linewidth=0.5)
-        f.roads[major].plot(ax=axes, color="#6b6b6b", linewidth=1.4)
+        for kind, color, width in ((~major, "#9a9a9a", 0.5), (major, "#6b6b6b", 1.4)):
+            if kind.any():
+                f.roads[kind].plot(ax=axes, color=color, linewidth=width)
     f.wards.boundary.plot(ax=axes, color="#333333", linewidth=0.6 if ward_code else 0.9,
                           linestyle="--", zorder=5)
     handles = [Line2D([], [], color="#222222", linewidth=2,

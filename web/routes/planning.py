@@ -14,7 +14,7 @@ from simulation.planning._json import plain, records
 from twin.errors import InvalidInput
 from web.auth import Permission, Principal, audit_actor, requires
 from web.deps import ConnectionDep, EngineDep
-from web.planning_cache import PlanningCache
+from web.planning_cache import PlanningCache, heavy
 from web.report import api as report_download
 
 router = APIRouter(prefix="/api/planning", tags=["Planning"])
@@ -92,7 +92,9 @@ def energy(conn: ConnectionDep, _: Reader, year: Year = None,
                                         "checked against the lighting calculation")
 def energy_what_if(body: planning.EnergyWhatIf, conn: ConnectionDep, _: Reader,
                    year: Year = None, ward: WardName = None) -> dict[str, Any]:
-    return planning.lighting_energy(conn, year, _ward(conn, ward), what_if=body).to_json()
+    code = _ward(conn, ward)
+    return heavy(conn, ("what-if", body.model_dump_json(), year, code),
+                 lambda: planning.lighting_energy(conn, year, code, what_if=body).to_json())
 
 
 class UnitCostChange(BaseModel):
