@@ -29,7 +29,7 @@ CAP = 4096
 UPLOAD_CAP = 256 * 1024
 SMALL = {"max_body_bytes": CAP, "max_ingest_bytes": CAP, "max_upload_bytes": UPLOAD_CAP,
          "rate_limit_login": "3/minute", "rate_limit_upload": "20/minute",
-         "rate_limit_ingest": "4/minute"}
+         "rate_limit_ingest": "4/minute", "rate_limit_simulate": "3/minute"}
 NET1 = Path(wntr.__file__).parent / "library" / "networks" / "Net1.inp"
 
 
@@ -113,6 +113,114 @@ def test_the_ingest_rate_counts_per_device_credential(hardened, database_url):
                          headers=bearer(second)).status_code != 429
 
 
+def test_simulations_count_per_user(hardened, database_url):
+    codes = [hardened.get("/api/simulate/criticality/gas").status_code for _ in range(4)]
+    assert codes[:3] == [400, 400, 400] and codes[3] == 429
+    other = user_for(database_url, "engineer").headers
+    assert hardened.get("/api/simulate/criticality/gas", headers=other).status_code == 400
+
+
+class _Counted:
+    """A request body of ``size`` bytes in 64 KiB chunks that counts what the server read."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self.read = size, 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        while self.read < self.size:
+            self.read += 65536
+            yield b"x" * 65536
+
+
+@pytest.mark.parametrize(("path", "headers", "status"), [
+    ("/api/imports/file", {}, 401),
+    ("/api/imports/file", {"Authorization": "Bearer twt_made-up"}, 401),
+    ("/api/live/observations", {}, 401),
+])
+def test_credentials_are_refused_before_the_body_is_read(database_url, path, headers, status):
+    """An anonymous 20 MB upload is answered 401 having read (nearly) nothing of it."""
+    app = create_app(Settings(database_url=database_url, tile_seed_max_zoom=-1))
+    body = _Counted(20 * 1024 * 1024)
+    with client_class()(app) as client:
+        answer = client.post(path, content=body, headers={
+            **headers, "content-type": "multipart/form-data; boundary=x"})
+    assert answer.status_code == status
+    assert answer.headers["www-authenticate"] == "Bearer"
+    assert body.read <= 65536
+
+
+def test_an_engineer_upload_is_refused_403_before_it_is_read(database_url):
+    app = create_app(Settings(database_url=database_url, tile_seed_max_zoom=-1))
+    body = _Counted(20 * 1024 * 1024)
+    with client_class()(app) as client:
+        answer = client.post("/api/imports/file", content=body, headers={
+            **user_for(database_url, "engineer").headers,
+            "content-type": "multipart/form-data; boundary=x"})
+    assert answer.status_code == 403 and body.read <= 65536
+
+
+def test_made_up_credentials_are_limited_per_address(hardened):
+    from web.auth import FAILED_LOOKUPS
+
+    assert hardened.get("/api/kpis").status_code == 200
+    codes = [hardened.get("/api/kpis", headers=bearer(f"twt_made-up-{i}")).status_code
+             for i in range(FAILED_LOOKUPS.amount + 1)]
+    assert set(codes[:-1]) == {401} and codes[-1] == 429
+    assert hardened.get("/api/kpis").status_code == 200  # a credential it knows still gets in
+
+
+def test_unknown_secrets_never_push_a_principal_out_of_the_cache():
+    from twin.auth import Principal
+    from web.auth import UNKNOWN_ENTRIES, AuthCache
+
+    cache, known = AuthCache(), Principal("ana", "admin", "token")
+    cache.put("known", known)
+    for i in range(UNKNOWN_ENTRIES + 10):
+        cache.put(f"unknown-{i}", None)
+    assert cache.get("known") == (True, known)
+    assert cache.get("unknown-0") == (False, None)  # the oldest unknown went
+    assert cache.get(f"unknown-{UNKNOWN_ENTRIES + 9}") == (True, None)
+
+
+# -- cross-site requests and the session cookie -------------------------------------------------
+def _signed_in(database_url: str, **settings):
+    app = create_app(Settings(database_url=database_url, tile_seed_max_zoom=-1, **settings))
+    client = client_class()(app)
+    return client
+
+
+def test_a_cookie_signed_write_must_come_from_the_servers_own_pages(database_url):
+    admin = user_for(database_url, "admin")
+    with _signed_in(database_url) as client:
+        login = client.post("/api/auth/login", json={"name": admin.name, "password": admin.password})
+        assert login.status_code == 200
+        ack = "/api/incidents/999999/acknowledge"
+        refused = client.post(ack, json={"who": "x"})
+        assert refused.status_code == 403 and "cross-site" in _one_line(refused)
+        other = client.post(ack, json={"who": "x"}, headers={"Origin": "http://evil.example"})
+        assert other.status_code == 403
+        assert client.post(ack, json={"who": "x"},
+                           headers={"Origin": "http://testserver"}).status_code == 404
+        assert client.post(ack, json={"who": "x"},
+                           headers={"Sec-Fetch-Site": "same-origin"}).status_code == 404
+        assert client.get("/api/auth/me").status_code == 200  # reads need no origin
+    with _signed_in(database_url) as client:  # a bearer token is no cookie a page can borrow
+        assert client.post(ack, json={"who": "x"}, headers=admin.headers).status_code == 404
+
+
+def test_the_cookie_can_be_forced_secure_with_hsts(database_url):
+    admin = user_for(database_url, "admin")
+    with _signed_in(database_url, cookie_secure=True) as client:
+        login = client.post("/api/auth/login", json={"name": admin.name, "password": admin.password})
+    assert login.status_code == 200
+    assert "secure" in login.headers["set-cookie"].lower()
+    assert login.headers["strict-transport-security"].startswith("max-age=")
+    with _signed_in(database_url) as client:
+        plain = client.post("/api/auth/login", json={"name": admin.name, "password": admin.password})
+    assert "secure" not in plain.headers["set-cookie"].lower()
+    assert "strict-transport-security" not in plain.headers
+
+
 # -- uploads ------------------------------------------------------------------------------------
 def _geojson() -> bytes:
     trees = gpd.GeoDataFrame({"species": ["Sao đen", "Bằng lăng"], "height_m": [12.5, 8.0]},
@@ -186,6 +294,8 @@ REFUSED = {
     "symbolic link": ("bad.zip", _zip((LINK, b"/etc/passwd")), "symbolic link"),
     "zip bomb": ("bomb.zip", _zip(("bomb.shp", bytes(64 * 1024 * 1024))), "zip bomb"),
     "too many members": ("many.zip", _zip(*((f"f{i}.txt", b"") for i in range(70))), "at most 64"),
+    "duplicate members": ("dup.zip", _zip(("a.shp", b"x"), ("a.shx", b"x"), ("a.dbf", b"x"),
+                                          ("A.DBF", b"y")), "twice"),
     "two shapefiles": ("two.zip", _zip(("a.shp", b"x"), ("b.shp", b"x")), "2 .shp files"),
     "not a zip": ("fake.zip", b"MZ\x90\x00 this is a program", "is not a zip archive"),
     "text as GeoPackage": ("trees.gpkg", b'{"type": "FeatureCollection"}', "not a GeoPackage"),

@@ -58,8 +58,16 @@ class Settings(BaseSettings):
         default="10/minute", description="Import uploads per user (or client address)")
     rate_limit_login: str = Field(
         default="10/minute", description="Login attempts per client address")
+    rate_limit_simulate: str = Field(
+        default="60/minute", description="Simulation requests (/api/simulate/) per user (or "
+                                         "client address)")
+    cookie_secure: bool = Field(
+        default=False, description="Mark the session cookie Secure (and send HSTS) even when the "
+                                   "server sees plain http: behind a TLS proxy it does not trust "
+                                   "for forwarded headers")
 
-    @field_validator("rate_limit_ingest", "rate_limit_upload", "rate_limit_login")
+    @field_validator("rate_limit_ingest", "rate_limit_upload", "rate_limit_login",
+                     "rate_limit_simulate")
     @classmethod
     def _rate(cls, value: str) -> str:
         """A rate in the ``limits`` notation ('10/minute', '5/second;100/hour'), checked at start."""

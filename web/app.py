@@ -22,8 +22,16 @@ from web.auth import AuthCache, CredentialWatch
 from web.errors import install_error_handlers
 from web.extents import Extents
 from web.frontend import DIST
-from web.headers import SecurityHeaders
-from web.limits import BodyLimits, RateLimits, body_caps, rate_rules
+from web.headers import SameOrigin, SecurityHeaders
+from web.limits import (
+    SIMULATE_AT_ONCE,
+    BodyLimits,
+    Concurrency,
+    CredentialCheck,
+    RateLimits,
+    body_caps,
+    rate_rules,
+)
 from web.live_stream import LiveHub
 from web.routes import admin as admin_routes
 from web.routes import assets, features, imports, incidents, kpis, live, simulate, tiles
@@ -77,9 +85,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(live_ingest.router, prefix="/api/live")  # the live HTTP ingest
     app.include_router(imports.router)  # uploads (admin)
     app.include_router(planning_routes.router)  # planning roll-ups (docs/planning.md)
-    app.add_middleware(BodyLimits, caps=body_caps(settings))
+    app.add_middleware(BodyLimits, caps=body_caps(settings))  # the last added runs first
+    app.add_middleware(Concurrency, prefix="/api/simulate", at_once=SIMULATE_AT_ONCE)
     app.add_middleware(RateLimits, rules=rate_rules(settings))
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(CredentialCheck)  # credentials before a body is read
+    app.add_middleware(SameOrigin)  # cookie-signed writes from the server's own pages only
+    app.add_middleware(SecurityHeaders, force_secure=settings.cookie_secure)
     if DIST.is_dir():
         app.mount("/", StaticFiles(directory=DIST), name="browser-app")
     return app

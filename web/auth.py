@@ -14,19 +14,29 @@ every other server process (``twin serve --workers N``, and after a CLI change) 
 commits: ``twin.auth`` NOTIFYs ``twin_auth`` and ``CredentialWatch`` listens. While that
 connection is lost, what is cached is trusted for at most ``CACHE_S`` seconds (and everything is
 forgotten when it is back).
+
+Unknown secrets are remembered apart (``UNKNOWN_ENTRIES``, 5 s), so a flood of made-up secrets
+cannot push the real principals out; and each client address may make ``FAILED_LOOKUPS``
+database lookups that find nothing (429 beyond, before the database is asked).
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
+import math
 import time
 from collections import OrderedDict
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import Engine
+from starlette.types import Scope
 
 from twin.auth import CHANNEL, Permission, Principal, principal_for_secret, secret_hash
 from web.listen import listen
@@ -41,6 +51,10 @@ CACHE_S = 30.0
 UNKNOWN_CACHE_S = 5.0
 """... and that a secret is unknown: a misconfigured client retrying costs no lookups."""
 CACHE_ENTRIES = 10_000
+UNKNOWN_ENTRIES = 10_000
+"""Unknown secrets remembered, apart from the principals: they never evict one."""
+FAILED_LOOKUPS = parse("60/minute")
+"""Database lookups finding nothing, per client address (IPv6: per /64): made-up secrets."""
 ANONYMOUS = Principal("anonymous", "viewer", "anonymous")
 
 
@@ -51,6 +65,9 @@ class AuthCache:
 
     def __init__(self) -> None:
         self._entries: OrderedDict[str, tuple[Principal | None, float]] = OrderedDict()
+        self._unknown: OrderedDict[str, float] = OrderedDict()
+        self.failures = MovingWindowRateLimiter(MemoryStorage())
+        """Lookups that found nothing, per client address (``FAILED_LOOKUPS``)."""
         self.generation = 0
         """Counts forgets: a lookup that began before one may have read what was just revoked,
         so its answer is not kept (``put(..., since=)``)."""
@@ -58,18 +75,24 @@ class AuthCache:
     def get(self, digest: str) -> tuple[bool, Principal | None]:
         """(found, principal); an entry past its deadline is not found."""
         entry = self._entries.get(digest)
-        if entry is None or entry[1] < time.monotonic():
-            return False, None
-        return True, entry[0]
+        if entry is not None and entry[1] >= time.monotonic():
+            return True, entry[0]
+        unknown_until = self._unknown.get(digest)
+        return unknown_until is not None and unknown_until >= time.monotonic(), None
 
     def put(self, digest: str, principal: Principal | None, *, since: int | None = None) -> None:
         """Keep what a lookup found, unless something was forgotten since it began (``since``:
         the ``generation`` read before the lookup)."""
         if since is not None and since != self.generation:
             return
-        ttl = CACHE_S if principal is not None else UNKNOWN_CACHE_S
-        deadline = time.monotonic() + ttl
-        if principal is not None and principal.expires_at is not None:
+        if principal is None:
+            self._unknown[digest] = time.monotonic() + UNKNOWN_CACHE_S
+            self._unknown.move_to_end(digest)
+            while len(self._unknown) > UNKNOWN_ENTRIES:
+                self._unknown.popitem(last=False)
+            return
+        deadline = time.monotonic() + CACHE_S
+        if principal.expires_at is not None:
             left = principal.expires_at.timestamp() - time.time()
             deadline = min(deadline, time.monotonic() + left)
         self._entries[digest] = (principal, deadline)
@@ -82,8 +105,10 @@ class AuthCache:
         self.generation += 1
         if digest is None:
             self._entries.clear()
+            self._unknown.clear()
         else:
             self._entries.pop(digest, None)
+            self._unknown.pop(digest, None)
 
 
 class CredentialWatch:
@@ -140,17 +165,45 @@ def _lookup(engine: Engine, secret: str) -> Principal | None:
         return principal_for_secret(conn, secret)
 
 
+def client_address(scope: Scope) -> str:
+    """The client's address as limits count it: IPv6 by its /64 (one host's share)."""
+    client = scope.get("client")
+    address = client[0] if client else "unknown"
+    try:
+        if ipaddress.ip_address(address).version == 6:
+            return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    except ValueError:
+        pass
+    return address
+
+
+class TooManyUnknown(HTTPException):
+    """429: this address sent too many secrets that name nobody."""
+
+    def __init__(self, wait: int) -> None:
+        super().__init__(429, f"too many unknown credentials from this address: at most "
+                              f"{FAILED_LOOKUPS}; try again in {wait} s",
+                         headers={"Retry-After": str(wait)})
+
+
 async def resolve(request: Request, secret: str) -> Principal | None:
-    """The principal behind ``secret``: from the cache, else from the database (in a thread)."""
+    """The principal behind ``secret``: from the cache, else from the database (in a thread),
+    unless the client's address has had too many lookups find nothing (429)."""
     if not secret or len(secret) > 200:
         return None
     cache = auth_cache(request)
     digest = secret_hash(secret)
     found, principal = cache.get(digest)
     if not found:
+        address = client_address(request.scope)
+        if not cache.failures.test(FAILED_LOOKUPS, "unknown", address):
+            stats = cache.failures.get_window_stats(FAILED_LOOKUPS, "unknown", address)
+            raise TooManyUnknown(max(1, math.ceil(stats.reset_time - time.time())))
         generation = cache.generation
         principal = await run_in_threadpool(_lookup, request.app.state.engine, secret)
         cache.put(digest, principal, since=generation)
+        if principal is None:
+            cache.failures.hit(FAILED_LOOKUPS, "unknown", address)
     return principal
 
 
@@ -180,19 +233,25 @@ def requires(permission: Permission) -> Any:
     ``dependencies=[requires(P.X)]``."""
 
     async def check(principal: OptionalPrincipal) -> Principal:
-        if principal is None:
-            raise Unauthenticated()
-        if not principal.can(permission):
-            if principal.kind == "anonymous":
-                raise Unauthenticated(f"sign in: this needs the '{permission}' permission")
-            log.info("refused: '%s' (%s) may not %s", principal.name, principal.role,
-                     permission.value)
-            raise HTTPException(403, f"'{principal.name}' ({principal.role}) may not "
-                                     f"{permission.value.replace('_', ' ')}")
-        return principal
+        return authorized(principal, permission)
 
     check.__name__ = f"requires_{permission.value}"
     return Depends(check)
+
+
+def authorized(principal: Principal | None, permission: Permission) -> Principal:
+    """``principal`` if it may ``permission``; else 401 (nobody, or the anonymous public) or
+    403 (known, not allowed)."""
+    if principal is None:
+        raise Unauthenticated()
+    if not principal.can(permission):
+        if principal.kind == "anonymous":
+            raise Unauthenticated(f"sign in: this needs the '{permission}' permission")
+        log.info("refused: '%s' (%s) may not %s", principal.name, principal.role,
+                 permission.value)
+        raise HTTPException(403, f"'{principal.name}' ({principal.role}) may not "
+                                 f"{permission.value.replace('_', ' ')}")
+    return principal
 
 
 def audit_actor(principal: Principal) -> str:

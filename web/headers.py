@@ -9,11 +9,26 @@ sniffing of content types, no referrer sent elsewhere.
 
 FastAPI's own API pages (``/docs``, ``/redoc``) load Swagger UI and ReDoc from their CDN with an
 inline script; they keep every header but the policy, which would leave them blank.
+
+Over https (or with ``TWIN_COOKIE_SECURE``, behind a TLS proxy the server does not trust for
+forwarded headers) the session cookie is marked ``Secure`` and answers carry HSTS.
+
+Cross-site requests (:class:`SameOrigin`): a write signed in by the session cookie alone (no
+``Authorization`` header) must come from the server's own pages: its ``Origin`` is the server's,
+or the browser says ``Sec-Fetch-Site: same-origin``; else 403. SameSite=Strict already keeps the
+cookie from other sites; this also refuses a same-site sibling (another app of the city's domain)
+posting a form.
 """
 
 from __future__ import annotations
 
+import json
+
+from starlette.datastructures import Headers
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from web.auth import COOKIE
 
 CSP = "; ".join((
     "default-src 'self'",
@@ -36,27 +51,77 @@ HEADERS = (
     (b"x-frame-options", b"DENY"),
 )
 API_PAGES = ("/docs", "/redoc")
+HSTS = (b"strict-transport-security", b"max-age=31536000")
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 class SecurityHeaders:
     """ASGI middleware adding :data:`HEADERS` and the :data:`CSP` to every HTTP answer."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, force_secure: bool = False) -> None:
         self.app = app
+        self.force_secure = force_secure
+        """Secure cookie and HSTS even over plain http (``TWIN_COOKIE_SECURE``)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         with_policy = not scope["path"].startswith(API_PAGES)
+        secure = self.force_secure or scope.get("scheme") == "https"
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
+                headers = [_secured(n, v) if secure else (n, v)
+                           for n, v in message.get("headers", [])]
+                present = {name.lower() for name, _ in headers}
                 extra = [(n, v) for n, v in HEADERS if n not in present]
                 if with_policy and b"content-security-policy" not in present:
                     extra.append((b"content-security-policy", CSP.encode()))
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
+                if secure and HSTS[0] not in present:
+                    extra.append(HSTS)
+                message = {**message, "headers": [*headers, *extra]}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _secured(name: bytes, value: bytes) -> tuple[bytes, bytes]:
+    """A ``Set-Cookie`` of the session with the ``Secure`` flag."""
+    if name.lower() == b"set-cookie" and value.startswith(COOKIE.encode() + b"=") \
+            and b"secure" not in value.lower():
+        value += b"; Secure"
+    return name, value
+
+
+class SameOrigin:
+    """ASGI middleware: 403 for a write authenticated by the session cookie alone that does not
+    come from the server's own origin (``Origin``, else ``Sec-Fetch-Site: same-origin``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in UNSAFE:
+            reason = cross_site(scope)
+            if reason is not None:
+                body = json.dumps({"detail": reason}).encode()
+                await send({"type": "http.response.start", "status": 403, "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode())]})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
+def cross_site(scope: Scope) -> str | None:
+    """Why a cookie-authenticated write is refused as cross-site; None when it is not one."""
+    headers = Headers(scope=scope)
+    if "authorization" in headers or COOKIE not in cookie_parser(headers.get("cookie", "")):
+        return None  # a bearer credential, which no other site's page can send; or no session
+    origin = headers.get("origin")
+    own = f"{scope.get('scheme', 'http')}://{headers.get('host', '')}"
+    if origin == own or headers.get("sec-fetch-site") == "same-origin":
+        return None
+    return (f"cross-site request refused: a write signed in by the session cookie must come from "
+            f"this server's own pages (Origin {origin or 'missing'}, expected {own})")

@@ -8,31 +8,45 @@ the cap before anything is read. Caps (:func:`body_caps`): the live ingest
 ``max_body_size`` counts the same way but answers in plain text, over the app's JSON answer, when
 a declared length is too large.)
 
+Credentials first: :class:`CredentialCheck` resolves the credential of an upload, a live ingest
+post or a simulation (``web.auth``'s resolver and cache) and answers 401/403 before a byte of the
+body is read, so nobody without the permission can make the server read and spool 200 MB.
+
 Rates: :class:`RateLimits`, an ASGI middleware over the ``limits`` library (moving windows kept in
 the server process's memory, so each of ``--workers N`` counts on its own), keyed by the
-credential a request carries (a SHA-256 of its ``Authorization`` header or session cookie, never
-the secret itself), else by the client's address. Over the rate: 429 with ``Retry-After``.
+principal :class:`CredentialCheck` resolved, else by the client's address (IPv6: its /64); a
+made-up credential is refused before it counts. Over the rate: 429 with ``Retry-After``.
+Simulations also run at most :data:`SIMULATE_AT_ONCE` at a time per process (others wait).
 """
 
 from __future__ import annotations
 
-import hashlib
+import asyncio
 import json
 import math
 import time
 from dataclasses import dataclass
-from http.cookies import CookieError, SimpleCookie
 
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from twin.auth import Permission
 from twin.config import Settings
+from web.auth import authorized, client_address, current_principal
 
-SESSION_COOKIE = "twin_session"
+PRINCIPAL = "twin.principal"
+"""The scope key of the principal :class:`CredentialCheck` resolved."""
+CHECKED = (("POST", "/api/imports", Permission.IMPORT), ("POST", "/api/live", Permission.INGEST),
+           (None, "/api/simulate", Permission.SIMULATE))
+"""(method or any, path prefix, permission) of the routes whose credentials are checked before
+their body is read."""
+SIMULATE_AT_ONCE = 2
+"""Simulations running at once per server process (each takes a core for up to seconds)."""
 
 
 @dataclass(frozen=True)
@@ -113,36 +127,75 @@ class RateRule:
 
 
 def rate_rules(settings: Settings) -> tuple[RateRule, ...]:
-    """The live ingest (per device credential), uploads (per user) and logins (per address)."""
+    """The live ingest (per device credential), uploads and simulations (per user) and logins
+    (per address)."""
     return (
         RateRule("ingest", "POST", "/api/live", tuple(parse_many(settings.rate_limit_ingest)),
                  by_credential=True),
         RateRule("upload", "POST", "/api/imports", tuple(parse_many(settings.rate_limit_upload)),
                  by_credential=True),
+        RateRule("simulate", "POST", "/api/simulate",
+                 tuple(parse_many(settings.rate_limit_simulate)), by_credential=True),
+        RateRule("simulate", "GET", "/api/simulate",
+                 tuple(parse_many(settings.rate_limit_simulate)), by_credential=True),
         RateRule("login", "POST", "/api/auth/login", tuple(parse_many(settings.rate_limit_login)),
                  by_credential=False),
     )
 
 
 def client_key(scope: Scope, by_credential: bool) -> str:
-    """Whom a request counts against: its credential's digest, else its client address."""
-    if by_credential:
-        headers = Headers(scope=scope)
-        credential = headers.get("authorization") or _session(headers.get("cookie"))
-        if credential:
-            return "credential:" + hashlib.sha256(credential.encode()).hexdigest()[:32]
-    client = scope.get("client")
-    return "address:" + (client[0] if client else "unknown")
+    """Whom a request counts against: the principal :class:`CredentialCheck` resolved, else its
+    client address (never a credential nobody checked: a made-up one would be a fresh count)."""
+    principal = scope.get(PRINCIPAL)
+    if by_credential and principal is not None and principal.kind != "anonymous":
+        return f"principal:{principal.kind}:{principal.name}"
+    return "address:" + client_address(scope)
 
 
-def _session(cookie_header: str | None) -> str | None:
-    if not cookie_header:
-        return None
-    try:
-        morsel = SimpleCookie(cookie_header).get(SESSION_COOKIE)
-    except CookieError:
-        return None
-    return morsel.value if morsel is not None and morsel.value else None
+def _prefixed(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")
+
+
+class CredentialCheck:
+    """ASGI middleware: an upload, a live ingest post or a simulation whose credentials are
+    missing, unknown or lack the permission is answered 401/403 before its body is read; the
+    principal is left in the scope for :class:`RateLimits`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            needed = next((permission for method, prefix, permission in CHECKED
+                           if method in (None, scope["method"])
+                           and _prefixed(scope["path"], prefix)), None)
+            if needed is not None:
+                try:
+                    scope[PRINCIPAL] = authorized(await current_principal(Request(scope)),
+                                                  needed)
+                except HTTPException as refusal:
+                    await _json(send, refusal.status_code, str(refusal.detail),
+                                [(k.lower().encode(), v.encode())
+                                 for k, v in (refusal.headers or {}).items()])
+                    return
+        await self.app(scope, receive, send)
+
+
+class Concurrency:
+    """ASGI middleware: at most ``at_once`` requests under ``prefix`` run at a time; the others
+    wait their turn (their number is bounded by the rate rules)."""
+
+    def __init__(self, app: ASGIApp, prefix: str, at_once: int) -> None:
+        self.app = app
+        self.prefix = prefix
+        self.slots = asyncio.Semaphore(at_once)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _prefixed(scope["path"], self.prefix):
+            await self.app(scope, receive, send)
+            return
+        async with self.slots:
+            await self.app(scope, receive, send)
 
 
 class RateLimits:

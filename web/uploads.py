@@ -157,8 +157,13 @@ def unzip_shapefile(archive: Path, folder: Path, name: str) -> Upload:
             if len(members) > MAX_MEMBERS:
                 raise InvalidInput(f"holds {len(members)} files; a zip may hold at most "
                                    f"{MAX_MEMBERS}", source=name)
+            seen: set[str] = set()
             for member in members:
                 _check_member(member, name)
+                if member.filename.lower() in seen:
+                    raise InvalidInput(f"holds '{member.filename[:200]}' twice (names compared "
+                                       "whatever their case): refused", source=name)
+                seen.add(member.filename.lower())
             shp = _the_shapefile(members, name)
             stem = shp.filename[:-len(".shp")].lower()
             unpacked = 0
