@@ -52,15 +52,20 @@ def check_port_free(host: str, port: int) -> None:
             raise TwinError(f"{host}:{port} {reason}; choose another with --port") from None
 
 
-def serve_twin(host: str, port: int, workers: int = 1) -> None:
-    """Start the twin's database (migrated) once, then serve until Ctrl-C."""
+def serve_twin(host: str, port: int, workers: int = 1, *, proxy_headers: bool = True,
+               forwarded_allow_ips: str | None = None) -> None:
+    """Start the twin's database (migrated) once, then serve until Ctrl-C. Behind a TLS proxy,
+    ``forwarded_allow_ips`` names it, so the server sees https (the session cookie goes out
+    Secure) and the client's address (limits and the sign-in back-off count per address)."""
     check_port_free(host, port)
     open_twin(Settings()).dispose()
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     console.print(f"serving the twin at [bold]http://{shown}:{port}/[/] "
                   f"(API docs: /docs; Ctrl-C stops)")
     options: dict[str, Any] = {"host": host, "port": port, "log_level": "warning",
-                               "timeout_graceful_shutdown": SHUTDOWN_S}
+                               "timeout_graceful_shutdown": SHUTDOWN_S,
+                               "proxy_headers": proxy_headers,
+                               "forwarded_allow_ips": forwarded_allow_ips}
     if workers == 1:
         TwinServer(create_app(Settings()), **options).run()
     else:

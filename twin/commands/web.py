@@ -15,11 +15,18 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port")] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes, each with its "
                                          "own tile cache and live stream; 1 serves a team")] = 1,
+    proxy_headers: Annotated[bool, typer.Option(help="Take the scheme and client address from "
+                                                "X-Forwarded-Proto/-For sent by a trusted proxy")]
+    = True,
+    forwarded_allow_ips: Annotated[str | None, typer.Option(
+        help="Proxies trusted for forwarded headers: addresses or networks, comma-separated, "
+             "'*' for any [default: $FORWARDED_ALLOW_IPS, else 127.0.0.1]")] = None,
 ) -> None:
     """Serve the twin: the 3D map, OGC API Features and Tiles, the app API (Ctrl-C stops)."""
     from web.server import serve_twin
 
-    serve_twin(host, port, workers)
+    serve_twin(host, port, workers, proxy_headers=proxy_headers,
+               forwarded_allow_ips=forwarded_allow_ips)
 
 
 @app.command("export-html")
