@@ -106,6 +106,29 @@ def test_city_and_district_add_up_the_wards(city):
     assert row(district, layer="water_pipes")["area_code"] == "213"
 
 
+def test_assets_outside_every_ward_have_their_own_row_so_the_wards_add_up(city):
+    """WP-000005 (steel, 1970: in the backlog, 2,000,000 × 1.5 VND per m) and LUM-000001
+    (150 W LED of 2020, 8,000,000 VND) put outside every ward: a "none" row at the ward level carries them."""
+    city.execute(sa.text("UPDATE water_pipes SET ward_code = NULL WHERE id = 'WP-000005'"))
+    city.execute(sa.text("UPDATE luminaires SET ward_code = NULL WHERE id = 'LUM-000001'"))
+    stock = planning.inventory(city, levels=["ward", "city"])
+    outside = row(stock, area_level="ward", area_code="none", layer="water_pipes")
+    assert (outside["area_name"], outside["count"]) == ("outside every ward", 1)
+    wards = stock[stock["area_level"] == "ward"].groupby("layer")["count"].sum()
+    whole = stock[stock["area_level"] == "city"].set_index("layer")["count"]
+    assert (wards == whole.reindex(wards.index)).all()
+    plan = planning.renewal(city, levels=["ward", "city"], from_year=AS_OF)
+    none = plan[plan["area_code"] == "none"]
+    assert none["cost_vnd"].sum() == pytest.approx(2_000_000 * 1.5 * PIPE_M + 8_000_000), \
+        "the pipe, and the LED lamp (2020 + 15 years, due 2035)"
+    by_level = plan.groupby("area_level")["cost_vnd"].sum()
+    assert by_level["ward"] == pytest.approx(by_level["city"])
+    energy = planning.lighting_energy(city, year=AS_OF).by_ward.set_index("area_code")
+    assert energy.loc["none", "luminaires"] == 1 and energy.loc["none", "installed_kw"] == 0.15
+    wards_kwh = energy.loc[energy["area_level"] == "ward", "kwh"].sum()
+    assert wards_kwh == pytest.approx(energy.loc["city", "kwh"])
+
+
 def test_age_profile(city):
     rows = planning.age_profile(city, "ward", as_of=AS_OF)
     pipes = rows[(rows["area_code"] == W1) & (rows["layer"] == "water_pipes")]

@@ -20,6 +20,7 @@ LEVELS = ("ward", "district", "city")
 AREA_COLUMNS = ["area_level", "area_code", "area_name"]
 CITY_CODE = "city"
 NO_WARD = "none"
+NO_WARD_NAME = "outside every ward"
 """The area code of assets outside every ward (they count in the city and in no ward)."""
 KINDS = ("phuong", "xa", "thi tran")
 """Plain words that name a unit's kind before its name (Phường, Xã, Thị trấn)."""

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, text
 from simulation.planning._areas import AREA_COLUMNS, areas, resolve_ward
 from simulation.planning._assets import current_year
 from simulation.planning._json import records
-from simulation.planning.rollups import no_jit
+from simulation.planning.rollups import area_rows, no_jit
 from simulation.planning.schedules import (
     SCHEDULES,
     burning_hours,
@@ -27,7 +27,8 @@ FIGURES = ["luminaires", "installed_kw", "kwh", "cost_vnd", "co2_kg"]
 
 _BY_WARD = """
 SELECT CASE WHEN GROUPING(l.ward_code) = 0 THEN 'ward' ELSE 'city' END AS area_level,
-       CASE WHEN GROUPING(l.ward_code) = 0 THEN l.ward_code ELSE 'city' END AS area_code,
+       CASE WHEN GROUPING(l.ward_code) = 0 THEN coalesce(l.ward_code, 'none') ELSE 'city' END
+           AS area_code,
        count(*) AS luminaires, coalesce(sum(l.wattage_w), 0) / 1000.0 AS installed_kw,
        coalesce(sum(coalesce(l.wattage_w, 0) * coalesce(h.hours, :full_hours)), 0) / 1000.0
            AS kwh,
@@ -37,7 +38,6 @@ SELECT CASE WHEN GROUPING(l.ward_code) = 0 THEN 'ward' ELSE 'city' END AS area_l
 FROM luminaires l
 LEFT JOIN unnest(CAST(:profiles AS text[]), CAST(:hours AS float8[])) AS h(profile, hours)
        ON h.profile = coalesce(l.dimming_profile, 'none')
-{where}
 GROUP BY GROUPING SETS ((l.ward_code), ())
 """
 
@@ -92,12 +92,12 @@ def lighting_energy(conn: Connection, year: int | None = None, ward: str | None 
     ward_code = resolve_ward(conn, ward).code if ward is not None else None
     full = burning_hours(year)
     no_jit(conn)
-    figures = pd.read_sql(text(_BY_WARD.format(where="")), conn, params={
+    figures = pd.read_sql(text(_BY_WARD), conn, params={
         "profiles": list(hours), "hours": list(hours.values()), "full_hours": full})
     city_row = figures[figures["area_level"] == "city"]
     missing = int(city_row["missing_wattage"].sum())
     unknown = sorted({p for ps in city_row["unknown_profiles"] for p in (ps or [])})
-    skeleton = pd.concat([areas(conn, "ward", ward_code), areas(conn, "city")],
+    skeleton = pd.concat([area_rows(conn, ["ward"], ward_code, figures), areas(conn, "city")],
                          ignore_index=True)
     by_ward = skeleton.merge(figures.drop(columns=["missing_wattage", "unknown_profiles"]),
                              on=["area_level", "area_code"], how="left")

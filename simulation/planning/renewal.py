@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 
 from simulation.planning._areas import AREA_COLUMNS, areas, resolve_ward
 from simulation.planning._assets import asset_layers, assets_sql, current_year
-from simulation.planning.rollups import grouped
+from simulation.planning.rollups import area_rows, grouped
 from twin.errors import InvalidInput
 
 MAX_YEARS = 100
@@ -111,7 +111,7 @@ def renewal(conn: Connection, level: str = "ward", ward: str | None = None,
                               "default_diameter": DEFAULT_DIAMETER_MM,
                               "alias_from": list(MATERIAL_ALIASES),
                               "alias_to": list(MATERIAL_ALIASES.values())})
-    names = pd.concat([areas(conn, lv, ward) for lv in levels], ignore_index=True)
+    names = area_rows(conn, levels, ward, figures)
     out = names.merge(figures, on=["area_level", "area_code"], how="inner")
     out["count"] = out["count"].astype("int64")
     out["due_year"] = out["due_year"].astype("int64")

@@ -13,7 +13,15 @@ from collections.abc import Sequence
 import pandas as pd
 from sqlalchemy import Connection, text
 
-from simulation.planning._areas import AREA_COLUMNS, CITY_CODE, areas, check_level, resolve_ward
+from simulation.planning._areas import (
+    AREA_COLUMNS,
+    CITY_CODE,
+    NO_WARD,
+    NO_WARD_NAME,
+    areas,
+    check_level,
+    resolve_ward,
+)
 from simulation.planning._assets import asset_layers, assets_sql, current_year
 
 AGE_BANDS = ("0-9", "10-19", "20-29", "30-39", "40+", "unknown")
@@ -45,7 +53,8 @@ def _area_columns(levels: Sequence[str]) -> tuple[str, str]:
         key = _KEYS[level]
         if level in levels:
             level_sql = f"CASE WHEN GROUPING({key}) = 0 THEN '{level}' ELSE {level_sql} END"
-            code_sql = f"CASE WHEN GROUPING({key}) = 0 THEN {key} ELSE {code_sql} END"
+            code = f"coalesce({key}, '{NO_WARD}')" if level == "ward" else key
+            code_sql = f"CASE WHEN GROUPING({key}) = 0 THEN {code} ELSE {code_sql} END"
     return level_sql, code_sql
 
 
@@ -73,10 +82,23 @@ def grouped(conn: Connection, aggregates: str, levels: Sequence[str], ward: str 
     return frame
 
 
+def area_rows(conn: Connection, levels: Sequence[str], ward: str | None,
+              figures: pd.DataFrame) -> pd.DataFrame:
+    """The areas of ``levels``, and at the ward level the assets outside every ward
+    (``area_code = "none"``) when ``figures`` has any: so the wards add up to the city."""
+    every = [areas(conn, level, ward) for level in levels]
+    outside = (figures["area_level"] == "ward") & (figures["area_code"] == NO_WARD)
+    if ward is None and "ward" in levels and outside.any():
+        every.append(pd.DataFrame({"area_level": ["ward"], "area_code": [NO_WARD],
+                                   "area_name": [NO_WARD_NAME]}))
+    return pd.concat(every, ignore_index=True)
+
+
 def _frame_of_areas(conn: Connection, levels: Sequence[str], ward: str | None,
-                    layers: Sequence[str], extra: pd.DataFrame | None = None) -> pd.DataFrame:
+                    layers: Sequence[str], figures: pd.DataFrame,
+                    extra: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every area × layer (× the rows of ``extra``), the skeleton the figures fill."""
-    every = pd.concat([areas(conn, level, ward) for level in levels], ignore_index=True)
+    every = area_rows(conn, levels, ward, figures)
     grid = every.merge(pd.DataFrame({"layer": list(layers)}), how="cross")
     return grid if extra is None else grid.merge(extra, how="cross")
 
@@ -109,7 +131,7 @@ def inventory(conn: Connection, level: str = "ward", ward: str | None = None,
                       levels, ward, params={"as_of": as_of or current_year()})
     layers = [s.name for s in asset_layers()]
     counts = ["count", "length_m", "area_m2", *CONDITIONS, "condition_unknown"]
-    out = _fill(_frame_of_areas(conn, levels, ward, layers), figures,
+    out = _fill(_frame_of_areas(conn, levels, ward, layers, figures), figures,
                 ["area_level", "area_code", "layer"], counts)
     int_columns = ["count", *CONDITIONS, "condition_unknown"]
     out[int_columns] = out[int_columns].astype("int64")
@@ -141,7 +163,7 @@ def age_profile(conn: Connection, level: str = "ward", ward: str | None = None,
                       levels, ward, extra=["age_band"], source=source,
                       params={"as_of": as_of or current_year()})
     layers = [s.name for s in asset_layers()]
-    skeleton = _frame_of_areas(conn, levels, ward, layers,
+    skeleton = _frame_of_areas(conn, levels, ward, layers, figures,
                                pd.DataFrame({"age_band": list(AGE_BANDS)}))
     out = _fill(skeleton, figures, ["area_level", "area_code", "layer", "age_band"],
                 ["count", "length_m"])
@@ -157,7 +179,7 @@ def materials(conn: Connection, level: str = "ward", ward: str | None = None, *,
     levels = list(levels or [level])
     figures = grouped(conn, "count(*) AS count, coalesce(sum(length_m), 0) AS length_m",
                       levels, ward, extra=["material"])
-    names = pd.concat([areas(conn, lv, ward) for lv in levels], ignore_index=True)
+    names = area_rows(conn, levels, ward, figures)
     out = names.merge(figures, on=["area_level", "area_code"], how="inner")
     out["count"] = out["count"].astype("int64")
     _null_where_not(out, "length_m", "LineString")

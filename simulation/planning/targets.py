@@ -12,8 +12,8 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from simulation._graph import reached_from
-from simulation.planning._areas import AREA_COLUMNS, areas
-from simulation.planning.rollups import grouped
+from simulation.planning._areas import AREA_COLUMNS
+from simulation.planning.rollups import area_rows, grouped
 from simulation.planning.settings import METRICS, target_shares
 from twin.live import current_device_states
 
@@ -125,7 +125,7 @@ def programme_targets(conn: Connection, level: str = "ward", ward: str | None = 
               f"{_ROWS}) x LEFT JOIN wards w ON w.id = x.ward_code")
     figures = grouped(conn, "sum(num) AS numerator, sum(den) AS denominator", levels, ward,
                       source=source, params=params).rename(columns={"layer": "metric"})
-    every = pd.concat([areas(conn, lv, ward) for lv in levels], ignore_index=True)
+    every = area_rows(conn, levels, ward, figures)
     skeleton = every.merge(pd.DataFrame({"metric": list(METRICS)}), how="cross")
     out = skeleton.merge(figures, on=["area_level", "area_code", "metric"], how="left")
     out[["numerator", "denominator"]] = out[["numerator", "denominator"]].astype("float64").fillna(0.0)
