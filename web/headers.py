@@ -14,10 +14,12 @@ Over https (or with ``TWIN_COOKIE_SECURE``, behind a TLS proxy the server does n
 forwarded headers) the session cookie is marked ``Secure`` and answers carry HSTS.
 
 Cross-site requests (:class:`SameOrigin`): a write signed in by the session cookie alone (no
-``Authorization`` header) must come from the server's own pages: its ``Origin`` is the server's,
-or the browser says ``Sec-Fetch-Site: same-origin``; else 403. SameSite=Strict already keeps the
-cookie from other sites; this also refuses a same-site sibling (another app of the city's domain)
-posting a form.
+``Authorization`` header) must come from the server's own pages: the browser says
+``Sec-Fetch-Site: same-origin``, or its ``Origin`` is the server's; else 403. SameSite=Strict
+already keeps the cookie from other sites; this also refuses a same-site sibling (another app of
+the city's domain) posting a form. A request with neither header is no browser's (every current
+browser sends one of them with a cross-origin write) and passes, as in Go's
+``http.CrossOriginProtection``.
 """
 
 from __future__ import annotations
@@ -119,9 +121,13 @@ def cross_site(scope: Scope) -> str | None:
     headers = Headers(scope=scope)
     if "authorization" in headers or COOKIE not in cookie_parser(headers.get("cookie", "")):
         return None  # a bearer credential, which no other site's page can send; or no session
-    origin = headers.get("origin")
+    origin, site = headers.get("origin"), headers.get("sec-fetch-site")
     own = f"{scope.get('scheme', 'http')}://{headers.get('host', '')}"
-    if origin == own or headers.get("sec-fetch-site") == "same-origin":
-        return None
+    if site is not None:
+        if site in ("same-origin", "none"):
+            return None
+    elif origin is None or origin == own:
+        return None  # no browser's request, or the server's own page
     return (f"cross-site request refused: a write signed in by the session cookie must come from "
-            f"this server's own pages (Origin {origin or 'missing'}, expected {own})")
+            f"this server's own pages (Origin {origin or 'not sent'}, Sec-Fetch-Site "
+            f"{site or 'not sent'}; expected {own})")
