@@ -280,3 +280,18 @@ def test_only_where_lower_leaves_a_leaner_lamp_on_its_own_profile(streets):
     assert lower is not None and every is not None
     assert lower["luminaires_changed"] == 0 and lower["lighting_check"] == []
     assert every["saved_kwh"] < 0, "without the option the lamps burn more"
+
+
+def test_a_retrofit_of_lamps_due_for_renewal_says_the_backlog_holds_their_cost(streets):
+    """RD-000003's HPS lamps installed in 2000 (HPS life 20 years: due since 2020) are in the
+    2026 backlog at 8,000,000 VND each: the retrofit's capex is all already there."""
+    engine, lamps = streets
+    n = len(lamps["RD-000003"])
+    with engine.connect() as conn:
+        conn.execute(sa.text("UPDATE luminaires SET install_year = 2000 "
+                             "WHERE road_id = 'RD-000003'"))
+        answer = planning.lighting_energy(conn, year=YEAR, what_if=planning.EnergyWhatIf(
+            retrofit_roads=["RD-000003"])).what_if
+        conn.rollback()
+    assert answer is not None
+    assert answer["capex_vnd"] == answer["capex_in_backlog_vnd"] == n * 8_000_000

@@ -143,7 +143,9 @@ def test_the_html_shows_the_wards_figures_of_the_planning_summary(report_data, w
         assert shown["cost_vnd"] == f"{row.cost_vnd:,.0f}"
         assert shown["assumption"] == ("yes" if row.assumption else "no")
     what_ifs = tables.tables["what_ifs"]
-    assert set(what_ifs) >= {"saved_kwh", "saved_vnd", "capex_vnd", "failing_roads"}
+    assert set(what_ifs) >= {"saved_kwh", "saved_vnd", "capex_vnd", "failing_roads",
+                             "pays_back"}
+    assert "Lengths and areas geodesic on the WGS 84 ellipsoid (m, m²); map in EPSG:9214" in html
     after_each = {k: v for k, v in what_ifs["kwh"].items() if k != "measure"}
     assert len(after_each) == 2  # dimming after midnight, LED retrofit
 

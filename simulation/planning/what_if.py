@@ -314,6 +314,7 @@ def apply_what_if(conn: Connection, base: EnergyResult, what_if: EnergyWhatIf,
     retrofitted = int(accepted["photometry"].notna().sum())
     led_cost, led_life = _led_unit_cost(conn)
     capex = retrofitted * led_cost
+    in_backlog = _due_now(conn, list(accepted.index[accepted["photometry"].notna()]), base.year)
     saved_cost = saved_kwh * tariff
     payback = round(capex / saved_cost, 2) if saved_cost > 0 and capex > 0 else None
     answer: dict[str, Any] = {
@@ -325,6 +326,7 @@ def apply_what_if(conn: Connection, base: EnergyResult, what_if: EnergyWhatIf,
                                1),
         "luminaires_unchecked": int(len(unchecked)),
         "capex_vnd": round(capex), "payback_years": payback,
+        "capex_in_backlog_vnd": round(in_backlog * led_cost),
         "led_service_life_y": led_life,
         "pays_back_within_life": None if payback is None or led_life is None
         else bool(payback <= led_life),
@@ -333,6 +335,20 @@ def apply_what_if(conn: Connection, base: EnergyResult, what_if: EnergyWhatIf,
         "request": what_if.model_dump()}
     return EnergyResult(base.year, base.burning_h, base.by_ward, base.parameters,
                         base.missing_wattage, base.unknown_profiles, answer)
+
+
+def _due_now(conn: Connection, ids: list[str], year: int) -> int:
+    """How many of these lamps the renewal backlog of ``year`` already holds (failed, or past
+    their service life): their retrofit is a renewal due anyway, not an extra cost."""
+    if not ids:
+        return 0
+    return int(conn.execute(text(
+        "SELECT count(*) FROM luminaires l LEFT JOIN unit_costs m ON m.layer = 'luminaires' "
+        "AND m.material <> '*' AND upper(trim(m.material)) = upper(trim(l.lamp_type)) "
+        "LEFT JOIN unit_costs s ON s.layer = 'luminaires' AND s.material = '*' "
+        "WHERE l.id = ANY(:ids) AND (l.condition = 'failed' OR l.install_year "
+        "+ coalesce(m.service_life_y, s.service_life_y) <= :year)"),
+        {"ids": ids, "year": year}).scalar() or 0)
 
 
 def _led_unit_cost(conn: Connection) -> tuple[float, int | None]:

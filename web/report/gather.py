@@ -114,6 +114,7 @@ def what_if_rows(conn: Connection, code: str | None, year: int | None) -> pd.Dat
             "saved_co2_kg": result.get("saved_co2_kg"), "capex_vnd": result.get("capex_vnd"),
             "payback_years": result.get("payback_years"),
             "pays_back": result.get("pays_back_within_life"),
+            "capex_in_backlog_vnd": result.get("capex_in_backlog_vnd"),
             "luminaires_changed": result.get("luminaires_changed"),
             "failing_roads": len(result.get("failing_roads", [])),
             "rejected_kwh": result.get("rejected_kwh")})

@@ -64,6 +64,7 @@ WHAT_IFS = TableSpec("what_ifs", "Lighting what-ifs", _cols(
     ("saved_vnd", "Saved, every lamp changed (VND/year)", "money"),
     ("saved_co2_kg", "CO₂ saved, every lamp changed (kg/year)", "int"),
     ("capex_vnd", "Investment (VND)", "money"),
+    ("capex_in_backlog_vnd", "Of which already in the renewal backlog (VND)", "money"),
     ("payback_years", "Payback (years)", "dec"),
     ("pays_back", "Pays back within the LED's service life", "bool"),
     ("luminaires_changed", "Lamps changed", "int"),
