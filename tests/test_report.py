@@ -204,6 +204,7 @@ def test_the_xlsx_has_a_sheet_per_table_numbers_as_numbers_and_charts(report_dat
     for name in ("Inventory", "Age profile", "Renewal cost by year", "Programme targets",
                  "Lighting what-ifs"):
         assert len(book[name]._charts) == 1, name  # native Excel charts over the cells
+    assert len(book["Summary"]._images) == 1, "the ward's map on the summary sheet"
 
 
 def test_the_city_report_has_every_wards_lighting(demo_engine):

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
+from openpyxl.drawing.image import Image
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -112,6 +113,11 @@ def _summary(book: Workbook, data: ReportData) -> None:
     for i, f in enumerate(figures, start=len(rows) - len(figures) + 2 - bool(data.osm_shown)):
         sheet.cell(i, 2).number_format = "#,##0.0" if f["key"] == "network_km" else "#,##0"
     sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = 36, 40
+    if data.map_png:
+        picture = Image(io.BytesIO(data.map_png))  # the report's map, beside the figures
+        scale = min(1.0, 640 / picture.width)
+        picture.width, picture.height = picture.width * scale, picture.height * scale
+        sheet.add_image(picture, "D2")
 
 
 def render_xlsx(data: ReportData) -> bytes:
