@@ -12,6 +12,7 @@ import stat
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pytest
@@ -27,7 +28,7 @@ from web.app import create_app
 
 CAP = 4096
 UPLOAD_CAP = 256 * 1024
-SMALL = {"max_body_bytes": CAP, "max_ingest_bytes": CAP, "max_upload_bytes": UPLOAD_CAP,
+SMALL: dict[str, Any] = {"max_body_bytes": CAP, "max_ingest_bytes": CAP, "max_upload_bytes": UPLOAD_CAP,
          "rate_limit_login": "3/minute", "rate_limit_upload": "20/minute",
          "rate_limit_ingest": "4/minute", "rate_limit_simulate": "3/minute"}
 NET1 = Path(wntr.__file__).parent / "library" / "networks" / "Net1.inp"

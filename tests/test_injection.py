@@ -83,7 +83,7 @@ def _state(engine: sa.Engine) -> tuple[dict[str, int], dict[str, int]]:
     with engine.connect() as conn:
         counts = {t.name: int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one())
                   for t in metadata.sorted_tables}
-        versions = dict(conn.exec_driver_sql(
+        versions: dict[str, int] = dict(conn.exec_driver_sql(
             "SELECT table_name, version FROM data_versions").all())
     return counts, versions
 
