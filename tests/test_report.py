@@ -299,3 +299,15 @@ def test_a_ward_with_nothing_still_makes_a_report(fmt):
 def test_openstreetmap_is_credited_when_its_data_is_shown():
     html = render(empty_area_data(osm_shown=True), "html").decode("utf-8")
     assert "© OpenStreetMap contributors" in html
+
+
+def test_every_demo_pipe_material_has_a_unit_cost_of_its_own(demo_engine):
+    """The demo city writes uPVC, HDPE, DI, CI and steel mains: each is costed by its own row
+    (uPVC through the alias to PVC), none by the water pipes' '*' default."""
+    from simulation.planning import renewal
+
+    with demo_engine.connect() as conn:
+        rows = renewal(conn, "city", from_year=2200, years=1)
+    pipes = rows[rows["layer"] == "water_pipes"]
+    assert len(pipes) and (pipes["costed_as"] != "*").all(), \
+        pipes.loc[pipes["costed_as"] == "*", "material"].unique()
