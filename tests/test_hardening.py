@@ -181,6 +181,8 @@ def test_unknown_secrets_never_push_a_principal_out_of_the_cache():
     assert cache.get("known") == (True, known)
     assert cache.get("unknown-0") == (False, None)  # the oldest unknown went
     assert cache.get(f"unknown-{UNKNOWN_ENTRIES + 9}") == (True, None)
+    assert cache.put("revoked", None) is True  # counted against the address once...
+    assert cache.put("revoked", None, since=cache.generation) is False  # ...not per request
 
 
 # -- cross-site requests and the session cookie -------------------------------------------------

@@ -54,7 +54,8 @@ CACHE_ENTRIES = 10_000
 UNKNOWN_ENTRIES = 10_000
 """Unknown secrets remembered, apart from the principals: they never evict one."""
 FAILED_LOOKUPS = parse("60/minute")
-"""Database lookups finding nothing, per client address (IPv6: per /64): made-up secrets."""
+"""Secrets found unknown per client address (IPv6: per /64): made-up ones. A secret counts once
+while it is remembered as unknown, however many requests carry it (a map's tiles after sign-out)."""
 ANONYMOUS = Principal("anonymous", "viewer", "anonymous")
 
 
@@ -80,17 +81,21 @@ class AuthCache:
         unknown_until = self._unknown.get(digest)
         return unknown_until is not None and unknown_until >= time.monotonic(), None
 
-    def put(self, digest: str, principal: Principal | None, *, since: int | None = None) -> None:
+    def put(self, digest: str, principal: Principal | None, *, since: int | None = None) -> bool:
         """Keep what a lookup found, unless something was forgotten since it began (``since``:
-        the ``generation`` read before the lookup)."""
-        if since is not None and since != self.generation:
-            return
+        the ``generation`` read before the lookup). True when an unknown secret was not known
+        to be unknown already (concurrent lookups of one secret count once)."""
         if principal is None:
-            self._unknown[digest] = time.monotonic() + UNKNOWN_CACHE_S
-            self._unknown.move_to_end(digest)
-            while len(self._unknown) > UNKNOWN_ENTRIES:
-                self._unknown.popitem(last=False)
-            return
+            before = self._unknown.get(digest)
+            fresh = before is None or before < time.monotonic()
+            if since is None or since == self.generation:
+                self._unknown[digest] = time.monotonic() + UNKNOWN_CACHE_S
+                self._unknown.move_to_end(digest)
+                while len(self._unknown) > UNKNOWN_ENTRIES:
+                    self._unknown.popitem(last=False)
+            return fresh
+        if since is not None and since != self.generation:
+            return False
         deadline = time.monotonic() + CACHE_S
         if principal.expires_at is not None:
             left = principal.expires_at.timestamp() - time.time()
@@ -99,6 +104,7 @@ class AuthCache:
         self._entries.move_to_end(digest)
         while len(self._entries) > CACHE_ENTRIES:
             self._entries.popitem(last=False)
+        return False
 
     def forget(self, digest: str | None = None) -> None:
         """Forget one secret (by hash), or everything (a user disabled, a role changed)."""
@@ -201,8 +207,7 @@ async def resolve(request: Request, secret: str) -> Principal | None:
             raise TooManyUnknown(max(1, math.ceil(stats.reset_time - time.time())))
         generation = cache.generation
         principal = await run_in_threadpool(_lookup, request.app.state.engine, secret)
-        cache.put(digest, principal, since=generation)
-        if principal is None:
+        if cache.put(digest, principal, since=generation):  # a secret newly found unknown
             cache.failures.hit(FAILED_LOOKUPS, "unknown", address)
     return principal
 
