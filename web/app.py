@@ -8,6 +8,7 @@ app at ``/`` (``web/app/dist``).
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -62,6 +63,10 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.auth_cache = AuthCache()
         credential_watch = CredentialWatch(app.state.auth_cache, url)  # revocations, any process
         credential_watch.start()
+        # The server's modules and caches stay for its life: keep them out of the collector's
+        # full passes, which otherwise walk ~290,000 objects (~160 ms) in the middle of requests.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
