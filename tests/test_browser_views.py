@@ -156,11 +156,12 @@ def js_number(value: float) -> str:
 
 
 def assert_tiles_show(page, kpis: dict[str, Any]) -> None:
-    """The KPI tiles show these figures of ``/api/kpis`` (once the open incidents agree)."""
-    wait_until(page, "n => [...document.querySelectorAll('#kpis .tile')].some((t) => "
-                     "t.innerText === `${n}\\nOpen incidents`)",
-                     arg=kpis["open_incidents"], timeout=5000)
-    tiles = page.locator("#kpis .tile").all_inner_texts()
+    """The KPI tiles show these figures of ``/api/kpis`` (once the open incidents agree), read in
+    the same moment as that agreement: a refresh may replace the tiles between two reads."""
+    tiles = wait_until(page, "n => { const tiles = [...document.querySelectorAll('#kpis .tile')]"
+                             ".map((t) => t.innerText); "
+                             "return tiles.includes(`${n}\\nOpen incidents`) && tiles; }",
+                       arg=kpis["open_incidents"], timeout=5000)
     assert f"{kpis['households_with_fibre']:,}\nHouseholds with fibre" in tiles
     for title, figures in (("Street lamps", kpis["lamps"]), ("Cameras", kpis["cameras"])):
         [tile] = [t for t in tiles if t.startswith(title)]
