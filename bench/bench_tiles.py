@@ -50,7 +50,7 @@ from sqlalchemy import func, select, text
 
 from ingest.demo import load_demo_city
 from ingest.live.feed import DEMO_FEED_TOPICS
-from twin import auth
+from twin import auth, devices
 from twin.config import Settings
 from twin.database import create_engine, database_url, open_twin
 from web.collections import get_collection
@@ -126,11 +126,11 @@ def device_key(settings: Settings) -> Iterator[str]:
     engine = create_engine(database_url(settings))
     try:
         with engine.begin() as conn:
-            key = auth.create_device(conn, name, DEMO_FEED_TOPICS, actor="bench")
+            key = devices.create_device(conn, name, DEMO_FEED_TOPICS, actor="bench")
         yield key
     finally:
         with engine.begin() as conn:
-            auth.revoke_device(conn, name, actor="bench")
+            devices.revoke_device(conn, name, actor="bench")
         engine.dispose()
 
 

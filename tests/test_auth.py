@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from tests.conftest import run_twin
 from tests.web_fixtures import client_class, client_for
-from twin import auth
+from twin import auth, devices
 from twin.config import Settings
 from twin.errors import Conflict, InvalidInput
 from web.app import create_app
@@ -24,7 +24,7 @@ from web.auth import COOKIE
 def test_passwords_tokens_and_keys_are_kept_only_as_hashes(conn):
     password = auth.create_user(conn, "lan", "engineer", networks=["water"])
     token = auth.create_token(conn, "lan", "qgis")
-    key = auth.create_device(conn, "gw-north", ["twin/observations/gw-north"])
+    key = devices.create_device(conn, "gw-north", ["twin/observations/gw-north"])
     dump = "\n".join(str(row) for table in ("users", "api_tokens", "device_credentials")
                      for row in conn.execute(sa.text(f"SELECT * FROM {table}")))
     dump += "\n".join(str(row) for row in conn.execute(sa.text("SELECT * FROM audit_log")))
@@ -57,7 +57,7 @@ def test_generated_passwords_differ_and_bad_input_is_named(conn):
 
 def test_the_mqtt_hash_is_mosquittos_pbkdf2_sha512():
     salt = bytes(range(12))
-    text = auth.mosquitto_hash("secret", salt=salt)
+    text = devices.mosquitto_hash("secret", salt=salt)
     _, seven, iterations, salt_b64, digest_b64 = text.split("$")
     assert (seven, iterations) == ("7", "101")
     assert base64.b64decode(salt_b64) == salt
@@ -74,7 +74,7 @@ def test_the_mqtt_hash_is_mosquittos_pbkdf2_sha512():
     ("twin/observations", ["twin/observations/+"], False),
 ])
 def test_topic_patterns(topic, patterns, allowed):
-    assert auth.topic_allowed(topic, patterns) is allowed
+    assert devices.topic_allowed(topic, patterns) is allowed
 
 
 def test_a_token_stops_working_when_revoked_expired_or_its_user_disabled(conn):
@@ -345,7 +345,7 @@ def test_reserved_names_and_the_last_admin(conn):
         with pytest.raises(InvalidInput, match="reserved"):
             auth.create_user(conn, name, "viewer")
     with pytest.raises(InvalidInput, match="reserved"):
-        auth.create_device(conn, "urban-twin-ingester", ["twin/#"])
+        devices.create_device(conn, "urban-twin-ingester", ["twin/#"])
     auth.create_user(conn, "boss", "admin")
     with pytest.raises(Conflict, match="last active admin"):
         auth.set_role(conn, "boss", "viewer")

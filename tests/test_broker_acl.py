@@ -29,8 +29,9 @@ from tests.conftest import run_twin
 from tests.live_fixtures import MOSQUITTO
 from tests.test_live_ingest import wait_for
 from tests.web_fixtures import free_port
-from twin import auth
-from twin.broker import INGESTER, with_secret
+from twin import devices
+from twin.broker import with_secret
+from twin.devices import INGESTER
 
 LAMP_A, LAMP_B = "LUM-000001", "LUM-000002"
 
@@ -137,8 +138,8 @@ def configured(demo_copy: Engine, demo_database_url: str
     """Two lamp devices, the configuration written by the command, and mosquitto running it (in
     a folder the broker's own user may enter: as root it drops to that user)."""
     with demo_copy.begin() as conn:
-        keys = {"lamp-a": auth.create_device(conn, "lamp-a", [_topic(LAMP_A)]),
-                "lamp-b": auth.create_device(conn, "lamp-b", [_topic(LAMP_B)])}
+        keys = {"lamp-a": devices.create_device(conn, "lamp-a", [_topic(LAMP_A)]),
+                "lamp-b": devices.create_device(conn, "lamp-b", [_topic(LAMP_B)])}
     home = Path(tempfile.mkdtemp(prefix="twin-broker-"))
     home.chmod(0o755)
     folder, port = home / "broker", free_port()
@@ -202,7 +203,7 @@ def test_a_revoked_device_is_refused_after_the_config_is_written_again(
     broker, keys = configured
     assert not refused(broker.port, "lamp-b", keys["lamp-b"])
     with demo_copy.begin() as conn:
-        auth.revoke_device(conn, "lamp-b")
+        devices.revoke_device(conn, "lamp-b")
     secret_before = (broker.folder / "ingester.secret").read_text()
     out = run_twin("broker", "config", "--output", str(broker.folder), "--port", str(broker.port),
                    env={"TWIN_DATABASE_URL": demo_database_url})
@@ -293,7 +294,7 @@ def test_beyond_loopback_the_broker_speaks_tls(demo_copy, demo_database_url):
     """A plaintext listener on another address is refused with one line (unless --insecure);
     with --certfile/--keyfile devices connect over TLS, and the ingester on loopback."""
     with demo_copy.begin() as conn:
-        key = auth.create_device(conn, "lamp-tls", [_topic(LAMP_A)])
+        key = devices.create_device(conn, "lamp-tls", [_topic(LAMP_A)])
     home = Path(tempfile.mkdtemp(prefix="twin-broker-"))
     home.chmod(0o755)
     folder, env = home / "broker", {"TWIN_DATABASE_URL": demo_database_url}

@@ -22,7 +22,7 @@ from ingest.live.http import router
 from ingest.live.messages import Origin
 from ingest.live.writer import BatchWriter
 from tests.conftest import run_twin
-from twin.auth import create_device
+from twin.devices import create_device
 from twin.errors import Conflict, InvalidInput
 from twin.live import (
     RuleSettings,

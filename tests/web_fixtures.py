@@ -32,7 +32,7 @@ import pytest
 from sqlalchemy.engine import Engine, make_url
 
 from tests.conftest import REPO, admin_sql, make_database
-from twin import auth
+from twin import auth, devices
 from twin.config import Settings
 from twin.database import create_engine
 from web.app import create_app
@@ -100,7 +100,7 @@ def make_device(database_url: str, name: str = "test-device",
     engine = create_engine(database_url)
     try:
         with engine.begin() as conn:
-            return auth.create_device(conn, name, topics)
+            return devices.create_device(conn, name, topics)
     finally:
         engine.dispose()
 

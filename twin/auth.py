@@ -1,10 +1,9 @@
-"""Who may do what: users and their roles, API tokens, browser sessions and device credentials.
+"""Who may do what: users and their roles, API tokens and browser sessions, and who a secret is
+(devices' keys are ``twin.devices``).
 
 Secrets are shown once and never kept: passwords as argon2id hashes (``argon2-cffi``'s defaults:
-64 MiB, 3 passes), API tokens, session ids and device keys as the SHA-256 of the secret (they are
-256 random bits, so a fast hash is enough and lets a request find its row by the hash). A device
-key is also kept in mosquitto 2's password-file format (PBKDF2-HMAC-SHA512, ``$7$``) so the
-project can write the broker's password file without the secret.
+64 MiB, 3 passes, 4 lanes), API tokens, session ids and device keys as the SHA-256 of the secret
+(they are 256 random bits, so a fast hash is enough and lets a request find its row by the hash).
 
 Roles and their permissions (``ROLE_PERMISSIONS``): viewer reads; engineer also simulates, edits
 the networks named in ``users.networks`` and edits planning figures; operator also simulates and
@@ -16,7 +15,6 @@ caller's transaction.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import re
 import secrets
@@ -32,7 +30,6 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import (
     BigInteger,
-    CheckConstraint,
     Column,
     Connection,
     DateTime,
@@ -86,19 +83,20 @@ made, or one forgotten in a script, does not work for ever."""
 RESERVED_USERS = frozenset({"system", "anonymous"})
 """Names the audit log and the server use for themselves (``cli:<os user>`` cannot be a name:
 ``:`` is not allowed)."""
-INGESTER = "urban-twin-ingester"
-"""The MQTT broker's ingester user (``twin.broker``): no device may take its name."""
 PREFIXES = {"token": "twt_", "session": "tws_", "device": "twd_"}
 """Every secret starts with its kind: a leaked one is recognised, and a request's is looked up in
 the one table it can be in."""
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
 """User and device names: also MQTT user names and the broker password file's first field."""
-MQTT_ITERATIONS = 101
-"""mosquitto_passwd's default PBKDF2 iterations for ``$7$`` hashes."""
 CHANNEL = "twin_auth"
 """NOTIFY channel of credential changes that servers must not keep trusting (payload: the SHA-256
 of a revoked secret, or empty for "forget everything"): sent in the writing transaction, so
 delivered when it commits."""
+
+
+class UnknownName(InvalidInput):
+    """No user, token or device of that name or id: the web answers 404 when the path names it."""
+
 
 _hasher = PasswordHasher()  # argon2id
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
@@ -138,22 +136,6 @@ api_tokens = Table(
     comment="API tokens and browser sessions of users, as hashes of their secrets",
 )
 
-device_credentials = Table(
-    "device_credentials",
-    metadata,
-    Column("name", Text, primary_key=True, comment="the device or gateway; its MQTT user name"),
-    Column("key_hash", Text, nullable=False, unique=True, comment="SHA-256 hex of the key (HTTP)"),
-    Column("mqtt_hash", Text, nullable=False,
-           comment="the same key in mosquitto 2's password-file format ($7$, PBKDF2-HMAC-SHA512)"),
-    Column("topics", ARRAY(Text), nullable=False,
-           comment="MQTT topics it may publish (+ and # wildcards)"),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("revoked_at", DateTime(timezone=True)),
-    CheckConstraint("cardinality(topics) > 0", name="has_topics"),
-    comment="Keys of the devices and gateways that send live data",
-)
-
-AUTH_TABLES = (users, api_tokens, device_credentials)
 
 
 @dataclass(frozen=True)
@@ -197,20 +179,11 @@ def new_password() -> str:
     return secrets.token_urlsafe(15)
 
 
-def mosquitto_hash(secret: str, *, salt: bytes | None = None) -> str:
-    """``secret`` as mosquitto 2's password file keeps it: ``$7$101$<salt>$<PBKDF2-HMAC-SHA512>``
-    (12-byte salt, 64-byte hash, standard base64)."""
-    salt = salt if salt is not None else secrets.token_bytes(12)
-    digest = hashlib.pbkdf2_hmac("sha512", secret.encode(), salt, MQTT_ITERATIONS)
-    return (f"$7${MQTT_ITERATIONS}${base64.b64encode(salt).decode()}"
-            f"${base64.b64encode(digest).decode()}")
-
-
-def _check_name(name: str, what: str) -> None:
+def check_name(name: str, what: str, reserved: frozenset[str]) -> None:
+    """InvalidInput unless ``name`` follows :data:`NAME` and is none of ``reserved`` (any case)."""
     if not NAME.fullmatch(name):
         raise InvalidInput(f"{what} name '{name}' must be 1-64 letters, digits, '.', '_', '@' "
                            f"or '-', starting with a letter or digit")
-    reserved = RESERVED_USERS if what == "user" else frozenset({INGESTER})
     if name.lower() in reserved:
         raise InvalidInput(f"{what} name '{name}' is reserved for the twin itself")
 
@@ -235,7 +208,7 @@ def _check_password(password: str) -> None:
         raise InvalidInput("a password may have at most 1,024 characters")
 
 
-def _announce(conn: Connection, digest: str = "") -> None:
+def announce(conn: Connection, digest: str = "") -> None:
     """Tell every server (``web.auth``) to forget a secret (by hash), or all it cached."""
     conn.execute(sa.select(func.pg_notify(CHANNEL, digest)))
 
@@ -245,7 +218,7 @@ def _user_row(conn: Connection, name: str) -> dict[str, Any]:
     row = conn.execute(sa.select(users.c.name, users.c.role, users.c.networks, users.c.disabled_at)
                        .where(users.c.name == name)).one_or_none()
     if row is None:
-        raise InvalidInput(f"no user '{name}'")
+        raise UnknownName(f"no user '{name}'")
     return dict(row._mapping)
 
 
@@ -256,7 +229,7 @@ def user_exists(conn: Connection, name: str) -> bool:
 def create_user(conn: Connection, name: str, role: str, *, password: str | None = None,
                 networks: Sequence[str] = (), actor: str = "system") -> str:
     """Add a user; returns the password (generated when None: show it once, it is not kept)."""
-    _check_name(name, "user")
+    check_name(name, "user", RESERVED_USERS)
     _check_role(role)
     chosen = _check_networks(networks)
     if password is None:
@@ -283,7 +256,7 @@ def set_password(conn: Connection, name: str, password: str | None = None, *,
     conn.execute(users.update().where(users.c.name == name).values(
         password_hash=_hasher.hash(password), password_changed_at=func.now()))
     ended = _revoke(conn, name, ("session",) if keep_tokens else TOKEN_KINDS)
-    _announce(conn)
+    announce(conn)
     record(conn, actor=actor, action="user.password", table="users", target=name,
            before=None, after=None, detail={"password": "changed", "sessions": "ended",
                                             "tokens": "kept" if keep_tokens else "revoked",
@@ -306,7 +279,7 @@ def set_role(conn: Connection, name: str, role: str, *, actor: str = "system") -
     if before["role"] == "admin" and role != "admin" and before["disabled_at"] is None:
         _last_admin_check(conn, name)
     conn.execute(users.update().where(users.c.name == name).values(role=role))
-    _announce(conn)
+    announce(conn)
     record(conn, actor=actor, action="user.role", table="users", target=name,
            before={"role": before["role"]}, after={"role": role})
 
@@ -316,7 +289,7 @@ def set_networks(conn: Connection, name: str, networks: Sequence[str], *,
     chosen = _check_networks(networks)
     before = _user_row(conn, name)
     conn.execute(users.update().where(users.c.name == name).values(networks=chosen))
-    _announce(conn)
+    announce(conn)
     record(conn, actor=actor, action="user.networks", table="users", target=name,
            before={"networks": list(before["networks"])}, after={"networks": chosen})
 
@@ -329,7 +302,7 @@ def disable_user(conn: Connection, name: str, *, actor: str = "system") -> None:
     if before["role"] == "admin":
         _last_admin_check(conn, name)
     conn.execute(users.update().where(users.c.name == name).values(disabled_at=func.now()))
-    _announce(conn)
+    announce(conn)
     record(conn, actor=actor, action="user.disable", table="users", target=name,
            before={"disabled": False}, after={"disabled": True})
 
@@ -452,7 +425,7 @@ def end_session(conn: Connection, secret: str) -> str | None:
                         .values(revoked_at=func.now()).returning(api_tokens.c.user_name)
                         ).scalar_one_or_none()
     if name is not None:
-        _announce(conn, secret_hash(secret))
+        announce(conn, secret_hash(secret))
         record(conn, actor=name, action="session.logout", table="api_tokens", target=name,
                before=None, after=None)
     return name
@@ -489,81 +462,14 @@ def revoke_token(conn: Connection, token_id: int, *, user_name: str | None = Non
         query = query.where(t.user_name == user_name)
     row = conn.execute(query).one_or_none()
     if row is None:
-        raise InvalidInput(f"no token {token_id}")
+        raise UnknownName(f"no token {token_id}")
     if row.revoked_at is None:
         conn.execute(api_tokens.update().where(t.id == token_id).values(revoked_at=func.now()))
-        _announce(conn, str(row.token_hash))
+        announce(conn, str(row.token_hash))
         record(conn, actor=actor, action="token.revoke", table="api_tokens", target=str(token_id),
                before={"revoked": False}, after={"revoked": True},
                detail={"user": row.user_name, "label": row.label})
     return str(row.token_hash)
-
-
-# -- devices --------------------------------------------------------------------------------------
-TOPIC = re.compile(r"twin/(?:[^/#+\s]+|\+)(?:/(?:[^/#+\s]+|\+))*(?:/#)?|twin/#")
-
-
-def create_device(conn: Connection, name: str, topics: list[str], *, actor: str = "system") -> str:
-    """A device or gateway credential that may publish ``topics`` (MQTT patterns under ``twin/``,
-    with + and #); returns its key once. A gateway's ``twin/observations/...`` topic lets it
-    report on any asset (the asset ids are in its messages); the live tables keep its name."""
-    _check_name(name, "device")
-    if not topics:
-        raise InvalidInput(f"device '{name}' needs at least one topic it may publish")
-    bad = [t for t in topics if not TOPIC.fullmatch(t)]
-    if bad:
-        raise InvalidInput(f"topic '{bad[0]}' is not an MQTT topic pattern under twin/ "
-                           f"(levels separated by /, + for one level, # last)")
-    if conn.execute(sa.select(device_credentials.c.name)
-                    .where(device_credentials.c.name == name)).first() is not None:
-        raise Conflict(f"a device named '{name}' exists")
-    secret = new_secret("device")
-    conn.execute(device_credentials.insert().values(
-        name=name, key_hash=secret_hash(secret), mqtt_hash=mosquitto_hash(secret),
-        topics=list(topics)))
-    record(conn, actor=actor, action="device.create", table="device_credentials", target=name,
-           before=None, after={"name": name, "topics": list(topics)})
-    return secret
-
-
-def revoke_device(conn: Connection, name: str, *, actor: str = "system") -> str:
-    """Revoke a device credential; returns its key hash (for servers to forget it)."""
-    d = device_credentials.c
-    row = conn.execute(sa.select(d.key_hash, d.revoked_at).where(d.name == name)).one_or_none()
-    if row is None:
-        raise InvalidInput(f"no device '{name}'")
-    if row.revoked_at is None:
-        conn.execute(device_credentials.update().where(d.name == name).values(revoked_at=func.now()))
-        _announce(conn, str(row.key_hash))
-        record(conn, actor=actor, action="device.revoke", table="device_credentials", target=name,
-               before={"revoked": False}, after={"revoked": True})
-    return str(row.key_hash)
-
-
-def list_devices(conn: Connection) -> pd.DataFrame:
-    """Every device credential: name, topics, created_at, revoked_at (never the hashes)."""
-    d = device_credentials.c
-    columns = [d.name, d.topics, d.created_at, d.revoked_at]
-    rows = conn.execute(sa.select(*columns).order_by(d.name)).all()
-    frame = pd.DataFrame([r._asdict() for r in rows], columns=[c.name for c in columns])
-    frame["topics"] = frame["topics"].map(list)
-    return frame
-
-
-def topic_allowed(topic: str, patterns: Iterable[str]) -> bool:
-    """Whether MQTT ``topic`` matches one of ``patterns`` (+ one level, # the rest)."""
-    levels = topic.split("/")
-    for pattern in patterns:
-        wanted = pattern.split("/")
-        for i, part in enumerate(wanted):
-            if part == "#":
-                return True
-            if i >= len(levels) or (part != "+" and part != levels[i]):
-                break
-        else:
-            if len(wanted) == len(levels):
-                return True
-    return False
 
 
 # -- who a secret is ------------------------------------------------------------------------------
@@ -572,11 +478,9 @@ def principal_for_secret(conn: Connection, secret: str) -> Principal | None:
     expired, revoked or its user disabled. Marks a token or session as used."""
     digest = secret_hash(secret)
     if secret.startswith(PREFIXES["device"]):
-        d = device_credentials.c
-        row = conn.execute(sa.select(d.name, d.topics).where(
-            d.key_hash == digest, d.revoked_at.is_(None))).one_or_none()
-        return None if row is None else Principal(row.name, "device", "device",
-                                                  topics=tuple(row.topics))
+        from twin.devices import device_principal  # twin.devices builds on this module
+
+        return device_principal(conn, digest)
     t, u = api_tokens.c, users.c
     kind = "session" if secret.startswith(PREFIXES["session"]) else "token"
     row = conn.execute(

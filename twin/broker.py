@@ -35,11 +35,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from twin.auth import device_credentials, mosquitto_hash
+from twin.devices import INGESTER, device_credentials, mosquitto_hash
 from twin.errors import InvalidInput
 
-INGESTER = "urban-twin-ingester"
-"""The broker user of ``twin ingest mqtt`` (also its default MQTT client id)."""
 MAX_PACKET = 2 * 1024 * 1024
 """Largest MQTT packet the broker takes (bytes): a message of 10,000 observations, the most the
 twin takes in one, is ~1.1 MB; the HTTP ingest has the same cap (TWIN_MAX_INGEST_BYTES)."""

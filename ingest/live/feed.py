@@ -32,7 +32,7 @@ TYPICAL = {  # property -> (mean, daily swing, noise) in the property's unit
 }
 DEMO_FEED_TOPICS = ["twin/devices/+/state", "twin/cameras/+/events", "twin/observations/demo-feed"]
 """The topics the demo feed publishes: what its device credential must allow
-(``twin.auth.create_device``)."""
+(``twin.devices.create_device``)."""
 LAMP_FAILURE_SHARE = 0.02
 SWITCH_SPREAD_S = 120
 

@@ -20,7 +20,8 @@ from fastapi.responses import JSONResponse
 
 from ingest.live.messages import Origin
 from ingest.live.writer import BatchWriter
-from twin.auth import Principal, topic_allowed
+from twin.auth import Principal
+from twin.devices import topic_allowed
 from web.auth import Permission, requires
 
 router = APIRouter(tags=["Live state"])

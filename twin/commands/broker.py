@@ -33,9 +33,10 @@ def config(
     """Write mosquitto's configuration: no anonymous clients, one user per device credential
     that may publish only its topics, an ingester user that reads twin/#. Run it again after
     device credentials change, then reload the broker (kill -HUP)."""
-    from twin.broker import INGESTER, Listener, Tls, write_broker_config
+    from twin.broker import Listener, Tls, write_broker_config
     from twin.config import Settings
     from twin.database import open_twin
+    from twin.devices import INGESTER
     from twin.errors import InvalidInput
     from twin.progress import console
 

@@ -183,7 +183,7 @@ def devices_add(
     """Add a device credential; prints its key once (HTTP: 'Authorization: Bearer KEY'; MQTT:
     user NAME, password KEY after 'twin broker config')."""
     from twin.audit import cli_actor
-    from twin.auth import create_device
+    from twin.devices import create_device
 
     with _engine().begin() as conn:
         key = create_device(conn, name, topic, actor=cli_actor())
@@ -194,7 +194,7 @@ def devices_add(
 @devices_app.command("list")
 def devices_list() -> None:
     """Every device credential: topics, created, revoked (never the keys)."""
-    from twin.auth import list_devices
+    from twin.devices import list_devices
 
     with _engine().connect() as conn:
         _show(list_devices(conn), "Devices")
@@ -205,7 +205,7 @@ def devices_revoke(name: Annotated[str, typer.Argument(help="Device name")]) -> 
     """Revoke a device credential (HTTP at once; MQTT after 'twin broker config' and a reload
     of the broker)."""
     from twin.audit import cli_actor
-    from twin.auth import revoke_device
+    from twin.devices import revoke_device
 
     with _engine().begin() as conn:
         revoke_device(conn, name, actor=cli_actor())

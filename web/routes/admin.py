@@ -16,7 +16,7 @@ import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
-from twin import auth
+from twin import auth, devices
 from twin.audit import MAX_LIMIT, query_audit
 from twin.auth import Permission, Principal
 from twin.errors import InvalidInput
@@ -237,14 +237,14 @@ def revoke_token(token_id: int, request: Request, engine: EngineDep, principal: 
 # -- devices --------------------------------------------------------------------------------------
 @router.get("/devices", summary="Device and gateway credentials (no keys)")
 def list_devices(conn: ConnectionDep, _: Admin) -> dict[str, Any]:
-    return {"devices": _records(auth.list_devices(conn))}
+    return {"devices": _records(devices.list_devices(conn))}
 
 
 @router.post("/devices", status_code=201, summary="A new device credential; its key is in the "
                                                    "answer, once")
 def create_device(body: NewDevice, engine: EngineDep, admin: Admin) -> dict[str, Any]:
     with engine.begin() as conn:
-        key = auth.create_device(conn, body.name, body.topics, actor=admin.name)
+        key = devices.create_device(conn, body.name, body.topics, actor=admin.name)
     return {"name": body.name, "topics": body.topics, "key": key}
 
 
@@ -252,7 +252,7 @@ def create_device(body: NewDevice, engine: EngineDep, admin: Admin) -> dict[str,
 def revoke_device(name: str, request: Request, engine: EngineDep, admin: Admin) -> dict[str, Any]:
     try:
         with engine.begin() as conn:
-            digest = auth.revoke_device(conn, name, actor=admin.name)
+            digest = devices.revoke_device(conn, name, actor=admin.name)
     except InvalidInput as exc:
         raise _known(exc) from None
     auth_cache(request).forget(digest)
