@@ -357,14 +357,16 @@ def test_reserved_names_and_the_last_admin(conn):
         auth.disable_user(conn, "deputy")
 
 
-def test_ipv6_clients_count_by_their_64():
-    from starlette.requests import Request
-
-    from web.routes.auth import client_address
+def test_ipv6_clients_count_by_their_64_and_ipv4_ones_by_their_address():
+    from web.auth import client_address
 
     def at(host: str) -> str:
-        return client_address(Request({"type": "http", "client": (host, 1), "headers": []}))
+        return client_address({"type": "http", "client": (host, 1), "headers": []})
 
     assert at("2001:db8::1") == at("2001:db8::ffff:1") == "2001:db8::/64"
     assert at("2001:db8:0:1::1") != at("2001:db8::1")
     assert at("203.0.113.9") == "203.0.113.9"
+    # a dual-stack socket (twin serve --workers N on ::) sees IPv4 clients as ::ffff:a.b.c.d:
+    # each is its own address, not one /64 shared by every IPv4 client
+    assert at("::ffff:203.0.113.9") == "203.0.113.9"
+    assert at("::ffff:198.51.100.7") == "198.51.100.7"

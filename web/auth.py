@@ -172,15 +172,20 @@ def _lookup(engine: Engine, secret: str) -> Principal | None:
 
 
 def client_address(scope: Scope) -> str:
-    """The client's address as limits count it: IPv6 by its /64 (one host's share)."""
+    """The client's address as limits and the sign-in back-off count it: IPv6 by its /64 (one
+    host's share), an IPv4 client of a dual-stack socket (``::ffff:a.b.c.d``) by its IPv4
+    address."""
     client = scope.get("client")
-    address = client[0] if client else "unknown"
+    host = client[0] if client else "unknown"
     try:
-        if ipaddress.ip_address(address).version == 6:
-            return str(ipaddress.ip_network(f"{address}/64", strict=False))
+        address = ipaddress.ip_address(host)
     except ValueError:
-        pass
-    return address
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 class TooManyUnknown(HTTPException):

@@ -16,7 +16,6 @@ a time, so a burst of sign-ins can neither take the pool nor the memory.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import math
 import threading
@@ -38,7 +37,7 @@ from twin.auth import (
     stored_password,
     verify_password,
 )
-from web.auth import COOKIE, OptionalPrincipal, Unauthenticated, auth_cache
+from web.auth import COOKIE, OptionalPrincipal, Unauthenticated, auth_cache, client_address
 from web.deps import EngineDep
 
 router = APIRouter(prefix="/api/auth", tags=["Sign in"])
@@ -115,21 +114,9 @@ def _backoff(request: Request) -> LoginBackoff:
     return state.login_backoff  # type: ignore[no-any-return]
 
 
-def client_address(request: Request) -> str:
-    """The client's address as the back-off counts it: IPv6 by its /64 (one host's share)."""
-    host = request.client.host if request.client else "unknown"
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return host
-    if address.version == 6 and address.ipv4_mapped is None:  # type: ignore[union-attr]
-        return str(ipaddress.ip_network(f"{address}/64", strict=False))
-    return str(address)
-
-
 def _keys(request: Request, name: str) -> tuple[tuple[str, ...], str]:
     """(the keys that refuse: name from this address, this address), the key that slows."""
-    address = client_address(request)
+    address = client_address(request.scope)
     name = name.lower()
     return (f"pair:{name}|{address}", f"address:{address}"), f"name:{name}"
 
@@ -151,7 +138,7 @@ def checked_password(request: Request, engine: Engine, name: str, password: str)
     wait = backoff.wait_s(refusing)
     if wait > 0:
         log.warning("sign-in for '%s' from %s refused: %d s to wait after failures", name,
-                    client_address(request), math.ceil(wait))
+                    client_address(request.scope), math.ceil(wait))
         raise HTTPException(429, "too many failed sign-ins: wait and try again",
                             headers={"Retry-After": str(math.ceil(wait))})
     delay = backoff.wait_s((slowing,))
@@ -161,7 +148,7 @@ def checked_password(request: Request, engine: Engine, name: str, password: str)
     if stored is None:
         count = backoff.failed((*refusing, slowing))
         log.warning("failed sign-in for '%s' from %s (%d in a row from there)", name,
-                    client_address(request), count)
+                    client_address(request.scope), count)
     return stored
 
 
@@ -180,7 +167,7 @@ def login(body: Login, request: Request, response: Response, engine: EngineDep) 
         if principal is None:
             if stored is not None:  # the right password of a disabled (or just changed) user
                 log.warning("failed sign-in for '%s' from %s: disabled", body.name,
-                            client_address(request))
+                            client_address(request.scope))
             raise Unauthenticated("wrong name or password")
         secret, _ = create_session(conn, principal)
     refusing, slowing = _keys(request, body.name)
