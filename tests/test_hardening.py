@@ -9,6 +9,7 @@ import io
 import json
 import logging
 import stat
+import struct
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -290,6 +291,23 @@ def test_epanet_and_osm_uploads_are_imported(hardened, database_url):
     assert _count(database_url, "SELECT count(*) FROM audit_log WHERE action LIKE 'import.%%'") == 2
 
 
+def _tampered(*, flags: int = 0, method: int | None = None, garbage: bool = False) -> bytes:
+    """A zipped Shapefile whose .shp member says it is encrypted (``flags`` bit 0), is packed
+    by ``method`` (99: WinZip's AES, which Python cannot read) or holds data that is no deflate
+    stream: what another tool, or a hostile client, may send."""
+    data = bytearray(_zip(("a.shp", b"x" * 1000), ("a.shx", b"x"), ("a.dbf", b"x")))
+    local, central = data.index(b"PK\x03\x04"), data.index(b"PK\x01\x02")
+    data[local + 6] |= flags
+    data[central + 8] |= flags
+    if method is not None:
+        struct.pack_into("<H", data, local + 8, method)
+        struct.pack_into("<H", data, central + 10, method)
+    if garbage:
+        start = local + 30 + len("a.shp")
+        data[start:start + 4] = b"\xff" * 4
+    return bytes(data)
+
+
 LINK = zipfile.ZipInfo("evil.shp")
 LINK.external_attr = (stat.S_IFLNK | 0o777) << 16
 REFUSED = {
@@ -302,6 +320,9 @@ REFUSED = {
                                           ("A.DBF", b"y")), "twice"),
     "two shapefiles": ("two.zip", _zip(("a.shp", b"x"), ("b.shp", b"x")), "2 .shp files"),
     "not a zip": ("fake.zip", b"MZ\x90\x00 this is a program", "is not a zip archive"),
+    "encrypted member": ("locked.zip", _tampered(flags=1), "encrypted"),
+    "unknown packing": ("aes.zip", _tampered(method=99), "compression method 99"),
+    "broken packed data": ("broken.zip", _tampered(garbage=True), "cannot be unpacked"),
     "text as GeoPackage": ("trees.gpkg", b'{"type": "FeatureCollection"}', "not a GeoPackage"),
     "binary as GeoJSON": ("trees.geojson", b"\x00\x01\x02", "GeoJSON"),
     "unknown extension": ("trees.exe", b"MZ", "takes .gpkg, .geojson"),

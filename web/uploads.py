@@ -12,7 +12,8 @@ a path. Before an importer opens it:
   absolute path, a ``..`` part or a symbolic link; at most :data:`MAX_UNZIPPED` bytes once
   unpacked (counted while unpacking, not taken from the zip's directory) and no member more than
   :data:`MAX_RATIO` times its packed size (a zip bomb); exactly one ``.shp`` and its sidecar
-  files, which are unpacked under generated names too.
+  files, which are unpacked under generated names too, neither encrypted nor packed otherwise
+  than stored or deflated (:data:`PACKINGS`).
 
 Every refusal is an ``InvalidInput`` naming the file and the rule: the web answers 400 and
 nothing is written.
@@ -25,6 +26,7 @@ import shutil
 import stat
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,6 +46,9 @@ MAX_UNZIPPED = 2 * 1024**3
 """Bytes a zip may unpack to in all (2 GiB)."""
 MAX_RATIO = 500
 """How many times its packed size a zip member may grow when unpacked."""
+PACKINGS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+"""How the members unpacked may be packed: what zip tools write by default (not Deflate64, AES
+or the rarer methods Python cannot, or need not, read)."""
 SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".shp.xml")
 """The files of one Shapefile that are unpacked (anything else in the zip is left packed)."""
 HEAD_BYTES = 65536
@@ -208,18 +213,29 @@ def _unpack(zipped: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path, unpa
             name: str) -> int:
     """Unpack one member to ``target`` counting its real bytes (a zip's directory may lie);
     returns the bytes unpacked so far in all."""
+    path = member.filename[:200]
+    if member.flag_bits & 0x1:
+        raise InvalidInput(f"'{path}' is encrypted: zip it again without a password", source=name)
+    if member.compress_type not in PACKINGS:
+        raise InvalidInput(f"'{path}' is packed with compression method {member.compress_type}; "
+                           "zip it again stored or deflated (as zip tools do by default)",
+                           source=name)
     written = 0
-    with zipped.open(member) as source, target.open("xb") as out:
-        while chunk := source.read(CHUNK):
-            written += len(chunk)
-            unpacked += len(chunk)
-            if unpacked > MAX_UNZIPPED:
-                raise InvalidInput(f"unpacks to more than {MAX_UNZIPPED:,} bytes: refused as a "
-                                   "zip bomb", source=name)
-            if written > MAX_RATIO * max(member.compress_size, 1) and written > CHUNK:
-                raise InvalidInput(f"'{member.filename[:200]}' grows more than {MAX_RATIO} times "
-                                   "when unpacked: refused as a zip bomb", source=name)
-            out.write(chunk)
+    try:
+        with zipped.open(member) as source, target.open("xb") as out:
+            while chunk := source.read(CHUNK):
+                written += len(chunk)
+                unpacked += len(chunk)
+                if unpacked > MAX_UNZIPPED:
+                    raise InvalidInput(f"unpacks to more than {MAX_UNZIPPED:,} bytes: refused as "
+                                       "a zip bomb", source=name)
+                if written > MAX_RATIO * max(member.compress_size, 1) and written > CHUNK:
+                    raise InvalidInput(f"'{path}' grows more than {MAX_RATIO} times when "
+                                       "unpacked: refused as a zip bomb", source=name)
+                out.write(chunk)
+    except (zlib.error, EOFError) as exc:  # a damaged or cut deflate stream
+        raise InvalidInput(f"'{path}' cannot be unpacked, its data is damaged: {exc}",
+                           source=name) from None
     return unpacked
 
 
