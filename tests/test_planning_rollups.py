@@ -3,8 +3,6 @@ profile, materials, renewal, programme targets, ward names; each figure worked b
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import geopandas as gpd
 import pandas as pd
 import pytest
@@ -12,7 +10,7 @@ import sqlalchemy as sa
 from pyproj import Geod
 
 from simulation import planning
-from tests.planning_support import LAT, LON, STEP, W1, W2, W3, database_of, planning_city
+from tests.planning_support import LAT, LON, STEP, W1, W2, W3, database_of
 from twin.errors import InvalidInput
 
 GEOD = Geod(ellps="WGS84")
@@ -20,21 +18,6 @@ PIPE_M = GEOD.inv(LON, LAT + 0.05 * STEP, LON, LAT + 0.95 * STEP)[2]
 """Each north-running pipe: 0.009° of latitude (geodesic, m) ≈ 996.5 m."""
 CROSSING_M = GEOD.inv(LON + 0.9 * STEP, LAT + 0.1 * STEP, LON + 1.3 * STEP, LAT + 0.1 * STEP)[2]
 AS_OF = 2026
-
-
-@pytest.fixture(scope="module")
-def city_engine(server_url: str, template_url: str) -> Iterator[sa.Engine]:
-    with database_of(planning_city(), server_url, template_url) as engine:
-        yield engine
-
-
-@pytest.fixture
-def city(city_engine: sa.Engine) -> Iterator[sa.Connection]:
-    """A connection to the small city, rolled back after the test."""
-    with city_engine.connect() as conn:
-        transaction = conn.begin()
-        yield conn
-        transaction.rollback()
 
 
 def row(frame: pd.DataFrame, **where: object) -> pd.Series:
@@ -129,6 +112,23 @@ def test_assets_outside_every_ward_have_their_own_row_so_the_wards_add_up(city):
     assert wards_kwh == pytest.approx(energy.loc["city", "kwh"])
 
 
+def test_districts_add_up_to_the_city_with_assets_outside_every_ward(city):
+    """WP-000005 outside every ward has no district either: at the district level it gets a
+    row of its own, as at the ward level, so the districts add up to the city."""
+    city.execute(sa.text("UPDATE water_pipes SET ward_code = NULL WHERE id = 'WP-000005'"))
+    stock = planning.inventory(city, levels=["district", "city"])
+    pipes = stock[stock["layer"] == "water_pipes"].set_index("area_code")
+    assert pipes.loc["213", "count"] == 5
+    assert (pipes.loc["none", "area_level"], pipes.loc["none", "area_name"],
+            pipes.loc["none", "count"]) == ("district", "outside every district", 1)
+    assert pipes.loc[["213", "none"], "count"].sum() == pipes.loc["city", "count"] == 6
+    plan = planning.renewal(city, levels=["district", "city"], from_year=AS_OF)
+    by_level = plan.groupby("area_level")["cost_vnd"].sum()
+    assert by_level["district"] == pytest.approx(by_level["city"])
+    assert "none" not in set(planning.inventory(city, "district", ward=W1)["area_code"]), \
+        "asked for one ward's district: that district only"
+
+
 def test_age_profile(city):
     rows = planning.age_profile(city, "ward", as_of=AS_OF)
     pipes = rows[(rows["area_code"] == W1) & (rows["layer"] == "water_pipes")]
@@ -218,6 +218,36 @@ def test_a_material_is_matched_whatever_its_spelling_and_a_fallback_is_shown(cit
     bamboo = row(rows, layer="water_pipes", material="bamboo")
     assert (bamboo["costed_as"], bamboo["due_year"]) == ("*", 2026), "1975 + 50 = 2025"
     assert bamboo["cost_vnd"] == pytest.approx(1_300_000 * 1.5 * PIPE_M)
+
+
+def test_a_unit_cost_set_under_another_spelling_updates_the_row_that_costs_it(city):
+    """The demo writes 'uPVC' mains, costed by the PVC row through the alias table: a planner
+    who sets 'uPVC' or 'pvc' sets that row. (A row of its own would be ignored ('uPVC': the
+    alias wins) or cost the pipe twice ('pvc' and 'PVC' both match).) WP-000005 made a 1975
+    ' upvc ' main: in the backlog, DN150."""
+    city.execute(sa.text("UPDATE water_pipes SET material = ' upvc ', condition = 'good', "
+                         "install_year = 1975 WHERE id = 'WP-000005'"))
+    for spelling, cost in (("uPVC", 900_000), ("pvc", 700_000)):
+        written = planning.set_unit_cost(city, "water_pipes", spelling, cost_vnd=cost,
+                                         actor="planner")
+        assert (written["material"], written["cost_vnd"]) == ("PVC", cost)
+        upvc = row(planning.renewal(city, "ward", ward=W1, from_year=AS_OF),
+                   layer="water_pipes", material=" upvc ")
+        assert (upvc["count"], upvc["costed_as"]) == (1, "PVC"), spelling
+        assert upvc["cost_vnd"] == pytest.approx(cost * 1.5 * PIPE_M), spelling
+    costs = planning.unit_costs(city)
+    pipes = costs.loc[costs["layer"] == "water_pipes", "material"]
+    assert pipes.str.upper().value_counts().max() == 1 and "uPVC" not in set(pipes)
+    audit = city.execute(sa.text("SELECT target FROM audit_log WHERE action = "
+                                 "'planning.unit_cost' ORDER BY id")).scalars().all()
+    assert audit == ["water_pipes/PVC", "water_pipes/PVC"]
+
+
+def test_a_service_life_must_be_whole_years(city):
+    with pytest.raises(InvalidInput, match="service_life_y must be a whole number of years, "
+                                           "got 0.5"):
+        planning.set_unit_cost(city, "water_pipes", "steel", service_life_y=0.5,  # type: ignore[arg-type]
+                               actor="planner")
 
 
 def test_roads_are_costed_per_square_metre(city):

@@ -20,8 +20,10 @@ LEVELS = ("ward", "district", "city")
 AREA_COLUMNS = ["area_level", "area_code", "area_name"]
 CITY_CODE = "city"
 NO_WARD = "none"
-NO_WARD_NAME = "outside every ward"
-"""The area code of assets outside every ward (they count in the city and in no ward)."""
+"""The area code of assets outside every ward (they count in the city and in no ward), and at
+the district level of those with no district."""
+OUTSIDE_NAMES = {"ward": "outside every ward", "district": "outside every district"}
+"""The area name of the ``NO_WARD`` row at each level."""
 KINDS = ("phuong", "xa", "thi tran")
 """Plain words that name a unit's kind before its name (Phường, Xã, Thị trấn)."""
 

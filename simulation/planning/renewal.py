@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pandas as pd
 from sqlalchemy import Connection
 
-from simulation.planning._areas import AREA_COLUMNS, areas, resolve_ward
+from simulation.planning._areas import AREA_COLUMNS, areas
 from simulation.planning._assets import asset_layers, assets_sql, current_year
 from simulation.planning.rollups import area_rows, grouped
 from twin.errors import InvalidInput
@@ -29,12 +29,24 @@ MATERIAL_ALIASES: dict[str, str] = {
 """Other spellings of a material (after trimming and upper-casing) and the unit-cost row they
 are costed by. A material matches a row case-insensitively (``upper(trim(...))``), after this
 table; what matches no row is costed by the layer's ``*`` row (shown in ``costed_as``)."""
+ALIAS_PARAMS = {"alias_from": list(MATERIAL_ALIASES), "alias_to": list(MATERIAL_ALIASES.values())}
+"""The bound values ``UNIT_COSTS_SQL`` and ``unit_cost_join`` read the alias table from."""
 
-_COSTS = """
+
+def cost_key(material: str) -> str:
+    """The key a material is costed under: trimmed, upper-cased, through the alias table
+    (" upvc " -> "PVC"); a unit-cost row matches the materials of its own key."""
+    key = material.strip().upper()
+    return MATERIAL_ALIASES.get(key, key)
+
+
+UNIT_COSTS_SQL = """
 aliases AS (SELECT * FROM unnest(CAST(:alias_from AS text[]), CAST(:alias_to AS text[]))
             AS al(alias, canonical)),
 costs AS (SELECT layer, upper(trim(material)) AS key, material, unit, cost_vnd, service_life_y
           FROM unit_costs)"""
+"""The CTEs (for a ``WITH``) that ``unit_cost_join`` joins: the alias table and the unit costs
+by key."""
 _MATCH = """
 LEFT JOIN aliases al ON al.alias = upper(trim({material}))
 LEFT JOIN costs m ON m.layer = {layer} AND m.material <> '*'
@@ -44,7 +56,14 @@ CROSS JOIN LATERAL (SELECT coalesce(m.service_life_y, s.service_life_y) AS servi
                            coalesce(m.cost_vnd, s.cost_vnd) AS cost_vnd,
                            coalesce(m.unit, s.unit) AS unit,
                            coalesce(m.material, s.material) AS costed_as) c"""
-"""The unit cost of each row: its material's own row (aliases and case aside), else ``*``."""
+
+
+def unit_cost_join(material: str, layer: str) -> str:
+    """The joins giving each row of a query its unit cost as ``c`` (service_life_y, cost_vnd,
+    unit, costed_as): its material's own row (aliases and case aside), else the layer's ``*``.
+    ``material`` and ``layer`` are SQL expressions; the query starts ``WITH UNIT_COSTS_SQL``."""
+    return _MATCH.format(material=material, layer=layer)
+
 
 _DUE = """
 SELECT a.layer, a.ward_code, a.district_code, a.material, c.costed_as, a.length_m,
@@ -82,11 +101,11 @@ def due_sql(ward_filter: bool) -> str:
     cost_vnd)."""
     specs = [s for s in asset_layers() if s.name != "trees"]
     renewals = _DUE.format(assets=assets_sql(ward_filter, specs),
-                           match=_MATCH.format(material="a.material", layer="a.layer"))
+                           match=unit_cost_join("a.material", "a.layer"))
     inspections = _INSPECTIONS.format(
-        match=_MATCH.format(material="coalesce(x.species, 'unknown')", layer="'trees'"),
+        match=unit_cost_join("coalesce(x.species, 'unknown')", "'trees'"),
         where=" AND x.ward_code = :ward" if ward_filter else "")
-    return f"WITH {_COSTS}\n{renewals}\nUNION ALL\n{inspections}"
+    return f"WITH {UNIT_COSTS_SQL}\n{renewals}\nUNION ALL\n{inspections}"
 
 
 def renewal(conn: Connection, level: str = "ward", ward: str | None = None,
@@ -99,18 +118,13 @@ def renewal(conn: Connection, level: str = "ward", ward: str | None = None,
         raise InvalidInput(f"years must be 1..{MAX_YEARS}, got {years}")
     start = from_year or current_year()
     levels = list(levels or [level])
-    ward_only = ward is not None and levels == ["ward"]
-    if ward is not None:
-        resolve_ward(conn, ward)
     figures = grouped(conn, "count(*) AS count, sum(length_m) AS length_m, "
                             "sum(cost_vnd) AS cost_vnd",
                       levels, ward, extra=["material", "costed_as", "due_year", "reason"],
-                      source=due_sql(ward_only),
+                      source=due_sql,
                       params={"from_year": start, "end_year": start + years,
                               "default_width": DEFAULT_ROAD_WIDTH_M,
-                              "default_diameter": DEFAULT_DIAMETER_MM,
-                              "alias_from": list(MATERIAL_ALIASES),
-                              "alias_to": list(MATERIAL_ALIASES.values())})
+                              "default_diameter": DEFAULT_DIAMETER_MM, **ALIAS_PARAMS})
     names = area_rows(conn, levels, ward, figures)
     out = names.merge(figures, on=["area_level", "area_code"], how="inner")
     out["count"] = out["count"].astype("int64")

@@ -8,7 +8,7 @@ is missing). Every area × layer (× age band) is present, with zeros where ther
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 from sqlalchemy import Connection, text
@@ -17,7 +17,7 @@ from simulation.planning._areas import (
     AREA_COLUMNS,
     CITY_CODE,
     NO_WARD,
-    NO_WARD_NAME,
+    OUTSIDE_NAMES,
     areas,
     check_level,
     resolve_ward,
@@ -53,24 +53,25 @@ def _area_columns(levels: Sequence[str]) -> tuple[str, str]:
         key = _KEYS[level]
         if level in levels:
             level_sql = f"CASE WHEN GROUPING({key}) = 0 THEN '{level}' ELSE {level_sql} END"
-            code = f"coalesce({key}, '{NO_WARD}')" if level == "ward" else key
-            code_sql = f"CASE WHEN GROUPING({key}) = 0 THEN {code} ELSE {code_sql} END"
+            code_sql = (f"CASE WHEN GROUPING({key}) = 0 THEN coalesce({key}, '{NO_WARD}') "
+                        f"ELSE {code_sql} END")
     return level_sql, code_sql
 
 
 def grouped(conn: Connection, aggregates: str, levels: Sequence[str], ward: str | None,
-            extra: Sequence[str] = (), source: str | None = None,
+            extra: Sequence[str] = (), source: Callable[[bool], str] = assets_sql,
             params: dict[str, object] | None = None) -> pd.DataFrame:
-    """``aggregates`` over the asset rows (``source``: a SELECT with layer, ward_code,
-    district_code; default every asset layer) grouped by area at each of ``levels``, by layer
-    and ``extra``: area_level, area_code, layer, *extra, then the aggregates' columns. With
-    ``ward`` the ward level keeps that ward's rows (the other levels stay whole)."""
+    """``aggregates`` over the rows of ``source(ward_filter)`` (a SELECT with layer, ward_code,
+    district_code; default every asset layer; narrowed to ``:ward`` when ``ward_filter``)
+    grouped by area at each of ``levels``, by layer and ``extra``: area_level, area_code,
+    layer, *extra, then the aggregates' columns. With ``ward`` the ward level keeps that ward's
+    rows (the other levels stay whole)."""
     bound = dict(params or {})
     ward_code = resolve_ward(conn, ward).code if ward is not None else None
     ward_only = ward_code is not None and list(levels) == ["ward"]
     if ward_only:
         bound["ward"] = ward_code
-    rows = source or assets_sql(ward_filter=ward_only)
+    rows = source(ward_only)
     extra_cols = "".join(f", {e}" for e in extra)
     level_sql, code_sql = _area_columns(levels)
     sql = (f"SELECT {level_sql} AS area_level, {code_sql} AS area_code, layer{extra_cols}, "
@@ -84,13 +85,15 @@ def grouped(conn: Connection, aggregates: str, levels: Sequence[str], ward: str 
 
 def area_rows(conn: Connection, levels: Sequence[str], ward: str | None,
               figures: pd.DataFrame) -> pd.DataFrame:
-    """The areas of ``levels``, and at the ward level the assets outside every ward
-    (``area_code = "none"``) when ``figures`` has any: so the wards add up to the city."""
+    """The areas of ``levels``, and at the ward and district levels a row for the assets
+    outside every ward or district (``area_code = "none"``) when ``figures`` has any: so each
+    level adds up to the city. Asked for one ward (``ward``), only its own areas."""
     every = [areas(conn, level, ward) for level in levels]
-    outside = (figures["area_level"] == "ward") & (figures["area_code"] == NO_WARD)
-    if ward is None and "ward" in levels and outside.any():
-        every.append(pd.DataFrame({"area_level": ["ward"], "area_code": [NO_WARD],
-                                   "area_name": [NO_WARD_NAME]}))
+    for level, name in OUTSIDE_NAMES.items():
+        outside = (figures["area_level"] == level) & (figures["area_code"] == NO_WARD)
+        if ward is None and level in levels and outside.any():
+            every.append(pd.DataFrame({"area_level": [level], "area_code": [NO_WARD],
+                                       "area_name": [name]}))
     return pd.concat(every, ignore_index=True)
 
 
@@ -154,13 +157,10 @@ def age_profile(conn: Connection, level: str = "ward", ward: str | None = None,
                 ) -> pd.DataFrame:
     """Assets per area, layer and age band ("0-9" … "40+", "unknown"): count, length_m."""
     levels = list(levels or [level])
-    source = f"SELECT a.*, {AGE_BAND_SQL} AS age_band FROM ({assets_sql()}) a"
-    ward_code = resolve_ward(conn, ward).code if ward is not None else None
-    if ward_code is not None and levels == ["ward"]:
-        source = (f"SELECT a.*, {AGE_BAND_SQL} AS age_band FROM "
-                  f"({assets_sql(ward_filter=True)}) a")
     figures = grouped(conn, "count(*) AS count, coalesce(sum(length_m), 0) AS length_m",
-                      levels, ward, extra=["age_band"], source=source,
+                      levels, ward, extra=["age_band"],
+                      source=lambda ward_filter: f"SELECT a.*, {AGE_BAND_SQL} AS age_band "
+                                                 f"FROM ({assets_sql(ward_filter)}) a",
                       params={"as_of": as_of or current_year()})
     layers = [s.name for s in asset_layers()]
     skeleton = _frame_of_areas(conn, levels, ward, layers, figures,

@@ -7,9 +7,10 @@ import math
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from layers import LAYERS
+from simulation.planning.renewal import cost_key
 from simulation.planning.tables import planning_parameters, planning_targets, unit_costs_table
 from twin.errors import InvalidInput
 
@@ -47,24 +48,37 @@ def unit_costs(conn: Connection) -> pd.DataFrame:
 
 def set_unit_cost(conn: Connection, layer: str, material: str, *, cost_vnd: float | None = None,
                   service_life_y: int | None = None, actor: str) -> dict[str, Any]:
-    """Set a unit cost and/or service life (a new material of a known layer is added, its
-    missing figures taken from the layer's ``*`` row); returns the row."""
+    """Set a unit cost and/or service life on the row that costs ``material`` as renewal
+    matches it (case, spaces and ``MATERIAL_ALIASES`` aside: "uPVC" and "pvc" set the PVC
+    row), so that no material has two rows; a new material of a known layer is added, its
+    missing figures taken from the layer's ``*`` row. Returns the row."""
     if layer not in LAYERS or not LAYERS[layer].is_asset:
         raise InvalidInput(f"unknown asset layer '{layer}'")
+    material = material.strip()
     if not material or len(material) > 100:
         raise InvalidInput("material must be 1..100 characters ('*' for any)")
     if cost_vnd is None and service_life_y is None:
         raise InvalidInput("give cost_vnd or service_life_y")
-    t = unit_costs_table
-    key = (t.c.layer == layer) & (t.c.material == material)
-    row = conn.execute(select(t).where(key).with_for_update()).mappings().first()
-    before = dict(row) if row else None
     changes: dict[str, Any] = {"assumption": False}
     if cost_vnd is not None:
         changes["cost_vnd"] = _number("cost_vnd", cost_vnd, 0)
     if service_life_y is not None:
-        changes["service_life_y"] = int(_number("service_life_y", service_life_y, 0, 500,
-                                                open_low=True))
+        life = _number("service_life_y", service_life_y, 0, 500, open_low=True)
+        if life != int(life):
+            raise InvalidInput(f"service_life_y must be a whole number of years, "
+                               f"got {service_life_y}")
+        changes["service_life_y"] = int(life)
+    t = unit_costs_table
+    wanted = cost_key(material)
+    row = conn.execute(select(t).where((t.c.layer == layer)
+                                       & (func.upper(func.trim(t.c.material)) == wanted))
+                       .with_for_update()).mappings().first()
+    if row is not None:
+        material = row["material"]
+    elif wanted != material.upper():
+        material = wanted  # an alias: the row it is costed by
+    key = (t.c.layer == layer) & (t.c.material == material)
+    before = dict(row) if row else None
     if row is None:
         base = conn.execute(select(t).where((t.c.layer == layer) & (t.c.material == "*"))
                             ).mappings().first()

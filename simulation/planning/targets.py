@@ -124,7 +124,8 @@ def programme_targets(conn: Connection, level: str = "ward", ward: str | None = 
               "(WITH connected AS (SELECT unnest(CAST(:connected AS text[])) AS id) "
               f"{_ROWS}) x LEFT JOIN wards w ON w.id = x.ward_code")
     figures = grouped(conn, "sum(num) AS numerator, sum(den) AS denominator", levels, ward,
-                      source=source, params=params).rename(columns={"layer": "metric"})
+                      source=lambda _: source,  # every ward: a junction's is found in the query
+                      params=params).rename(columns={"layer": "metric"})
     every = area_rows(conn, levels, ward, figures)
     skeleton = every.merge(pd.DataFrame({"metric": list(METRICS)}), how="cross")
     out = skeleton.merge(figures, on=["area_level", "area_code", "metric"], how="left")

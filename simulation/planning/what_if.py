@@ -20,6 +20,7 @@ from simulation.lighting.twin_run import MARGIN_DEG, READ_COLUMNS
 from simulation.planning._areas import NO_WARD, plain
 from simulation.planning._json import records
 from simulation.planning.energy import FIGURES, EnergyResult, priced
+from simulation.planning.renewal import ALIAS_PARAMS, UNIT_COSTS_SQL, unit_cost_join
 from simulation.planning.schedules import (
     SCHEDULES,
     Schedule,
@@ -342,19 +343,18 @@ def _due_now(conn: Connection, ids: list[str], year: int) -> int:
     their service life): their retrofit is a renewal due anyway, not an extra cost."""
     if not ids:
         return 0
+    match = unit_cost_join("coalesce(a.lamp_type, 'unknown')", "'luminaires'")
     return int(conn.execute(text(
-        "SELECT count(*) FROM luminaires l LEFT JOIN unit_costs m ON m.layer = 'luminaires' "
-        "AND m.material <> '*' AND upper(trim(m.material)) = upper(trim(l.lamp_type)) "
-        "LEFT JOIN unit_costs s ON s.layer = 'luminaires' AND s.material = '*' "
-        "WHERE l.id = ANY(:ids) AND (l.condition = 'failed' OR l.install_year "
-        "+ coalesce(m.service_life_y, s.service_life_y) <= :year)"),
-        {"ids": ids, "year": year}).scalar() or 0)
+        f"WITH {UNIT_COSTS_SQL} SELECT count(*) FROM luminaires a{match} "
+        "WHERE a.id = ANY(:ids) AND (a.condition = 'failed' "
+        "OR a.install_year + c.service_life_y <= :year)"),
+        {"ids": ids, "year": year, **ALIAS_PARAMS}).scalar() or 0)
 
 
 def _led_unit_cost(conn: Connection) -> tuple[float, int | None]:
     """The LED luminaire's unit cost (VND) and service life (years)."""
     row = conn.execute(text("SELECT cost_vnd, service_life_y FROM unit_costs WHERE layer = "
-                            "'luminaires' AND upper(material) IN ('LED', '*') "
+                            "'luminaires' AND upper(trim(material)) IN ('LED', '*') "
                             "ORDER BY material = '*' LIMIT 1")).first()
     return (float(row[0]), int(row[1])) if row else (0.0, None)
 
