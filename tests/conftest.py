@@ -27,7 +27,7 @@ from twin.database import create_engine, normalise_url, prepare
 
 # fixtures of one area, shared by the test modules that need them
 pytest_plugins = ("tests.anchor_fixtures", "tests.browser_support", "tests.live_fixtures",
-                  "tests.web_fixtures")
+                  "tests.planning_support", "tests.web_fixtures")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"

@@ -18,6 +18,9 @@ Three wards side by side, 1 km × 1 km each (0.01° in both directions; x east, 
 - Roads: junction J1 in W1 and J2 in W2, each with three dead-end arms (degree 3); camera
   CAM-1 30 m south of J1 looking north (fov 60°, range 50 m): J1 covered; CAM-2 30 m south of
   J2 looking south: J2 not covered.
+
+Fixtures (a plugin of tests/conftest.py): ``city_engine``, that city in a database of its own for
+each test module, and ``city``, a connection to it rolled back after each test.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from contextlib import contextmanager
 from datetime import date
 
 import geopandas as gpd
+import pytest
 import sqlalchemy as sa
 from shapely.geometry import LineString, MultiPolygon, Point, box
 
@@ -145,6 +149,23 @@ def database_of(dataset: Dataset, server_url: str, template_url: str) -> Iterato
     finally:
         engine.dispose()
         admin_sql(server_url, f'DROP DATABASE IF EXISTS "{sa.make_url(url).database}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def city_engine(server_url: str, template_url: str) -> Iterator[sa.Engine]:
+    """The city of this module's docstring in a database of its own, per test module (a
+    plugin of tests/conftest.py, as ``city``)."""
+    with database_of(planning_city(), server_url, template_url) as engine:
+        yield engine
+
+
+@pytest.fixture
+def city(city_engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A connection to the small city, rolled back after the test."""
+    with city_engine.connect() as conn:
+        transaction = conn.begin()
+        yield conn
+        transaction.rollback()
 
 
 M_LAT = 1 / 110_720

@@ -27,27 +27,12 @@ from tests.planning_support import (
     adjacent_city,
     database_of,
     lighting_city,
-    planning_city,
 )
 from twin.errors import InvalidInput
 
 YEAR = 2026
 DUSK, DAWN = 18 * 3600.0, (24 + 6) * 3600.0
 """A 12-hour night from 18:00 to 06:00 the next morning (s from the first day's midnight)."""
-
-
-@pytest.fixture(scope="module")
-def city_engine(server_url: str, template_url: str) -> Iterator[sa.Engine]:
-    with database_of(planning_city(), server_url, template_url) as engine:
-        yield engine
-
-
-@pytest.fixture
-def city(city_engine: sa.Engine) -> Iterator[sa.Connection]:
-    with city_engine.connect() as conn:
-        transaction = conn.begin()
-        yield conn
-        transaction.rollback()
 
 
 @pytest.mark.parametrize("profile", list(PROFILES))
