@@ -8,12 +8,12 @@ charts), with tables, charts and a map drawn from the twin's own data.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from typing import Literal
 
 from sqlalchemy import Connection
 
+from simulation.planning._areas import plain
 from twin.errors import InvalidInput
 from web.report.contents import Area, ReportData
 from web.report.gather import gather
@@ -67,8 +67,6 @@ def build_report(conn: Connection, ward: str | None, fmt: str, *, year: int | No
 
 def file_name(area: Area, fmt: str) -> str:
     """A file name for the report of an area: ``planning-report-07201-tran-phu.pdf``."""
-    decomposed = unicodedata.normalize("NFD", area.name.replace("đ", "d").replace("Đ", "D"))
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    slug = "-".join(re.findall(r"[a-z0-9]+", bare)) or "city"
+    slug = "-".join(re.findall(r"[a-z0-9]+", plain(area.name))) or "city"
     prefix = f"{area.code}-" if area.code else ""
     return f"planning-report-{prefix}{slug}.{fmt}"

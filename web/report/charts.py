@@ -9,12 +9,16 @@ import io
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps
+from matplotlib.axes import Axes
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-AGE_BANDS = ["0-9", "10-19", "20-29", "30-39", "40+", "unknown"]
+from simulation.planning.rollups import AGE_BANDS
+from simulation.planning.rollups import CONDITIONS as ROLLUP_CONDITIONS
+
 AGE_COLOURS = ["#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027", "#bdbdbd"]
-CONDITIONS = ["good", "fair", "poor", "failed", "condition_unknown"]
+"""One per band of ``AGE_BANDS``, young to old, then unknown."""
+CONDITIONS = [*ROLLUP_CONDITIONS, "condition_unknown"]
 CONDITION_LABELS = ["good", "fair", "poor", "failed", "unknown"]
 CONDITION_COLOURS = ["#1a9850", "#a6d96a", "#fdae61", "#d73027", "#bdbdbd"]
 LAYER_PALETTE = [to_hex(colormaps["tab20"](i)) for i in range(20)]
@@ -31,6 +35,12 @@ def _svg(figure: Figure) -> str:
 
 def _figure(height_in: float) -> Figure:
     return Figure(figsize=(WIDTH_IN, height_in))
+
+
+def _open_frame(axes: Axes) -> None:
+    """No top or right spine: the bars stand on their axes alone."""
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
 
 
 def _shares_chart(table: pd.DataFrame, labels: list[str], colours: list[str], title: str) -> str:
@@ -51,8 +61,7 @@ def _shares_chart(table: pd.DataFrame, labels: list[str], colours: list[str], ti
     axes.set_xlabel("share of the layer's assets (%)")
     axes.set_title(title, loc="left", fontsize=11)
     figure.legend(ncols=len(labels), loc="outside lower center", frameon=False, fontsize=8)
-    for side in ("top", "right"):
-        axes.spines[side].set_visible(False)
+    _open_frame(axes)
     return _svg(figure)
 
 
@@ -74,7 +83,7 @@ def age_chart(age_profile: pd.DataFrame) -> str | None:
         return None
     table = (age_profile.pivot_table(index="layer_title", columns="age_band", values="count",
                                      aggfunc="sum", sort=False)
-             .reindex(columns=AGE_BANDS).fillna(0))
+             .reindex(columns=list(AGE_BANDS)).fillna(0))
     table = table[table.sum(axis=1) > 0]
     if table.empty:
         return None
@@ -104,8 +113,7 @@ def renewal_chart(renewal: pd.DataFrame, from_year: int | None) -> str | None:
     axes.set_ylabel("cost (billion VND)")
     axes.set_title("Renewal cost by year", loc="left", fontsize=11)
     axes.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
-    for side in ("top", "right"):
-        axes.spines[side].set_visible(False)
+    _open_frame(axes)
     return _svg(figure)
 
 
@@ -129,8 +137,7 @@ def targets_chart(targets: pd.DataFrame) -> str | None:
     axes.set_xlim(0, 100)
     axes.set_xlabel("share (%)")
     axes.set_title("Programme targets: reached (bar) against target (tick)", loc="left", fontsize=11)
-    for side in ("top", "right"):
-        axes.spines[side].set_visible(False)
+    _open_frame(axes)
     return _svg(figure)
 
 
@@ -149,6 +156,5 @@ def energy_chart(kwh_now: float | None, what_ifs: pd.DataFrame) -> str | None:
     axes.invert_yaxis()
     axes.set_xlabel("energy (MWh/year)")
     axes.set_title("Lighting energy now and after each what-if", loc="left", fontsize=11)
-    for side in ("top", "right"):
-        axes.spines[side].set_visible(False)
+    _open_frame(axes)
     return _svg(figure)

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import pandas as pd
 
 from layers import LAYERS
-from web.report.tables import METRIC_TITLES
+from web.report.tables import METRIC_TITLES, Kind, cell_text
 
 OSM_ATTRIBUTION = "Map data © OpenStreetMap contributors, available under the Open Database Licence (ODbL)"
 
@@ -41,8 +42,9 @@ class ReportData:
     targets: pd.DataFrame
     unit_costs: pd.DataFrame
     what_ifs: pd.DataFrame = field(default_factory=pd.DataFrame)
-    """One row per lighting what-if: what_if, kwh, saved_kwh, saved_vnd, saved_co2_kg,
-    capex_vnd, payback_years, passes."""
+    """One row per lighting what-if (``gather.what_if_rows``): what_if, kwh and area_saved_kwh
+    (the area's own), saved_kwh, saved_vnd, saved_co2_kg, capex_vnd, capex_in_backlog_vnd,
+    payback_years, pays_back, luminaires_changed, failing_roads (a count), rejected_kwh."""
     assumptions: pd.DataFrame = field(default_factory=pd.DataFrame)
     """item, value, note: the tariff, the emission factor and what else the figures assume."""
     made_at: datetime = field(default_factory=lambda: datetime.now(UTC))
@@ -97,4 +99,26 @@ def for_people(frame: pd.DataFrame) -> pd.DataFrame:
     if "metric" in out.columns:
         out.insert(out.columns.get_loc("metric") + 1, "metric_title",  # type: ignore[arg-type]
                    out["metric"].map(lambda m: METRIC_TITLES.get(m, str(m).replace("_", " "))))
+    return out
+
+
+def key_figures(data: ReportData) -> list[dict[str, Any]]:
+    """The handful of numbers the report leads with (the title page, the XLSX's summary): key,
+    label, number (None for "3 of 4") and the value as written."""
+    inventory = data.inventory
+    figures: list[tuple[str, str, float | None, Kind]] = [
+        ("assets", "assets in the twin", float(inventory["count"].sum()) if len(inventory) else 0.0,
+         "int"),
+        ("network_km", "km of lines (roads, pipes, cables)",
+         float(inventory["length_m"].sum()) / 1000 if len(inventory) else 0.0, "dec"),
+        ("backlog_vnd", "VND renewal backlog", data.backlog_cost(), "money"),
+    ]
+    if data.area_kwh() is not None:
+        figures.append(("kwh", "kWh a year of street lighting", data.area_kwh(), "int"))
+    out = [{"key": k, "label": label, "number": n, "value": cell_text(n, kind)}
+           for k, label, n, kind in figures]
+    if len(data.targets):
+        met = int(data.targets["met"].fillna(False).astype(bool).sum())
+        out.append({"key": "targets_met", "label": "programme targets met", "number": None,
+                    "value": f"{met} of {len(data.targets)}"})
     return out

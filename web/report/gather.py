@@ -4,13 +4,14 @@ what-ifs, the map and the data's date) into a ``ReportData``."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from simulation.planning._assets import current_year
 from simulation.planning.what_if import NOT_LED_SQL
 from web.report.area_map import draw_area_map
 from web.report.contents import Area, ReportData
@@ -46,31 +47,18 @@ def _energy_rows(by_ward: pd.DataFrame, burning_h: float, code: str | None) -> p
     return rows[[c for c in ENERGY_COLUMNS if c in rows.columns]].reset_index(drop=True)
 
 
-def assumption_rows(parameters: Any) -> pd.DataFrame:
-    """The planning parameters (tariff, emission factor...) as item / value / note rows, the
-    ones still assumed marked so. Takes rows ({name, value, unit, assumption, note}) or the
-    energy result's dict (tariff_vnd_per_kwh, co2_kg_per_kwh and their flags and notes)."""
-    if isinstance(parameters, pd.DataFrame):
-        records = parameters.to_dict("records")
-    elif isinstance(parameters, list):
-        records = parameters
-    else:
-        records = [{"name": k, "value": v, "unit": "",
-                    "assumption": parameters.get(f"{k}_assumption"),
-                    "note": parameters.get(f"{k}_note", "")}
-                   for k, v in (parameters or {}).items()
-                   if not k.endswith(("_assumption", "_note")) and not isinstance(v, (dict, list))]
+def assumption_rows(parameters: pd.DataFrame) -> pd.DataFrame:
+    """The planning parameters (name, value, unit, assumption, note: the tariff, the emission
+    factor) as item / value / note rows, the ones still assumed marked so."""
     rows = []
-    for r in records:
-        value = r.get("value")
+    for r in parameters.to_dict("records"):
+        value, note = r["value"], r["note"] or ""
         text = f"{value:,.4g}" if isinstance(value, float) else str(value)
-        unit = r.get("unit") or ""
-        note = r.get("note") or ""
-        if r.get("assumption") and not note.lower().startswith("assumption"):
+        if r["assumption"] and not note.lower().startswith("assumption"):
             note = f"assumption: {note}" if note else "assumption"
-        name = str(r.get("name", ""))
+        name = str(r["name"])
         rows.append({"item": PARAMETER_TITLES.get(name, name.replace("_", " ")),
-                     "value": f"{text} {unit}".strip(), "note": note})
+                     "value": f"{text} {r['unit'] or ''}".strip(), "note": note})
     return pd.DataFrame(rows, columns=["item", "value", "note"])
 
 
@@ -132,20 +120,17 @@ def gather(conn: Connection, ward: str | None, *, year: int | None = None,
     summary = planning_summary(conn, ward=code, year=year)
     step("planning figures")
     energy = summary.energy
-    from_year = year or datetime.now(UTC).year
     extras = what_if_rows(conn, code, year) if what_ifs else pd.DataFrame()
     step("lighting what-ifs")
     drawn = draw_area_map(conn, code)
     step("map")
     area = (Area("ward", found.name, found.code, _district_name(conn, found.district_code))
-            if found else Area("city", str(summary.area.get("name") or "Bắc Giang")))
-    assumptions = pd.concat([assumption_rows(summary.parameters),
-                             assumption_rows(getattr(energy, "parameters", {}))],
-                            ignore_index=True).drop_duplicates("item")
+            if found else Area("city", summary.area["name"]))
     return ReportData(
         area=area, inventory=summary.inventory, age_profile=summary.age_profile,
         materials=summary.materials, renewal=summary.renewal,
         energy=_energy_rows(energy.by_ward, energy.burning_h, code),
         targets=summary.targets, unit_costs=summary.unit_costs, what_ifs=extras,
-        assumptions=assumptions, data_as_of=data_as_of(conn), from_year=from_year,
+        assumptions=assumption_rows(summary.parameters), data_as_of=data_as_of(conn),
+        from_year=year or current_year(),
         map_png=drawn.png, osm_shown=drawn.osm_shown)

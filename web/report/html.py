@@ -12,9 +12,10 @@ from typing import Any
 import jinja2
 import pandas as pd
 
+from simulation.planning.renewal import DEFAULT_DIAMETER_MM, DEFAULT_ROAD_WIDTH_M
 from web.report import charts
 from web.report.area_map import CRS
-from web.report.contents import OSM_ATTRIBUTION, ReportData, for_people
+from web.report.contents import OSM_ATTRIBUTION, ReportData, for_people, key_figures
 from web.report.tables import (
     ASSUMPTIONS,
     ENERGY,
@@ -26,7 +27,6 @@ from web.report.tables import (
     UNIT_COSTS,
     WHAT_IFS,
     Column,
-    Kind,
     TableSpec,
     age_table,
     cell_text,
@@ -137,28 +137,6 @@ def shared_note(frame: pd.DataFrame, column: str = "note") -> tuple[pd.DataFrame
     return out, "; ".join(ordered)
 
 
-def key_figures(data: ReportData) -> list[dict[str, Any]]:
-    """The handful of numbers on the title page: key, label, number (None for "3 of 4") and
-    the value as written."""
-    inventory = data.inventory
-    figures: list[tuple[str, str, float | None, Kind]] = [
-        ("assets", "assets in the twin", float(inventory["count"].sum()) if len(inventory) else 0.0,
-         "int"),
-        ("network_km", "km of lines (roads, pipes, cables)",
-         float(inventory["length_m"].sum()) / 1000 if len(inventory) else 0.0, "dec"),
-        ("backlog_vnd", "VND renewal backlog", data.backlog_cost(), "money"),
-    ]
-    if data.area_kwh() is not None:
-        figures.append(("kwh", "kWh a year of street lighting", data.area_kwh(), "int"))
-    out = [{"key": k, "label": label, "number": n, "value": cell_text(n, kind)}
-           for k, label, n, kind in figures]
-    if len(data.targets):
-        met = int(data.targets["met"].fillna(False).astype(bool).sum())
-        out.append({"key": "targets_met", "label": "programme targets met", "number": None,
-                    "value": f"{met} of {len(data.targets)}"})
-    return out
-
-
 def _b64(data: bytes | str | None) -> str | None:
     if data is None:
         return None
@@ -212,4 +190,5 @@ def render_html(data: ReportData) -> str:
         from_year=data.from_year if data.from_year is not None else "this year",
         key_figures=key_figures(data), tables=tables, unit_cost_note=unit_cost_note,
         charts={k: _b64(v) for k, v in drawn.items()}, map_png=_b64(data.map_png),
-        osm_shown=data.osm_shown, osm_attribution=OSM_ATTRIBUTION, crs=CRS)
+        osm_shown=data.osm_shown, osm_attribution=OSM_ATTRIBUTION, crs=CRS,
+        road_width_m=f"{DEFAULT_ROAD_WIDTH_M:g}", diameter_mm=f"{DEFAULT_DIAMETER_MM:g}")

@@ -10,6 +10,8 @@ from typing import Any, Literal, cast
 
 import pandas as pd
 
+from simulation.planning.rollups import AGE_BANDS
+
 Kind = Literal["text", "int", "dec", "money", "share", "bool"]
 
 
@@ -121,13 +123,11 @@ def present_columns(spec: TableSpec, frame: pd.DataFrame) -> list[Column]:
 
 def age_table(age_profile: pd.DataFrame) -> tuple[TableSpec, pd.DataFrame]:
     """The age profile as one row per layer, one column per age band (counts)."""
-    from web.report.charts import AGE_BANDS
-
     spec = TableSpec("age_profile", "Age profile (count by age band, years)", _cols(
         _LAYER, *((band, band if band != "unknown" else "Unknown", "int") for band in AGE_BANDS)))
     if age_profile.empty:
         return spec, pd.DataFrame(columns=[c.key for c in spec.columns])
     wide = (age_profile.pivot_table(index="layer_title", columns="age_band", values="count",
                                     aggfunc="sum", sort=False)
-            .reindex(columns=AGE_BANDS).fillna(0))
+            .reindex(columns=list(AGE_BANDS)).fillna(0))
     return spec, wide[wide.sum(axis=1) > 0].reset_index()  # layers the area has

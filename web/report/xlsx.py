@@ -14,8 +14,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from web.report.contents import OSM_ATTRIBUTION, ReportData, for_people
-from web.report.html import key_figures
+from web.report.contents import OSM_ATTRIBUTION, ReportData, for_people, key_figures
 from web.report.tables import (
     ASSUMPTIONS,
     ENERGY,
@@ -69,9 +68,11 @@ def write_sheet(book: Workbook, spec: TableSpec, frame: pd.DataFrame, title: str
     return sheet, columns
 
 
-def _bar_chart(sheet: Worksheet, title: str, y_title: str, *, data_cols: tuple[int, int],
-               rows: int, anchor: str, stacked: bool = False, horizontal: bool = False) -> None:
-    """A native chart over the sheet's own cells: categories in column A, series in data_cols."""
+def _bar_chart(sheet: Worksheet, title: str, y_title: str, data_cols: tuple[int, int], *,
+               stacked: bool = False, horizontal: bool = False) -> None:
+    """A native chart over the sheet's own table, right of it: categories in column A, series
+    in ``data_cols`` (first, last)."""
+    rows = sheet.max_row - 1
     if rows == 0:
         return
     chart = BarChart()
@@ -83,11 +84,17 @@ def _bar_chart(sheet: Worksheet, title: str, y_title: str, *, data_cols: tuple[i
                              max_row=rows + 1), titles_from_data=True)
     chart.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=rows + 1))
     chart.height, chart.width = max(7.5, 0.6 * rows + 3), 18
-    sheet.add_chart(chart, anchor)
+    sheet.add_chart(chart, f"{get_column_letter(sheet.max_column + 2)}2")
 
 
 def _col(columns: list[Column], key: str) -> int:
     return [c.key for c in columns].index(key) + 1
+
+
+def _led_by(spec: TableSpec, key: str) -> TableSpec:
+    """``spec`` with column ``key`` first, so that a chart's categories (column A) are its
+    values."""
+    return TableSpec(spec.name, spec.title, tuple(sorted(spec.columns, key=lambda c: c.key != key)))
 
 
 def _summary(book: Workbook, data: ReportData) -> None:
@@ -102,16 +109,15 @@ def _summary(book: Workbook, data: ReportData) -> None:
         ["Data as of (UTC)", data.data_as_of.replace(tzinfo=None) if data.data_as_of else None],
         ["Renewal planned from", data.from_year],
     ]
-    figures = key_figures(data)  # numbers as numbers, "3 of 4" as written
-    rows += [[f["label"], f["value"] if f["number"] is None else f["number"]] for f in figures]
-    if data.osm_shown:
-        rows.append(["Attribution", OSM_ATTRIBUTION])
     for row in rows:
         sheet.append(row)
-    for cell in ("B4", "B5"):
-        sheet[cell].number_format = "yyyy-mm-dd hh:mm"
-    for i, f in enumerate(figures, start=len(rows) - len(figures) + 2 - bool(data.osm_shown)):
-        sheet.cell(i, 2).number_format = "#,##0.0" if f["key"] == "network_km" else "#,##0"
+    sheet["B4"].number_format = sheet["B5"].number_format = "yyyy-mm-dd hh:mm"
+    for f in key_figures(data):  # numbers as numbers, "3 of 4" as written
+        sheet.append([f["label"], f["value"] if f["number"] is None else f["number"]])
+        sheet.cell(sheet.max_row, 2).number_format = \
+            "#,##0.0" if f["key"] == "network_km" else "#,##0"
+    if data.osm_shown:
+        sheet.append(["Attribution", OSM_ATTRIBUTION])
     sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = 36, 40
     if data.map_png:
         picture = Image(io.BytesIO(data.map_png))  # the report's map, beside the figures
@@ -124,42 +130,28 @@ def render_xlsx(data: ReportData) -> bytes:
     """The report as XLSX bytes."""
     book = Workbook()
     _summary(book, data)
-    inventory = for_people(data.inventory)
-    # Layer first, so a chart's categories (column A) are the layers.
-    inventory_spec = TableSpec(INVENTORY.name, INVENTORY.title, tuple(
-        sorted(INVENTORY.columns, key=lambda c: c.key != "layer_title")))
-    sheet, columns = write_sheet(book, inventory_spec, inventory)
-    if "area_name" not in [c.key for c in columns]:
-        _bar_chart(sheet, "Condition of each layer", "share of assets",
-                   data_cols=(_col(columns, "good"), _col(columns, "condition_unknown")),
-                   rows=len(inventory), anchor=f"{get_column_letter(len(columns) + 2)}2",
-                   stacked=True, horizontal=True)
+    sheet, columns = write_sheet(book, _led_by(INVENTORY, "layer_title"),
+                                 for_people(data.inventory))
+    _bar_chart(sheet, "Condition of each layer", "share of assets",
+               (_col(columns, "good"), _col(columns, "condition_unknown")),
+               stacked=True, horizontal=True)
     age_spec, age_wide = age_table(for_people(data.age_profile))
     sheet, columns = write_sheet(book, age_spec, age_wide, "Age profile")
-    _bar_chart(sheet, "Age profile", "share of assets", data_cols=(2, len(columns)),
-               rows=len(age_wide), anchor=f"{get_column_letter(len(columns) + 2)}2",
-               stacked=True, horizontal=True)
+    _bar_chart(sheet, "Age profile", "share of assets", (2, len(columns)), stacked=True,
+               horizontal=True)
     write_sheet(book, MATERIALS, for_people(data.materials))
-    by_year = data.renewal_by_year()
-    sheet, columns = write_sheet(book, RENEWAL_BY_YEAR, by_year)
-    _bar_chart(sheet, "Renewal cost by year", "VND", data_cols=(_col(columns, "cost_vnd"),) * 2,
-               rows=len(by_year), anchor="F2")
+    sheet, columns = write_sheet(book, RENEWAL_BY_YEAR, data.renewal_by_year())
+    _bar_chart(sheet, "Renewal cost by year", "VND", (_col(columns, "cost_vnd"),) * 2)
     write_sheet(book, RENEWAL, for_people(data.renewal), "Renewal by layer")
     write_sheet(book, ENERGY, data.energy)
     if len(data.what_ifs):
         sheet, columns = write_sheet(book, WHAT_IFS, data.what_ifs)
-        _bar_chart(sheet, "Energy after each what-if", "kWh/year",
-                   data_cols=(_col(columns, "kwh"),) * 2, rows=len(data.what_ifs),
-                   anchor=f"{get_column_letter(len(columns) + 2)}2", horizontal=True)
-    targets = for_people(data.targets)
-    targets_spec = TableSpec(TARGETS.name, TARGETS.title, tuple(
-        sorted(TARGETS.columns, key=lambda c: c.key != "metric_title")))
-    sheet, columns = write_sheet(book, targets_spec, targets)
-    if "area_name" not in [c.key for c in columns]:
-        _bar_chart(sheet, "Programme targets", "share",
-                   data_cols=(_col(columns, "value"), _col(columns, "target")),
-                   rows=len(targets), anchor=f"{get_column_letter(len(columns) + 2)}2",
+        _bar_chart(sheet, "Energy after each what-if", "kWh/year", (_col(columns, "kwh"),) * 2,
                    horizontal=True)
+    sheet, columns = write_sheet(book, _led_by(TARGETS, "metric_title"),
+                                 for_people(data.targets))
+    _bar_chart(sheet, "Programme targets", "share",
+               (_col(columns, "value"), _col(columns, "target")), horizontal=True)
     write_sheet(book, UNIT_COSTS, for_people(data.unit_costs))
     write_sheet(book, ASSUMPTIONS, data.assumptions)
     buffer = io.BytesIO()
