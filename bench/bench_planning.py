@@ -80,8 +80,7 @@ def main() -> None:
 def report(conn: Connection, repeat: int) -> None:
     wards = planning.wards(conn)
     one = str(wards["code"].iloc[len(wards) // 2])
-    assets = sum(conn.execute(text(f'SELECT count(*) FROM "{spec}"')).scalar_one()
-                 for spec in planning.inventory(conn, "city")["layer"])
+    assets = planning.inventory(conn, "city")["count"].sum()
     print(f"demo city: {len(wards)} wards, {assets:,} assets; one ward: {one} "
           f"({wards.set_index('code').loc[one, 'name']}); best of {repeat}")
     city_total = 0.0

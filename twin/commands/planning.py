@@ -39,7 +39,7 @@ def _print(frame: pd.DataFrame, title: str, as_json: bool) -> None:
     if as_json:
         print(json.dumps(records(frame), ensure_ascii=False, indent=1))
         return
-    if frame["area_level"].nunique() == 1 if "area_level" in frame else False:
+    if "area_level" in frame and frame["area_level"].nunique() == 1:
         frame = frame.drop(columns="area_level")  # the level is the table's title
     table = Table(*frame.columns, title=title)
     for row in frame.itertuples(index=False):
@@ -105,7 +105,8 @@ def set_cost(
     layer: Annotated[str, typer.Argument(help="asset layer, e.g. water_pipes")],
     material: Annotated[str, typer.Argument(help="material (the layer's material column), "
                                                  "or * for any")],
-    cost: Annotated[float | None, typer.Option(help="VND per unit (m or each)")] = None,
+    cost: Annotated[float | None, typer.Option(help="VND per unit: the row's unit (m, m2, "
+                                                  "m_per_100mm or each)")] = None,
     life: Annotated[int | None, typer.Option(help="service life in years (trees: the "
                                                   "inspection interval)")] = None,
 ) -> None:

@@ -162,9 +162,6 @@ def put_parameter(name: str, body: ParameterChange, engine: EngineDep,
 def choropleth(conn: ConnectionDep, _: Reader,
                metric: Annotated[str, Query(max_length=100)] = "fibre_households",
                year: Year = None) -> dict[str, Any]:
-    if metric not in planning.summary.choropleth_metrics():
-        raise InvalidInput(f"unknown metric '{metric}'; metrics: "
-                           f"{', '.join(planning.summary.choropleth_metrics())}")
     return CACHE.get(conn, ("choropleth", metric, year),
                      lambda: planning.choropleth(conn, metric, year))
 
