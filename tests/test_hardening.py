@@ -5,6 +5,7 @@ hides its detail, and the security headers."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -86,6 +87,29 @@ def test_a_false_content_length_does_not_get_past_the_count(hardened):
     answer = hardened.post("/api/incidents/1/acknowledge", content=b"{" + b" " * 3 * CAP + b"}",
                            headers={"content-type": "application/json", "content-length": "20"})
     assert answer.status_code == 413
+
+
+@pytest.mark.parametrize("declared", [b"lots", b"-1", b"\xb2"])  # the last: '²' in Latin-1
+def test_a_content_length_that_is_no_number_is_refused_400(declared):
+    """On the ASGI level: the test client re-encodes header values, and uvicorn's parsers
+    refuse such a header themselves, but another server may pass it on."""
+    from web.limits import BodyCaps, BodyLimits
+
+    async def app(scope, receive, send) -> None:
+        raise AssertionError("the app was reached")
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"{}"}
+
+    sent: list[dict[str, Any]] = []
+
+    async def send(message) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "path": "/api/kpis", "headers": [(b"content-length", declared)]}
+    asyncio.run(BodyLimits(app, BodyCaps(CAP, CAP, CAP))(scope, receive, send))
+    assert sent[0]["status"] == 400
+    assert "is not a number" in json.loads(sent[1]["body"])["detail"]
 
 
 def test_the_largest_live_message_fits_the_default_ingest_cap():

@@ -57,7 +57,6 @@ class BodyCaps:
     ingest: int
     upload: int
 
-
     def of(self, path: str) -> int:
         """The cap of requests to ``path``."""
         if path.startswith("/api/live/"):
@@ -91,8 +90,9 @@ class BodyLimits:
             return
         cap = self.caps.of(scope["path"])
         declared = Headers(scope=scope).get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > cap):
-            error = (BodyTooLarge(cap) if declared.isdigit()
+        number = declared is not None and declared.isascii() and declared.isdigit()  # not '²'
+        if declared is not None and (not number or int(declared) > cap):
+            error = (BodyTooLarge(cap) if number
                      else HTTPException(400, f"Content-Length '{declared[:40]}' is not a number"))
             await _json(send, error.status_code, str(error.detail))
             return
@@ -123,7 +123,7 @@ class RateRule:
     """Key by the credential the request carries when it has one, else by the client address."""
 
     def applies(self, method: str, path: str) -> bool:
-        return method == self.method and (path == self.prefix or path.startswith(self.prefix + "/"))
+        return method == self.method and _prefixed(path, self.prefix)
 
 
 def rate_rules(settings: Settings) -> tuple[RateRule, ...]:
