@@ -84,9 +84,12 @@ def test_a_token_stops_working_when_revoked_expired_or_its_user_disabled(conn):
     token_id = conn.execute(sa.text("SELECT id FROM api_tokens")).scalar()
     assert auth.revoke_token(conn, token_id) == auth.secret_hash(token)
     assert auth.principal_for_secret(conn, token) is None
-    expired = auth.create_token(conn, "mai", "old",
-                                expires_at=datetime.now(UTC) - timedelta(hours=1))
+    expired = auth.create_token(conn, "mai", "old")
+    conn.execute(sa.text("UPDATE api_tokens SET expires_at = now() - interval '1 s' "
+                         "WHERE label = 'old'"))
     assert auth.principal_for_secret(conn, expired) is None
+    with pytest.raises(InvalidInput, match="already past"):
+        auth.create_token(conn, "mai", "dead", expires_at=datetime.now(UTC) - timedelta(hours=1))
     other = auth.create_token(conn, "mai", "other")
     auth.disable_user(conn, "mai")
     assert auth.principal_for_secret(conn, other) is None
@@ -325,6 +328,22 @@ def test_a_browser_session_needs_the_password_to_make_a_token(database_url):
             "label": "y", "password": "a-long-password",
             "expires_at": (datetime.now(UTC) + timedelta(days=400)).isoformat()})
         assert too_long.status_code == 400 and "90 days" in too_long.json()["detail"]
+
+
+def test_a_token_makes_no_token_that_outlives_it(database_url):
+    with client_for(database_url, role="viewer") as viewer:
+        engine = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+        until = datetime.now(UTC) + timedelta(days=10)
+        with engine.begin() as conn:
+            maker = auth.create_token(conn, "test-viewer", "short", expires_at=until)
+        engine.dispose()
+        viewer.headers["Authorization"] = f"Bearer {maker}"
+        made = viewer.post("/api/admin/tokens", json={"label": "relay"})
+        assert made.status_code == 201
+        assert datetime.fromisoformat(made.json()["expires_at"]) <= until  # no renewing itself
+        later = (until + timedelta(days=1)).isoformat()
+        refused = viewer.post("/api/admin/tokens", json={"label": "relay", "expires_at": later})
+        assert refused.status_code == 400 and "outlive" in refused.json()["detail"]
 
 
 def test_a_lookup_that_raced_a_revocation_is_not_cached():

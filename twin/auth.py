@@ -378,24 +378,40 @@ def ensure_admin(conn: Connection, name: str = "admin", *, actor: str = "system"
 
 
 # -- tokens and sessions --------------------------------------------------------------------------
+def token_expiry(expires_at: datetime | None, *, max_days: int = TOKEN_MAX_DAYS,
+                 not_after: datetime | None = None) -> datetime:
+    """A new token's expiry: ``expires_at`` if it is in the next ``max_days`` days and not after
+    ``not_after`` (the token making it: a leaked token cannot renew itself for ever), else
+    InvalidInput; None: the latest allowed."""
+    now = datetime.now(UTC)
+    latest = now + timedelta(days=max_days)
+    if expires_at is None:
+        return latest if not_after is None else min(latest, not_after)
+    if expires_at.tzinfo is None:
+        raise InvalidInput(f"expiry {expires_at.isoformat()} has no time zone (add Z or +07:00)")
+    if expires_at <= now:
+        raise InvalidInput(f"expiry {expires_at.isoformat()} is already past")
+    if expires_at > latest + timedelta(minutes=1):
+        raise InvalidInput(f"a token lives at most {max_days} days: expiry "
+                           f"{expires_at.isoformat()} is later than {latest:%Y-%m-%d}")
+    if not_after is not None and expires_at > not_after:
+        raise InvalidInput(f"a token may not outlive the token that makes it: expiry "
+                           f"{expires_at.isoformat()} is later than {not_after.isoformat()}")
+    return expires_at
+
+
 def create_token(conn: Connection, user_name: str, label: str, *,
                  expires_at: datetime | None = None, max_days: int = TOKEN_MAX_DAYS,
                  actor: str = "system") -> str:
     """A new API token of ``user_name``, expiring at ``expires_at`` (default and latest:
-    ``max_days`` from now); returns the secret (shown once: only its hash is kept)."""
+    ``max_days`` from now, ``token_expiry``); returns the secret (shown once: only its hash is
+    kept)."""
     user = _user_row(conn, user_name)
     if user["disabled_at"] is not None:
         raise Conflict(f"user '{user_name}' is disabled")
     if not label.strip() or len(label) > 200:
         raise InvalidInput("a token needs a label of 1-200 characters (what it is for)")
-    latest = datetime.now(UTC) + timedelta(days=max_days)
-    if expires_at is None:
-        expires_at = latest
-    elif expires_at.tzinfo is None:
-        raise InvalidInput(f"expiry {expires_at.isoformat()} has no time zone (add Z or +07:00)")
-    elif expires_at > latest + timedelta(minutes=1):
-        raise InvalidInput(f"a token lives at most {max_days} days: expiry "
-                           f"{expires_at.isoformat()} is later than {latest:%Y-%m-%d}")
+    expires_at = token_expiry(expires_at, max_days=max_days)
     secret = new_secret("token")
     token_id = conn.execute(api_tokens.insert().values(
         user_name=user_name, kind="token", label=label, token_hash=secret_hash(secret),

@@ -9,7 +9,9 @@ at once.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from typing import Annotated, Any
 
 import pandas as pd
@@ -19,7 +21,6 @@ from pydantic import BaseModel, Field
 from twin import auth, devices
 from twin.audit import MAX_LIMIT, query_audit
 from twin.auth import Permission, Principal
-from twin.errors import InvalidInput
 from web.auth import auth_cache, requires
 from web.collections import NotFound
 from web.deps import ConnectionDep, EngineDep
@@ -50,8 +51,13 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
              for k, v in row.items()} for row in frame.astype(object).to_dict(orient="records")]
 
 
-def _known(exc: InvalidInput) -> NotFound:
-    return NotFound(str(exc))
+@contextmanager
+def _named() -> Iterator[None]:
+    """The user, token or device a request names must exist: 404 otherwise."""
+    try:
+        yield
+    except auth.UnknownName as exc:
+        raise NotFound(str(exc)) from None
 
 
 class NewUser(BaseModel):
@@ -116,29 +122,26 @@ def create_user(body: NewUser, engine: EngineDep, admin: Admin) -> dict[str, Any
     return answer
 
 
-def _change_user(request: Request, engine: EngineDep, name: str, change: Any, *args: Any,
-                 actor: str) -> None:
-    try:
-        with engine.begin() as conn:
-            change(conn, name, *args, actor=actor)
-    except InvalidInput as exc:
-        if str(exc) == f"no user '{name}'":
-            raise _known(exc) from None
-        raise
+def _change_user(request: Request, engine: EngineDep, change: Callable[..., Any], name: str,
+                 *args: Any, **options: Any) -> Any:
+    """``change(conn, name, *args, **options)`` in its own transaction; what it returns."""
+    with _named(), engine.begin() as conn:
+        result = change(conn, name, *args, **options)
     auth_cache(request).forget()  # the user's cached principals are stale
+    return result
 
 
 @router.put("/users/{name}/role", summary="Change a user's role")
 def set_role(name: str, body: Role, request: Request, engine: EngineDep, admin: Admin
              ) -> dict[str, Any]:
-    _change_user(request, engine, name, auth.set_role, body.role, actor=admin.name)
+    _change_user(request, engine, auth.set_role, name, body.role, actor=admin.name)
     return {"name": name, "role": body.role}
 
 
 @router.put("/users/{name}/networks", summary="Change the networks an engineer may edit")
 def set_networks(name: str, body: Networks, request: Request, engine: EngineDep, admin: Admin
                  ) -> dict[str, Any]:
-    _change_user(request, engine, name, auth.set_networks, body.networks, actor=admin.name)
+    _change_user(request, engine, auth.set_networks, name, body.networks, actor=admin.name)
     return {"name": name, "networks": body.networks}
 
 
@@ -146,13 +149,13 @@ def set_networks(name: str, body: Networks, request: Request, engine: EngineDep,
 def disable_user(name: str, request: Request, engine: EngineDep, admin: Admin) -> dict[str, Any]:
     if name == admin.name:
         raise HTTPException(409, "an admin cannot disable themselves")
-    _change_user(request, engine, name, auth.disable_user, actor=admin.name)
+    _change_user(request, engine, auth.disable_user, name, actor=admin.name)
     return {"name": name, "disabled": True}
 
 
 @router.post("/users/{name}/enable", summary="Enable a disabled user again")
 def enable_user(name: str, request: Request, engine: EngineDep, admin: Admin) -> dict[str, Any]:
-    _change_user(request, engine, name, auth.enable_user, actor=admin.name)
+    _change_user(request, engine, auth.enable_user, name, actor=admin.name)
     return {"name": name, "disabled": False}
 
 
@@ -160,15 +163,8 @@ def enable_user(name: str, request: Request, engine: EngineDep, admin: Admin) ->
                                                "given); ends their sessions and API tokens")
 def reset_password(name: str, body: Password, request: Request, engine: EngineDep, admin: Admin
                    ) -> dict[str, Any]:
-    try:
-        with engine.begin() as conn:
-            password = auth.set_password(conn, name, body.password, keep_tokens=body.keep_tokens,
-                                         actor=admin.name)
-    except InvalidInput as exc:
-        if str(exc) == f"no user '{name}'":
-            raise _known(exc) from None
-        raise
-    auth_cache(request).forget()
+    password = _change_user(request, engine, auth.set_password, name, body.password,
+                            keep_tokens=body.keep_tokens, actor=admin.name)
     return {"name": name, **({"password": password} if body.password is None else {})}
 
 
@@ -207,15 +203,11 @@ def create_token(body: NewToken, request: Request, engine: EngineDep, principal:
             raise HTTPException(403, "wrong password: no token made")
     settings = getattr(request.app.state, "settings", None)
     max_days = getattr(settings, "token_max_days", auth.TOKEN_MAX_DAYS)
-    expires_at = body.expires_at or datetime.now(UTC) + timedelta(days=max_days)
-    try:
-        with engine.begin() as conn:
-            secret = auth.create_token(conn, owner, body.label, expires_at=expires_at,
-                                       max_days=max_days, actor=principal.name)
-    except InvalidInput as exc:
-        if str(exc) == f"no user '{owner}'":
-            raise _known(exc) from None
-        raise
+    not_after = principal.expires_at if principal.kind == "token" else None
+    expires_at = auth.token_expiry(body.expires_at, max_days=max_days, not_after=not_after)
+    with _named(), engine.begin() as conn:
+        secret = auth.create_token(conn, owner, body.label, expires_at=expires_at,
+                                   max_days=max_days, actor=principal.name)
     return {"user": owner, "label": body.label, "token": secret,
             "expires_at": expires_at.isoformat()}
 
@@ -225,11 +217,8 @@ def create_token(body: NewToken, request: Request, engine: EngineDep, principal:
 def revoke_token(token_id: int, request: Request, engine: EngineDep, principal: SignedIn
                  ) -> dict[str, Any]:
     owner = None if principal.can(Permission.USERS) else _whose(principal, None)
-    try:
-        with engine.begin() as conn:
-            digest = auth.revoke_token(conn, token_id, user_name=owner, actor=principal.name)
-    except InvalidInput as exc:
-        raise _known(exc) from None
+    with _named(), engine.begin() as conn:
+        digest = auth.revoke_token(conn, token_id, user_name=owner, actor=principal.name)
     auth_cache(request).forget(digest)
     return {"id": token_id, "revoked": True}
 
@@ -250,11 +239,8 @@ def create_device(body: NewDevice, engine: EngineDep, admin: Admin) -> dict[str,
 
 @router.delete("/devices/{name}", summary="Revoke a device credential")
 def revoke_device(name: str, request: Request, engine: EngineDep, admin: Admin) -> dict[str, Any]:
-    try:
-        with engine.begin() as conn:
-            digest = devices.revoke_device(conn, name, actor=admin.name)
-    except InvalidInput as exc:
-        raise _known(exc) from None
+    with _named(), engine.begin() as conn:
+        digest = devices.revoke_device(conn, name, actor=admin.name)
     auth_cache(request).forget(digest)
     return {"name": name, "revoked": True}
 
