@@ -292,6 +292,7 @@ def test_a_geojson_upload_is_imported_and_audited(hardened, database_url):
     engine.dispose()
     assert (row.actor, row.target) == ("test-admin", "trees.geojson")
     assert row.after == {"rows": {"trees": 2}} and row.detail["written"] == {"trees": 2}
+    assert row.detail["total"] == 2 and row.detail["options"] == {"layer": "trees"}  # as the CLI's
     again = _upload(hardened, "file", "trees.geojson", _geojson(), layer="trees")
     assert again.status_code == 400 and "already in the twin" in _one_line(again)
 

@@ -13,19 +13,16 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from sqlalchemy import Connection
 
 from ingest._load import AssignIds, write_import
 from ingest.epanet import assign_ids, read_epanet
 from ingest.files import parse_mapping, read_gis_file
 from ingest.osm import read_osm, with_ids
-from twin.audit import record
+from twin.audit import import_recorder
 from twin.errors import InvalidInput
-from twin.schema import metadata
 from twin.write import Dataset
-from web.auth import Permission, Principal, audit_actor, requires
+from web.auth import Permission, Principal, requires
 from web.deps import EngineDep
 from web.uploads import Upload, checked_upload, private_folder
 
@@ -74,10 +71,8 @@ def import_upload(  # noqa: PLR0913 (the command line's options, one form field 
             name = upload.name
             dataset, assign = _read(kind, upload, given)
             notes = list(dataset.notes)
-
-            def audit(conn: Connection, written: dict[str, int]) -> None:
-                _record(conn, principal, kind, upload, given, written)
-
+            options = {k: v for k, v in given.items() if v is not None}
+            audit = import_recorder(principal.name, kind.value, upload.name, options)
             written = write_import(engine, dataset, upload.name, assign, on_written=audit)
         except InvalidInput as exc:
             raise _without_paths(exc, folder, name) from None
@@ -95,20 +90,6 @@ def _read(kind: ImportKind, upload: Upload, given: dict[str, Any]
     if kind is ImportKind.osm:
         return read_osm(upload.path), with_ids
     return read_epanet(upload.path, crs=given["crs"], name=upload.name), assign_ids
-
-
-def _record(conn: Connection, principal: Principal, kind: ImportKind, upload: Upload,
-            given: dict[str, Any], written: dict[str, int]) -> None:
-    """The import in the audit log, in its transaction: rows per table before and after."""
-    after = {table: int(conn.execute(sa.select(sa.func.count())
-                                     .select_from(metadata.tables[table])).scalar_one())
-             for table in written}
-    record(conn, actor=audit_actor(principal), action=f"import.{kind.value}",
-           table=given["layer"] if kind is ImportKind.file else None, target=upload.name,
-           before={"rows": {t: n - written[t] for t, n in after.items()}},
-           after={"rows": after},
-           detail={"file": upload.name, "written": written,
-                   "options": {k: v for k, v in given.items() if v is not None}})
 
 
 def _without_paths(exc: InvalidInput, folder: Path, name: str) -> InvalidInput:
