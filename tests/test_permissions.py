@@ -81,6 +81,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/incidents"): P.READ,
     # writes and simulations
     ("PATCH", "/api/assets/{asset_id}"): P.EDIT_NETWORK,
+    ("POST", "/api/incidents"): P.INCIDENTS,
     ("POST", "/api/incidents/{incident_id}/acknowledge"): P.INCIDENTS,
     ("POST", "/api/incidents/{incident_id}/resolve"): P.INCIDENTS,
     ("POST", "/api/simulate/outage"): P.SIMULATE,

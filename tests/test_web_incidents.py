@@ -1,12 +1,19 @@
-"""Incidents through the app API (``twin.live``), KPIs by ward, and the live HTTP ingest
-mounted under /api/live."""
+"""Incidents through the app API (``twin.live``): listed, raised by hand, acknowledged,
+resolved; KPIs by ward, and the live HTTP ingest mounted under /api/live."""
 
 from __future__ import annotations
 
+import json
+import select
+
+import psycopg
 import pytest
 import sqlalchemy as sa
+from shapely.geometry import shape
 
+from tests.conftest import run_twin
 from tests.web_fixtures import bearer, client_for, make_device
+from twin.audit import cli_actor
 from twin.database import create_engine
 from twin.live import raise_incident
 
@@ -82,3 +89,117 @@ def test_http_ingest_is_mounted(fresh_client, demo_database_url):
     refused = client.post("/api/live/devices/LUM-999999/state", json={"state": "off"},
                           headers=device)
     assert refused.status_code == 422
+
+
+# -- raised by hand -------------------------------------------------------------------------------
+def _first(url: str, table: str) -> str:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        found = conn.execute(sa.text(f"SELECT id FROM {table} ORDER BY id LIMIT 1")).scalar_one()
+    engine.dispose()
+    return str(found)
+
+
+def _written(url: str) -> tuple[int, int]:
+    """How many incidents and audited raises the database holds."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        counts = conn.execute(sa.text(
+            "SELECT (SELECT count(*) FROM incidents), "
+            "(SELECT count(*) FROM audit_log WHERE action = 'incident.raise')")).one()
+    engine.dispose()
+    return int(counts[0]), int(counts[1])
+
+
+def test_an_operator_raises_an_incident_by_hand(demo_database_url):
+    url = demo_database_url
+    pipe, lamp = _first(url, "water_pipes"), _first(url, "luminaires")
+    listen_url = url.replace("postgresql+psycopg://", "postgresql://")
+    with client_for(url, role="operator") as operator, \
+            psycopg.connect(listen_url, autocommit=True) as listener:
+        listener.execute("LISTEN twin_live")
+        answer = operator.post("/api/incidents", json={
+            "kind": "burst_main", "title": "water across Lê Lợi street",
+            "asset_ids": [pipe, lamp, pipe], "note": "caller: the road is flooded"})
+        select.select([listener.fileno()], [], [], 5)
+        told = [json.loads(n.payload) for n in listener.notifies(timeout=1, stop_after=5)]
+        pipe_line = shape(operator.get(f"/collections/water_pipes/items/{pipe}").json()["geometry"])
+        listed = operator.get("/api/incidents").json()["incidents"]
+    assert answer.status_code == 201, answer.text
+    raised = answer.json()
+    assert (raised["kind"], raised["status"], raised["raised_by"], raised["title"]) == (
+        "burst_main", "open", "hand", "water across Lê Lợi street")
+    assert raised["asset_ids"] == [pipe, lamp]  # each asset once, in the order given
+    assert raised["details"] == {"reported_by": "test-operator"}
+    assert [(n["who"], n["text"]) for n in raised["notes"]] == [
+        ("test-operator", "caller: the road is flooded")]
+    # placed at the first asset, a pipe: its midpoint (to the GeoJSON's 7 decimals, ~1 cm)
+    middle = pipe_line.interpolate(0.5, normalized=True)
+    assert raised["position"] == pytest.approx([middle.x, middle.y], abs=1e-7)
+    assert listed == [raised]  # as the list shows it
+    assert [(t["kind"], t["id"], t["status"], t["asset_ids"]) for t in told] == [
+        ("incident", raised["id"], "open", [pipe, lamp])]
+    with client_for(url) as admin:
+        audit = admin.get("/api/admin/audit", params={"table": "incidents",
+                                                  "target": str(raised["id"])}).json()
+    [entry] = audit["entries"]
+    assert (entry["actor"], entry["role"], entry["action"], entry["table_name"]) == (
+        "test-operator", "operator", "incident.raise", "incidents")
+    assert entry["after"]["asset_ids"] == [pipe, lamp] and entry["before"] is None
+
+
+def test_an_incident_raised_at_a_position_stays_there(demo_database_url):
+    lamp = _first(demo_database_url, "luminaires")
+    with client_for(demo_database_url, role="operator") as operator:
+        answer = operator.post("/api/incidents", json={
+            "kind": "fallen_tree", "asset_ids": [lamp], "position": [106.2, 21.27]})
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["position"] == [106.2, 21.27]
+    assert answer.json()["title"] == f"fallen tree at {lamp}"
+
+
+@pytest.mark.parametrize(("body", "named"), [
+    ({"kind": "fire", "asset_ids": ["{lamp}", "LUM-999999"]}, "LUM-999999"),
+    ({"kind": "fire", "asset_ids": ["NOPE-1"]}, "NOPE-1"),
+    ({"kind": "Burst Main!", "asset_ids": ["{lamp}"]}, "'Burst Main!'"),
+    ({"kind": "", "asset_ids": ["{lamp}"]}, "kind"),
+    ({"kind": "fire", "asset_ids": []}, "asset_ids"),
+    ({"kind": "fire", "asset_ids": ["{lamp}"], "position": [200, 21.27]}, "[200, 21.27]"),
+    ({"kind": "fire", "asset_ids": ["{lamp}"], "position": [106.2, -91]}, "[106.2, -91]"),
+    ({"kind": "fire", "asset_ids": ["{lamp}"], "position": [106.2]}, "position"),
+    ({"kind": "fire", "asset_ids": ["{lamp}"], "title": ""}, "title"),
+])
+def test_a_bad_incident_is_refused_and_nothing_is_written(demo_database_url, body, named):
+    lamp = _first(demo_database_url, "luminaires")
+    body = {**body, "asset_ids": [a.replace("{lamp}", lamp) for a in body["asset_ids"]]}
+    before = _written(demo_database_url)
+    with client_for(demo_database_url, role="operator") as operator:
+        answer = operator.post("/api/incidents", json=body)
+    assert answer.status_code == 400 and named in answer.json()["detail"], answer.text
+    assert _written(demo_database_url) == before
+
+
+@pytest.mark.parametrize(("role", "status"), [("viewer", 403), ("engineer", 403), (None, 401)])
+def test_only_operators_and_admins_raise_incidents(demo_database_url, role, status):
+    body = {"kind": "fire", "asset_ids": [_first(demo_database_url, "luminaires")]}
+    with client_for(demo_database_url, role=role) as client:
+        answer = client.post("/api/incidents", json=body)
+    assert answer.status_code == status
+    assert _written(demo_database_url) == (0, 0)
+
+
+def test_the_cli_raises_as_the_api_does(demo_database_url):
+    """``twin incidents raise`` goes the same way: placed at its first asset, the reporter kept,
+    the same refusals."""
+    env = {"TWIN_DATABASE_URL": demo_database_url}
+    lamp = _first(demo_database_url, "luminaires")
+    run_twin("incidents", "raise", "fallen_tree", lamp, "--note", "tree on the lamp", env=env)
+    refused = run_twin("incidents", "raise", "Fallen Tree", lamp, env=env, check=False)
+    assert refused.returncode != 0 and "'Fallen Tree'" in refused.stderr + refused.stdout
+    with client_for(demo_database_url) as admin:
+        [raised] = admin.get("/api/incidents").json()["incidents"]
+        where = admin.get(f"/collections/luminaires/items/{lamp}").json()["geometry"]
+    assert raised["details"]["reported_by"] == cli_actor()
+    assert raised["position"] == pytest.approx(where["coordinates"], abs=1e-7)
+    assert [n["text"] for n in raised["notes"]] == ["tree on the lamp"]
+    assert _written(demo_database_url) == (1, 1)

@@ -165,24 +165,23 @@ def incidents_list(
 
 @incidents_app.command("raise")
 def incidents_raise(
-    kind: Annotated[str, typer.Argument(help="What happened: fire, flooding, burst_main, ...")],
-    assets: Annotated[list[str], typer.Argument(help="Asset ids involved")],
+    kind: Annotated[str, typer.Argument(help="What happened, lower-case words joined by '_': "
+                                        "fire, flooding, burst_main, ...")],
+    assets: Annotated[list[str], typer.Argument(help="Asset ids involved (the incident is "
+                                                "placed at the first)")],
     title: Annotated[str | None, typer.Option(help="One line for the operators")] = None,
+    note: Annotated[str | None, typer.Option(help="What the caller said, the first note")]
+    = None,
     failed: Annotated[bool, typer.Option(help="The first asset has failed: list what it takes "
                                          "down (outage simulation)")] = False,
 ) -> None:
-    """Raise an incident by hand."""
-    from twin.audit import cli_actor, record
-    from twin.live import raise_incident, takes_down
+    """Raise an incident by hand (as POST /api/incidents does), audited."""
+    from twin.audit import cli_actor
+    from twin.live.incidents import raise_by_hand
 
     with _engine().begin() as conn:
-        details = {"takes_down": takes_down(conn, assets[0])} if failed else None
-        incident = raise_incident(conn, kind, assets, raised_by="hand", title=title,
-                                  details=details)
-        assert incident is not None  # by hand: no rule key, never a duplicate
-        record(conn, actor=cli_actor(), action="incident.raise", table="incidents",
-               target=str(incident.id), before=None,
-               after={"kind": kind, "asset_ids": assets, "title": incident.title})
+        incident = raise_by_hand(conn, kind, assets, actor=cli_actor(), title=title, note=note,
+                                 failed=failed)
     console.print(f"incident {incident.id} raised: {incident.title}")
 
 

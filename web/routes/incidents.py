@@ -1,5 +1,9 @@
-"""Incidents for the operations centre: list, acknowledge, resolve (``twin.live``); each change is
-audited with the incident's status before and after.
+"""Incidents for the operations centre: list, raise by hand, acknowledge, resolve (``twin.live``);
+each change is audited (a raise with what was raised, a move with the status before and after).
+
+An incident raised here is one an operator heard of (a phone call): ``twin.live.incidents.
+raise_by_hand``, the CLI's path, with the signed-in user as the reporter; the live stream tells
+every browser of it as it tells them of a camera's.
 
 Who acknowledged or resolved is the signed-in user; a ``who`` naming someone else (a field crew)
 is kept beside it, as ``<user> for <who>``, so nobody can move an incident in another's name."""
@@ -17,11 +21,31 @@ from twin.audit import record
 from twin.auth import Principal
 from twin.errors import InvalidInput
 from twin.live import Incident
+from twin.live.incidents import raise_by_hand
 from web.auth import Permission, requires
 from web.collections import NotFound
 from web.deps import ConnectionDep, EngineDep
 
 router = APIRouter(prefix="/api/incidents", tags=["Incidents"])
+
+
+MAX_ASSETS = 1000
+
+
+class Raise(BaseModel):
+    kind: str = Field(description="what happened, lower-case words joined by '_': burst_main, "
+                                  "flooding, fire, accident, ...", examples=["burst_main"])
+    title: str | None = Field(default=None, min_length=1, max_length=200,
+                              description="one line for the operators (default: kind at assets)")
+    asset_ids: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        min_length=1, max_length=MAX_ASSETS, description="the assets involved; each must exist")
+    position: tuple[float, float] | None = Field(
+        default=None, description="[longitude, latitude] in EPSG:4326 (default: the first "
+                                  "asset's point)")
+    note: str | None = Field(default=None, max_length=4000,
+                             description="what the caller said: the incident's first note")
+    failed: bool = Field(default=False, description="the first asset has failed: list what it "
+                                                    "takes down (outage simulation)")
 
 
 class Acknowledge(BaseModel):
@@ -34,6 +58,9 @@ class Resolve(Acknowledge):
     note: str | None = Field(default=None, max_length=4000)
 
 
+Operator = Annotated[Principal, requires(Permission.INCIDENTS)]
+
+
 @router.get("", summary="Incidents, newest first", dependencies=[requires(Permission.READ)])
 def list_incidents(
     conn: ConnectionDep,
@@ -44,8 +71,16 @@ def list_incidents(
     return {"incidents": [incident.to_json() for incident in found]}
 
 
+@router.post("", summary="Raise an incident by hand (operators), audited",
+             status_code=201)
+def raise_incident(body: Raise, engine: EngineDep, principal: Operator) -> dict[str, Any]:
+    with engine.begin() as conn:
+        return raise_by_hand(conn, body.kind, body.asset_ids, actor=principal.name,
+                             title=body.title, note=body.note, position=body.position,
+                             failed=body.failed).to_json()
+
+
 AUDITED = ("status", "acknowledged_by", "resolved_by", "notes")
-Operator = Annotated[Principal, requires(Permission.INCIDENTS)]
 
 
 def _by(principal: Principal, who: str | None) -> str:
