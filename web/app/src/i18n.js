@@ -20,6 +20,15 @@ export const DICTIONARIES = {
     login_title: "Log in to Urban Twin", user_name: "Name", password: "Password", log_in: "Log in",
     log_out: "Log out", cancel: "Cancel", session_ended: "Your session has ended: log in again",
     role_viewer: "viewer", role_engineer: "engineer", role_operator: "operator", role_admin: "admin",
+    // raising an incident by hand (the operations centre)
+    raise_heading: "Raise an incident", raise_kind: "What happened",
+    raise_kind_hint: "a kind from the list, or your own: lower-case words joined by _",
+    raise_text: "Title", raise_assets: "Assets (ids, the incident is placed at the first)",
+    raise_add: "Add the open asset", raise_assets_hint: "click an asset on the map, then Add",
+    raise_note: "What the caller said", raise_submit: "Raise", raise_done: "Incident raised",
+    raise_pick_first: "Click an asset on the map first: its panel opens, then Add takes it",
+    kind_burst_main: "burst water main", kind_flooding: "flooding", kind_fire: "fire",
+    kind_accident: "accident", kind_fallen_tree: "fallen tree", kind_power_outage: "power outage",
     // the planning view
     planning_view: "Planning", pl_area: "Area", pl_city: "Whole city", pl_metric: "Map shows",
     pl_count: "Number of", pl_renewal_cost: "Renewal cost, backlog and next 10 years (VND)",
@@ -72,6 +81,15 @@ export const DICTIONARIES = {
     log_in: "Đăng nhập", log_out: "Đăng xuất", cancel: "Hủy",
     session_ended: "Phiên làm việc đã hết: hãy đăng nhập lại",
     role_viewer: "người xem", role_engineer: "kỹ sư", role_operator: "điều hành viên", role_admin: "quản trị",
+    // báo sự cố (trung tâm điều hành)
+    raise_heading: "Báo sự cố", raise_kind: "Loại sự cố",
+    raise_kind_hint: "chọn trong danh sách, hoặc tự đặt: chữ thường, nối bằng dấu _",
+    raise_text: "Tiêu đề", raise_assets: "Tài sản (mã; sự cố được đặt tại tài sản đầu tiên)",
+    raise_add: "Thêm tài sản đang mở", raise_assets_hint: "bấm vào một tài sản trên bản đồ, rồi bấm Thêm",
+    raise_note: "Nội dung tin báo", raise_submit: "Báo sự cố", raise_done: "Đã báo sự cố",
+    raise_pick_first: "Hãy bấm vào một tài sản trên bản đồ trước: bảng thông tin mở ra, rồi bấm Thêm",
+    kind_burst_main: "vỡ ống cấp nước", kind_flooding: "ngập úng", kind_fire: "cháy",
+    kind_accident: "tai nạn", kind_fallen_tree: "cây đổ", kind_power_outage: "mất điện",
     // the planning view
     planning_view: "Quy hoạch", pl_area: "Khu vực", pl_city: "Toàn thành phố", pl_metric: "Bản đồ thể hiện",
     pl_count: "Số lượng", pl_renewal_cost: "Chi phí thay thế, tồn đọng và 10 năm tới (VNĐ)",

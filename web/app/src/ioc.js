@@ -1,5 +1,6 @@
 // The operations centre: KPI tiles (/api/kpis), the incident list with acknowledge and resolve,
-// incidents on the map.
+// incidents on the map, and raising an incident by hand (POST /api/incidents: a phone call about
+// the assets open in the asset panel).
 import { getJSON, postJSON } from "./api.js";
 import { escape, failureNote, failureText } from "./dom.js";
 import { kpiLabel, t } from "./i18n.js";
@@ -43,6 +44,7 @@ function actions(app, incident) {
 
 // Refresh the incident list; returns the open incidents (for the map and live colours).
 export async function showIncidents(app) {
+  offerKinds();  // in the language of the moment (the language toggle shows the list again)
   const list = document.getElementById("incident-list");
   let incidents;
   try {
@@ -54,7 +56,7 @@ export async function showIncidents(app) {
   if (!incidents.length) list.innerHTML = `<li class="note">${t("no_incidents")}</li>`;
   else list.innerHTML = incidents.map((i) => `<li data-id="${escape(i.id)}">
       <b>${escape(i.title ?? i.kind)}</b> <small>${escape(i.kind)} · ${escape(i.status)} ·
-      ${escape(String(i.raised_at ?? "").replace("T", " ").slice(0, 16))}</small>
+      ${escape(String(i.raised_at ?? "").replace("T", " ").slice(0, 16))}${i.details?.reported_by ? ` · ${escape(i.details.reported_by)}` : ""}</small>
       <br><small>${escape(incidentAssets(i).join(", "))}</small>
       ${actions(app, i)}
     </li>`).join("");
@@ -79,4 +81,66 @@ async function act_on(incident, act, app) {
     app.say(`${act}: ${failureText(error)}`, true);
   }
   await app.refreshIncidents();
+}
+
+// Kinds offered when raising an incident by hand; the server takes any other kind written as
+// lower-case words joined by "_".
+const RAISE_KINDS = ["burst_main", "flooding", "fire", "accident", "fallen_tree", "power_outage"];
+
+function offerKinds() {
+  document.getElementById("raise-kinds").innerHTML = RAISE_KINDS.map((kind) =>
+    `<option value="${kind}">${escape(t(`kind_${kind}`))}</option>`).join("");
+}
+
+// The asset ids typed in a field (commas or spaces between), each once, in order.
+function assetIds(text) {
+  return [...new Set(String(text).split(/[\s,;]+/).filter(Boolean))];
+}
+
+// The asset open in the asset panel (a click on the map opens it), or null.
+function openAssetId() {
+  const panel = document.getElementById("asset");
+  return panel.classList.contains("hidden") ? null : panel.dataset.assetId || null;
+}
+
+// The "Raise an incident" form (shown to roles with the incidents permission): its assets are
+// typed or added from the asset panel; the server places the incident at the first, refuses
+// with one line (shown under the form), and tells every browser of the new incident.
+export function wireRaise(app) {
+  const form = document.getElementById("raise-form");
+  const assets = document.getElementById("raise-assets");
+  const refusal = document.getElementById("raise-error");
+  const refuse = (text) => {
+    refusal.textContent = text;
+    refusal.classList.toggle("hidden", !text);
+  };
+  document.getElementById("raise-add").onclick = () => {
+    const id = openAssetId();
+    if (!id) return refuse(t("raise_pick_first"));
+    refuse("");
+    assets.value = assetIds(`${assets.value} ${id}`).join(", ");
+    assets.focus();
+  };
+  form.onsubmit = async (event) => {
+    event.preventDefault();
+    const value = (id) => document.getElementById(id).value.trim();
+    const body = { kind: value("raise-kind"), asset_ids: assetIds(assets.value) };
+    if (value("raise-text")) body.title = value("raise-text");
+    if (value("raise-note")) body.note = value("raise-note");
+    const submit = document.getElementById("raise-submit");
+    submit.disabled = true;
+    let incident;
+    try {
+      incident = await postJSON("/api/incidents", body);
+    } catch (error) {
+      refuse(failureText(error));
+      return;
+    } finally {
+      submit.disabled = false;
+    }
+    refuse("");
+    form.reset();
+    app.say(`${t("raise_done")} ${incident.id}: ${incident.title}`);
+    await app.refreshIncidents();
+  };
 }

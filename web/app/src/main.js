@@ -9,7 +9,7 @@ import { ROLE_COLOURS } from "./colours.js";
 import { groundLayer, resultLayer, twinTileLayer } from "./deck-layers.js";
 import { failureText } from "./dom.js";
 import { currentLanguage, layerTitle, setLanguage, t } from "./i18n.js";
-import { incidentAssets, incidentPosition, showIncidents, showKpis } from "./ioc.js";
+import { incidentAssets, incidentPosition, showIncidents, showKpis, wireRaise } from "./ioc.js";
 import { STREET_MIN_ZOOM, streetNamesLayer, wardNamesLayer } from "./labels.js";
 import { lightingLayerProps, wireLighting } from "./lighting.js";
 import { applyObservation, listen, loadState } from "./live.js";
@@ -265,6 +265,7 @@ async function start() {
   buildLayerPanel();
   wireControls();
   wireLighting(app);
+  wireRaise(app);
   wirePlanning(app, render);
   render();
   if (ids.has("wards")) loadWardNames();
