@@ -359,6 +359,32 @@ def test_a_lookup_that_raced_a_revocation_is_not_cached():
     assert cache.get("digest") == (True, principal)
 
 
+def test_a_forget_from_a_handler_thread_is_not_undone_by_a_put_under_way(monkeypatch):
+    """A sync route (a revocation, a sign-out) forgets in a worker thread while the event loop
+    may be storing what a lookup found: the forget must win, whatever the interleaving."""
+    import threading
+
+    import web.auth
+    from web.auth import AuthCache
+
+    cache = AuthCache()
+    since = cache.generation
+    forgetter = threading.Thread(target=cache.forget, args=("digest",))
+    clock = time.monotonic
+
+    def monotonic() -> float:  # put() reads the clock between its check and its write
+        if forgetter.ident is None:
+            forgetter.start()
+            forgetter.join(0.5)  # let the forget run now, if nothing holds it back
+        return clock()
+
+    monkeypatch.setattr(web.auth.time, "monotonic", monotonic)
+    cache.put("digest", auth.Principal("mai", "operator", "token"), since=since)
+    forgetter.join()
+    monkeypatch.undo()
+    assert cache.get("digest") == (False, None)
+
+
 def test_reserved_names_and_the_last_admin(conn):
     for name in ("system", "System", "anonymous"):
         with pytest.raises(InvalidInput, match="reserved"):

@@ -26,6 +26,7 @@ import asyncio
 import ipaddress
 import logging
 import math
+import threading
 import time
 from collections import OrderedDict
 from typing import Annotated, Any
@@ -61,10 +62,12 @@ ANONYMOUS = Principal("anonymous", "viewer", "anonymous")
 
 class AuthCache:
     """Secret hash → principal (None: unknown) until a monotonic deadline; least recently used
-    dropped beyond ``CACHE_ENTRIES``. Used from the event loop and the thread pool: each operation
-    is one dict call, atomic under the GIL."""
+    dropped beyond ``CACHE_ENTRIES``. Used from the event loop and the thread pool (sync routes
+    forget what they revoke): ``put`` and ``forget`` hold a lock, so a forget never lands between
+    a put's check of ``generation`` and its write; ``get`` reads one entry, atomic under the GIL."""
 
     def __init__(self) -> None:
+        self._lock = threading.Lock()
         self._entries: OrderedDict[str, tuple[Principal | None, float]] = OrderedDict()
         self._unknown: OrderedDict[str, float] = OrderedDict()
         self.failures = MovingWindowRateLimiter(MemoryStorage())
@@ -85,36 +88,41 @@ class AuthCache:
         """Keep what a lookup found, unless something was forgotten since it began (``since``:
         the ``generation`` read before the lookup). True when an unknown secret was not known
         to be unknown already (concurrent lookups of one secret count once)."""
-        if principal is None:
-            before = self._unknown.get(digest)
-            fresh = before is None or before < time.monotonic()
-            if since is None or since == self.generation:
-                self._unknown[digest] = time.monotonic() + UNKNOWN_CACHE_S
-                self._unknown.move_to_end(digest)
-                while len(self._unknown) > UNKNOWN_ENTRIES:
-                    self._unknown.popitem(last=False)
-            return fresh
-        if since is not None and since != self.generation:
+        with self._lock:
+            current = since is None or since == self.generation
+            if principal is None:
+                before = self._unknown.get(digest)
+                fresh = before is None or before < time.monotonic()
+                if current:
+                    _keep(self._unknown, digest, time.monotonic() + UNKNOWN_CACHE_S,
+                          UNKNOWN_ENTRIES)
+                return fresh
+            if current:
+                deadline = time.monotonic() + CACHE_S
+                if principal.expires_at is not None:
+                    left = principal.expires_at.timestamp() - time.time()
+                    deadline = min(deadline, time.monotonic() + left)
+                _keep(self._entries, digest, (principal, deadline), CACHE_ENTRIES)
             return False
-        deadline = time.monotonic() + CACHE_S
-        if principal.expires_at is not None:
-            left = principal.expires_at.timestamp() - time.time()
-            deadline = min(deadline, time.monotonic() + left)
-        self._entries[digest] = (principal, deadline)
-        self._entries.move_to_end(digest)
-        while len(self._entries) > CACHE_ENTRIES:
-            self._entries.popitem(last=False)
-        return False
 
     def forget(self, digest: str | None = None) -> None:
         """Forget one secret (by hash), or everything (a user disabled, a role changed)."""
-        self.generation += 1
-        if digest is None:
-            self._entries.clear()
-            self._unknown.clear()
-        else:
-            self._entries.pop(digest, None)
-            self._unknown.pop(digest, None)
+        with self._lock:
+            self.generation += 1
+            if digest is None:
+                self._entries.clear()
+                self._unknown.clear()
+            else:
+                self._entries.pop(digest, None)
+                self._unknown.pop(digest, None)
+
+
+def _keep(entries: OrderedDict[str, Any], digest: str, value: Any, most: int) -> None:
+    """``entries[digest] = value`` as the most recent, the least recent dropped beyond ``most``."""
+    entries[digest] = value
+    entries.move_to_end(digest)
+    while len(entries) > most:
+        entries.popitem(last=False)
 
 
 class CredentialWatch:
