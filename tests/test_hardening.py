@@ -144,6 +144,12 @@ def test_simulations_count_per_user(hardened, database_url):
     assert codes[:3] == [400, 400, 400] and codes[3] == 429
     other = user_for(database_url, "engineer").headers
     assert hardened.get("/api/simulate/criticality/gas", headers=other).status_code == 400
+    # the same user by a browser session instead of the API token: the same count
+    admin = user_for(database_url, "admin")
+    del hardened.headers["Authorization"]
+    assert hardened.post("/api/auth/login", json={"name": admin.name, "password": admin.password}
+                         ).status_code == 200
+    assert hardened.get("/api/simulate/criticality/gas").status_code == 429
 
 
 class _Counted:

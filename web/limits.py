@@ -14,7 +14,7 @@ body is read, so nobody without the permission can make the server read and spoo
 
 Rates: :class:`RateLimits`, an ASGI middleware over the ``limits`` library (moving windows kept in
 the server process's memory, so each of ``--workers N`` counts on its own), keyed by the
-principal :class:`CredentialCheck` resolved, else by the client's address (IPv6: its /64); a
+device or user :class:`CredentialCheck` resolved, else by the client's address (IPv6: its /64); a
 made-up credential is refused before it counts. Over the rate: 429 with ``Retry-After``.
 Simulations also run at most :data:`SIMULATE_AT_ONCE` at a time per process (others wait).
 """
@@ -144,11 +144,12 @@ def rate_rules(settings: Settings) -> tuple[RateRule, ...]:
 
 
 def client_key(scope: Scope, by_credential: bool) -> str:
-    """Whom a request counts against: the principal :class:`CredentialCheck` resolved, else its
-    client address (never a credential nobody checked: a made-up one would be a fresh count)."""
+    """Whom a request counts against: the device or user :class:`CredentialCheck` resolved (a
+    user's sessions and tokens all count as the user), else its client address (never a
+    credential nobody checked: a made-up one would be a fresh count)."""
     principal = scope.get(PRINCIPAL)
     if by_credential and principal is not None and principal.kind != "anonymous":
-        return f"principal:{principal.kind}:{principal.name}"
+        return f"{'device' if principal.kind == 'device' else 'user'}:{principal.name}"
     return "address:" + client_address(scope)
 
 
