@@ -248,12 +248,25 @@ def test_the_cookie_can_be_forced_secure_with_hsts(database_url):
     with _signed_in(database_url, cookie_secure=True) as client:
         login = client.post("/api/auth/login", json={"name": admin.name, "password": admin.password})
     assert login.status_code == 200
-    assert "secure" in login.headers["set-cookie"].lower()
+    assert "secure" in _attributes(login.headers["set-cookie"])
     assert login.headers["strict-transport-security"].startswith("max-age=")
     with _signed_in(database_url) as client:
         plain = client.post("/api/auth/login", json={"name": admin.name, "password": admin.password})
-    assert "secure" not in plain.headers["set-cookie"].lower()
+    assert "secure" not in _attributes(plain.headers["set-cookie"])
     assert "strict-transport-security" not in plain.headers
+
+
+def _attributes(cookie: str | bytes) -> set[str]:
+    """A Set-Cookie's attribute names, lower case (not its value, which is random text)."""
+    text = cookie.decode() if isinstance(cookie, bytes) else cookie
+    return {part.split("=")[0].strip().lower() for part in text.split(";")[1:]}
+
+
+def test_a_session_id_holding_the_word_secure_still_gets_the_flag():
+    from web.headers import _secured
+
+    _, value = _secured(b"set-cookie", b"twin_session=tws_xSecUREx; HttpOnly; Path=/")
+    assert "secure" in _attributes(value)
 
 
 # -- uploads ------------------------------------------------------------------------------------

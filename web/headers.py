@@ -89,10 +89,12 @@ class SecurityHeaders:
 
 
 def _secured(name: bytes, value: bytes) -> tuple[bytes, bytes]:
-    """A ``Set-Cookie`` of the session with the ``Secure`` flag."""
-    if name.lower() == b"set-cookie" and value.startswith(COOKIE.encode() + b"=") \
-            and b"secure" not in value.lower():
-        value += b"; Secure"
+    """A ``Set-Cookie`` of the session with the ``Secure`` flag (looked for among the
+    attributes: the session id is random text that may spell it)."""
+    if name.lower() == b"set-cookie" and value.startswith(COOKIE.encode() + b"="):
+        attributes = {part.split(b"=")[0].strip().lower() for part in value.split(b";")[1:]}
+        if b"secure" not in attributes:
+            value += b"; Secure"
     return name, value
 
 
