@@ -95,8 +95,8 @@ def edit_asset(conn: Connection, asset_id: str, changes: dict[str, Any],
     if row is None:
         raise UnknownAsset(asset_id)
     if not principal.may_edit(spec.network):
-        raise NotYourNetwork(f"'{principal.name}' may not edit the {spec.network or spec.name} "
-                             f"network's assets" if spec.network else
+        raise NotYourNetwork(f"'{principal.name}' may not edit the {spec.network} network's "
+                             "assets" if spec.network else
                              f"'{principal.name}' may not edit {spec.name}: admins only")
     before = dict(row._mapping)
     try:

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from twin import auth, devices
 from twin.audit import MAX_LIMIT, query_audit
 from twin.auth import Permission, Principal
-from web.auth import auth_cache, requires
+from web.auth import Unauthenticated, auth_cache, requires
 from web.collections import NotFound
 from web.deps import ConnectionDep, EngineDep
 from web.routes.auth import checked_password
@@ -36,8 +36,7 @@ async def _signed_in(principal: Reader) -> Principal:
     """A reader that is someone: the anonymous public (``TWIN_ANONYMOUS_ROLE=viewer``) has no
     tokens (401, before the request's body is looked at)."""
     if principal.kind == "anonymous":
-        raise HTTPException(401, "sign in to manage API tokens",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise Unauthenticated("sign in to manage API tokens")
     return principal
 
 
