@@ -2,9 +2,10 @@
 user's), device credentials (USERS) and the audit log (AUDIT).
 
 Secrets (generated passwords, tokens, device keys) are in the answer that makes them, once. Each
-write is audited by ``twin.auth`` in its own transaction, and every server process forgets what it
-had cached about the credentials changed when it commits (``web.auth.CredentialWatch``); this one
-at once.
+write is audited by ``twin.auth`` or ``twin.devices`` in its own transaction, and every server
+process forgets what it had cached about the credentials changed when it commits
+(``web.auth.CredentialWatch``); this one at once. A user, token or device the path names that
+does not exist: 404.
 """
 
 from __future__ import annotations
