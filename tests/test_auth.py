@@ -279,6 +279,14 @@ def test_a_stranger_cannot_lock_a_user_out(database_url, caplog):
     assert "wrong-1" not in caplog.text and "a-long-password" not in caplog.text
 
 
+def test_a_sign_in_name_cannot_forge_a_log_line(database_url, caplog):
+    with client_for(database_url, role=None) as client:
+        forged = "ha' from 10.0.0.1\nWARNING failed sign-in for 'admin"
+        client.post("/api/auth/login", json={"name": forged, "password": "wrong-password"})
+    failed = [r.getMessage() for r in caplog.records if r.name == "web.routes.auth"]
+    assert failed and all("\n" not in message for message in failed)
+
+
 def test_argon2_runs_with_no_database_connection_held(database_url, monkeypatch):
     from web.routes import auth as login_routes
 

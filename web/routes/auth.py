@@ -4,11 +4,12 @@ ends it, ``GET /api/auth/me`` says who the request is.
 
 A failed login answers one message whatever failed (unknown name, wrong password, disabled user),
 so answers do not tell which names exist, and is logged (logger ``web.routes.auth``, WARNING: the
-name and the address, never the password). After ``FREE_FAILURES`` failures in a row for a name
-from one address, or from one address whatever the names, each further attempt from there waits
-twice as long as the one before (2 s, 4 s, ... 5 min), answered 429 with ``Retry-After``
-meanwhile. Failures for a name from everywhere only slow its sign-ins down (by at most
-``NAME_DELAY_S``): a stranger cannot lock a user out. IPv6 addresses count by their /64.
+name as a quoted literal, so it cannot forge a line, and the address; never the password).
+After ``FREE_FAILURES`` failures in a row for a name from one address, or from one address
+whatever the names, each further attempt from there waits twice as long as the one before (2 s,
+4 s, ... 5 min), answered 429 with ``Retry-After`` meanwhile. Failures for a name from
+everywhere only slow its sign-ins down (by at most ``NAME_DELAY_S``): a stranger cannot lock a
+user out. IPv6 addresses count by their /64.
 
 argon2 (64 MiB, ~50 ms) runs with no database connection held and at most ``VERIFY_AT_ONCE`` at
 a time, so a burst of sign-ins can neither take the pool nor the memory.
@@ -137,7 +138,7 @@ def checked_password(request: Request, engine: Engine, name: str, password: str)
     backoff = _backoff(request)
     wait = backoff.wait_s(refusing)
     if wait > 0:
-        log.warning("sign-in for '%s' from %s refused: %d s to wait after failures", name,
+        log.warning("sign-in for %r from %s refused: %d s to wait after failures", name,
                     client_address(request.scope), math.ceil(wait))
         raise HTTPException(429, "too many failed sign-ins: wait and try again",
                             headers={"Retry-After": str(math.ceil(wait))})
@@ -147,7 +148,7 @@ def checked_password(request: Request, engine: Engine, name: str, password: str)
     stored = verified(engine, name, password)
     if stored is None:
         count = backoff.failed((*refusing, slowing))
-        log.warning("failed sign-in for '%s' from %s (%d in a row from there)", name,
+        log.warning("failed sign-in for %r from %s (%d in a row from there)", name,
                     client_address(request.scope), count)
     return stored
 
@@ -166,7 +167,7 @@ def login(body: Login, request: Request, response: Response, engine: EngineDep) 
         principal = None if stored is None else signed_in(conn, body.name, stored, body.password)
         if principal is None:
             if stored is not None:  # the right password of a disabled (or just changed) user
-                log.warning("failed sign-in for '%s' from %s: disabled", body.name,
+                log.warning("failed sign-in for %r from %s: disabled", body.name,
                             client_address(request.scope))
             raise Unauthenticated("wrong name or password")
         secret, _ = create_session(conn, principal)
