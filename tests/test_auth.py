@@ -1,5 +1,6 @@
-"""Users, tokens, sessions and device keys (twin.auth, web.auth, web.routes.auth) on a real
-PostGIS: secrets kept only as hashes, sign-in and out, expiry, revocation, the anonymous role."""
+"""Users, tokens, sessions and device keys (twin.auth, twin.devices, web.auth, web.routes.auth)
+on a real PostGIS: secrets kept only as hashes, sign-in and out, expiry, revocation, the
+anonymous role."""
 
 from __future__ import annotations
 
