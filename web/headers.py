@@ -24,13 +24,12 @@ browser sends one of them with a cross-origin write) and passes, as in Go's
 
 from __future__ import annotations
 
-import json
-
 from starlette.datastructures import Headers
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from web.auth import COOKIE
+from web.limits import send_json
 
 CSP = "; ".join((
     "default-src 'self'",
@@ -109,11 +108,7 @@ class SameOrigin:
         if scope["type"] == "http" and scope["method"] in UNSAFE:
             reason = cross_site(scope)
             if reason is not None:
-                body = json.dumps({"detail": reason}).encode()
-                await send({"type": "http.response.start", "status": 403, "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode())]})
-                await send({"type": "http.response.body", "body": body})
+                await send_json(send, 403, reason)
                 return
         await self.app(scope, receive, send)
 

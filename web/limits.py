@@ -94,7 +94,7 @@ class BodyLimits:
         if declared is not None and (not number or int(declared) > cap):
             error = (BodyTooLarge(cap) if number
                      else HTTPException(400, f"Content-Length '{declared[:40]}' is not a number"))
-            await _json(send, error.status_code, str(error.detail))
+            await send_json(send, error.status_code, str(error.detail))
             return
         received = 0
 
@@ -175,9 +175,9 @@ class CredentialCheck:
                     scope[PRINCIPAL] = authorized(await current_principal(Request(scope)),
                                                   needed)
                 except HTTPException as refusal:
-                    await _json(send, refusal.status_code, str(refusal.detail),
-                                [(k.lower().encode(), v.encode())
-                                 for k, v in (refusal.headers or {}).items()])
+                    await send_json(send, refusal.status_code, str(refusal.detail),
+                                    [(k.lower().encode(), v.encode())
+                                     for k, v in (refusal.headers or {}).items()])
                     return
         await self.app(scope, receive, send)
 
@@ -235,12 +235,14 @@ class _TooMany:
     retry_after: int
 
     async def __call__(self, send: Send) -> None:
-        await _json(send, 429, self.detail, [(b"retry-after", str(self.retry_after).encode())])
+        await send_json(send, 429, self.detail,
+                        [(b"retry-after", str(self.retry_after).encode())])
 
 
-async def _json(send: Send, status: int, detail: str,
-                headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    """Answer ``{"detail": detail}`` before the app has seen the request."""
+async def send_json(send: Send, status: int, detail: str,
+                    headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    """Answer ``{"detail": detail}`` before the app has seen the request (the middlewares'
+    refusals, in the app's own JSON shape)."""
     body = json.dumps({"detail": detail}).encode()
     await send({"type": "http.response.start", "status": status, "headers": [
         (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
