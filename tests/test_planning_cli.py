@@ -17,6 +17,10 @@ def test_show_and_set_from_the_command_line(server_url, template_url):
                          "tran phu", "--json", env=env)
         rows = {r["layer"]: r for r in json.loads(shown.stdout)}
         assert rows["water_pipes"]["count"] == 4 and rows["water_pipes"]["area_code"] == W1
+        energy = json.loads(run_twin("planning", "show", "energy", "--level", "district",
+                                     "--year", "2026", "--json", env=env).stdout)
+        assert [(r["area_level"], r["area_code"], r["luminaires"]) for r in energy] == \
+            [("district", "213", 3)]
         run_twin("planning", "set-cost", "water_pipes", "steel", "--cost", "1000000", env=env)
         costs = json.loads(run_twin("planning", "costs", "--json", env=env).stdout)
         steel = next(c for c in costs if (c["layer"], c["material"]) == ("water_pipes", "steel"))

@@ -99,6 +99,36 @@ def test_energy_by_ward(city):
     assert list(only["area_code"]) == [W1, "city"]
 
 
+
+def test_energy_rolls_up_by_district_and_city(city):
+    """The three lamps are all in district 213: its row and the city's are the wards' sum."""
+    wards = planning.energy_by_area(city, "ward", year=YEAR).set_index("area_code")
+    assert list(wards.index) == [W1, W2, W3] and set(wards["area_level"]) == {"ward"}
+    total = wards["kwh"].sum()
+    district = planning.energy_by_area(city, "district", year=YEAR)
+    assert list(district["area_code"]) == ["213"] and list(district["luminaires"]) == [3]
+    assert district["kwh"].iloc[0] == pytest.approx(total)
+    assert district["installed_kw"].iloc[0] == pytest.approx(0.3)
+    every = planning.energy_by_area(city, levels=["ward", "district", "city"], year=YEAR)
+    assert list(every["area_level"]) == ["ward"] * 3 + ["district", "city"]
+    assert every["cost_vnd"].iloc[-1] == pytest.approx(total * 2204)
+    assert list(planning.energy_by_area(city, "ward", "Song Mai", YEAR)["area_code"]) == [W2]
+    with pytest.raises(InvalidInput, match="unknown level 'province'"):
+        planning.energy_by_area(city, "province")
+
+
+def test_lamps_without_wattage_are_counted_in_the_ward_asked_for(city):
+    """LUM-000002 (ward 00002) loses its wattage and gets a profile no schedule knows: the
+    city and 00002 report it, 00001 does not."""
+    city.execute(sa.text("UPDATE luminaires SET wattage_w = NULL, dimming_profile = 'odd' "
+                         "WHERE id = 'LUM-000002'"))
+    whole = planning.lighting_energy(city, year=YEAR)
+    assert (whole.missing_wattage, whole.unknown_profiles) == (1, ["odd"])
+    second = planning.lighting_energy(city, year=YEAR, ward=W2)
+    assert (second.missing_wattage, second.unknown_profiles) == (1, ["odd"])
+    first = planning.lighting_energy(city, year=YEAR, ward=W1)
+    assert (first.missing_wattage, first.unknown_profiles) == (0, [])
+
 def test_a_tariff_set_by_the_user_prices_the_energy(city):
     planning.set_parameter(city, "tariff_vnd_per_kwh", 3000, actor="planner")
     rows = planning.lighting_energy(city, year=YEAR).by_ward.set_index("area_code")

@@ -4,7 +4,7 @@ programme's targets. Every figure is one set-based PostGIS query (see docs/plann
 
 from simulation.planning._areas import Ward, resolve_ward, wards
 from simulation.planning._assets import MATERIAL_COLUMNS
-from simulation.planning.energy import EnergyResult, lighting_energy
+from simulation.planning.energy import EnergyResult, energy_by_area, lighting_energy
 from simulation.planning.renewal import renewal
 from simulation.planning.rollups import AGE_BANDS, age_profile, inventory, materials
 from simulation.planning.settings import (
@@ -22,8 +22,8 @@ from simulation.planning.what_if import EnergyWhatIf
 
 __all__ = [
     "AGE_BANDS", "MATERIAL_COLUMNS", "METRICS", "EnergyResult", "EnergyWhatIf",
-    "PlanningSummary", "Ward", "age_profile", "choropleth", "inventory", "lighting_energy",
-    "materials", "parameters", "planning_summary", "programme_targets", "renewal",
-    "resolve_ward", "set_parameter", "set_target", "set_unit_cost", "target_shares", "unit_costs",
-    "wards",
+    "PlanningSummary", "Ward", "age_profile", "choropleth", "energy_by_area", "inventory",
+    "lighting_energy", "materials", "parameters", "planning_summary", "programme_targets",
+    "renewal", "resolve_ward", "set_parameter", "set_target", "set_unit_cost", "target_shares",
+    "unit_costs", "wards",
 ]

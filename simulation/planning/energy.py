@@ -5,16 +5,17 @@ See docs/planning.md, "Lighting energy"."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
-from simulation.planning._areas import AREA_COLUMNS, areas, resolve_ward
+from simulation.planning._areas import AREA_COLUMNS, resolve_ward
 from simulation.planning._assets import current_year
 from simulation.planning._json import records
-from simulation.planning.rollups import area_rows, no_jit
+from simulation.planning.rollups import area_rows, grouped
 from simulation.planning.schedules import (
     SCHEDULES,
     burning_hours,
@@ -25,21 +26,24 @@ from simulation.planning.settings import parameter, parameters
 
 FIGURES = ["luminaires", "installed_kw", "kwh", "cost_vnd", "co2_kg"]
 
-_BY_WARD = """
-SELECT CASE WHEN GROUPING(l.ward_code) = 0 THEN 'ward' ELSE 'city' END AS area_level,
-       CASE WHEN GROUPING(l.ward_code) = 0 THEN coalesce(l.ward_code, 'none') ELSE 'city' END
-           AS area_code,
-       count(*) AS luminaires, coalesce(sum(l.wattage_w), 0) / 1000.0 AS installed_kw,
-       coalesce(sum(coalesce(l.wattage_w, 0) * coalesce(h.hours, :full_hours)), 0) / 1000.0
-           AS kwh,
-       count(*) FILTER (WHERE l.wattage_w IS NULL) AS missing_wattage,
-       array_remove(array_agg(DISTINCT CASE WHEN h.hours IS NULL THEN l.dimming_profile END),
-                    NULL) AS unknown_profiles
+_LAMPS = """
+SELECT 'luminaires'::text AS layer, l.ward_code, w.district_code, l.wattage_w,
+       l.dimming_profile, h.hours
 FROM luminaires l
+LEFT JOIN wards w ON w.id = l.ward_code
 LEFT JOIN unnest(CAST(:profiles AS text[]), CAST(:hours AS float8[])) AS h(profile, hours)
-       ON h.profile = coalesce(l.dimming_profile, 'none')
-GROUP BY GROUPING SETS ((l.ward_code), ())
-"""
+       ON h.profile = coalesce(l.dimming_profile, 'none')"""
+_AGGREGATES = """count(*) AS luminaires, coalesce(sum(wattage_w), 0) / 1000.0 AS installed_kw,
+coalesce(sum(coalesce(wattage_w, 0) * coalesce(hours, :full_hours)), 0) / 1000.0 AS kwh,
+count(*) FILTER (WHERE wattage_w IS NULL) AS missing_wattage,
+array_remove(array_agg(DISTINCT CASE WHEN hours IS NULL THEN dimming_profile END), NULL)
+    AS unknown_profiles"""
+"""Each luminaire's wattage × its profile's full-output hours (an unknown profile: full output
+all night), summed per area by ``rollups.grouped``."""
+
+
+def _lamps_sql(ward_filter: bool) -> str:
+    return _LAMPS + (" WHERE l.ward_code = :ward" if ward_filter else "")
 
 
 @dataclass(frozen=True)
@@ -82,33 +86,54 @@ def priced(frame: pd.DataFrame, tariff: float, co2: float) -> pd.DataFrame:
     return frame.assign(cost_vnd=frame["kwh"] * tariff, co2_kg=frame["kwh"] * co2)
 
 
+def _by_area(conn: Connection, levels: Sequence[str], ward_code: str | None, year: int,
+             hours: dict[str, float]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The areas of ``levels`` (the city last) with luminaires, installed_kw, kwh, cost_vnd and
+    co2_kg of ``year``, and the query's own rows (with missing_wattage, unknown_profiles)."""
+    figures = grouped(conn, _AGGREGATES, levels, ward_code, source=_lamps_sql, params={
+        "profiles": list(hours), "hours": list(hours.values()),
+        "full_hours": burning_hours(year)}).drop(columns="layer")
+    skeleton = area_rows(conn, levels, ward_code, figures)
+    skeleton = skeleton.sort_values("area_level", key=lambda s: s == "city", kind="stable")
+    out = skeleton.merge(figures.drop(columns=["missing_wattage", "unknown_profiles"]),
+                         on=["area_level", "area_code"], how="left")
+    out[["luminaires", "installed_kw", "kwh"]] = \
+        out[["luminaires", "installed_kw", "kwh"]].astype("float64").fillna(0.0)
+    out["luminaires"] = out["luminaires"].astype("int64")
+    tariff, co2 = parameter(conn, "tariff_vnd_per_kwh"), parameter(conn, "co2_kg_per_kwh")
+    out = priced(out, tariff, co2)[[*AREA_COLUMNS, *FIGURES]].reset_index(drop=True)
+    return out, figures
+
+
+def energy_by_area(conn: Connection, level: str = "ward", ward: str | None = None,
+                   year: int | None = None, *, levels: Sequence[str] | None = None
+                   ) -> pd.DataFrame:
+    """Annual lighting energy of ``year`` per area of ``level`` (as the other roll-ups: one
+    ``GROUPING SETS`` query): area columns, luminaires, installed_kw, kwh, cost_vnd (VND),
+    co2_kg."""
+    year = year or current_year()
+    ward_code = resolve_ward(conn, ward).code if ward is not None else None
+    return _by_area(conn, list(levels or [level]), ward_code, year, profile_hours(year))[0]
+
+
 def lighting_energy(conn: Connection, year: int | None = None, ward: str | None = None,
                     what_if: Any = None) -> EnergyResult:
     """Annual kWh, cost (VND) and CO₂ (kg) of the street lighting per ward and for the city;
     with ``what_if`` (an ``EnergyWhatIf``) the same after it, checked against the lighting
-    calculation."""
+    calculation. The lamps with no wattage and the unknown profiles are those of ``ward``
+    (or of the city)."""
     year = year or current_year()
     hours = profile_hours(year)
     ward_code = resolve_ward(conn, ward).code if ward is not None else None
-    full = burning_hours(year)
-    no_jit(conn)
-    figures = pd.read_sql(text(_BY_WARD), conn, params={
-        "profiles": list(hours), "hours": list(hours.values()), "full_hours": full})
-    city_row = figures[figures["area_level"] == "city"]
-    missing = int(city_row["missing_wattage"].sum())
-    unknown = sorted({p for ps in city_row["unknown_profiles"] for p in (ps or [])})
-    skeleton = pd.concat([area_rows(conn, ["ward"], ward_code, figures), areas(conn, "city")],
-                         ignore_index=True)
-    by_ward = skeleton.merge(figures.drop(columns=["missing_wattage", "unknown_profiles"]),
-                             on=["area_level", "area_code"], how="left")
-    by_ward[["luminaires", "installed_kw", "kwh"]] = \
-        by_ward[["luminaires", "installed_kw", "kwh"]].astype("float64").fillna(0.0)
-    by_ward["luminaires"] = by_ward["luminaires"].astype("int64")
-    tariff, co2 = parameter(conn, "tariff_vnd_per_kwh"), parameter(conn, "co2_kg_per_kwh")
-    by_ward = priced(by_ward, tariff, co2)[[*AREA_COLUMNS, *FIGURES]]
-    result = EnergyResult(year, full, by_ward, energy_parameters(conn), missing, unknown)
+    by_ward, figures = _by_area(conn, ["ward", "city"], ward_code, year, hours)
+    own = figures[figures["area_level"] == ("ward" if ward_code else "city")]
+    missing = int(own["missing_wattage"].sum())
+    unknown = sorted({p for ps in own["unknown_profiles"] for p in (ps or [])})
+    result = EnergyResult(year, burning_hours(year), by_ward, energy_parameters(conn), missing,
+                          unknown)
     if what_if is None:
         return result
     from simulation.planning.what_if import apply_what_if
 
+    tariff, co2 = parameter(conn, "tariff_vnd_per_kwh"), parameter(conn, "co2_kg_per_kwh")
     return apply_what_if(conn, result, what_if, hours, tariff, co2)

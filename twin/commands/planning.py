@@ -75,7 +75,7 @@ def show(
         "materials": lambda c: planning.materials(c, level, ward),
         "renewal": lambda c: planning.renewal(c, level, ward, from_year=year),
         "targets": lambda c: planning.programme_targets(c, level, ward),
-        "energy": lambda c: planning.lighting_energy(c, year, ward).by_ward,
+        "energy": lambda c: planning.energy_by_area(c, level, ward, year),
     }
     if figure not in figures:
         raise InvalidInput(f"unknown figure '{figure}'; figures: {', '.join(figures)}")
