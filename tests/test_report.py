@@ -18,13 +18,16 @@ import pypdf
 import pytest
 from sqlalchemy.engine import Engine
 
-from simulation.planning import planning_summary, wards
+from simulation.planning import inventory, planning_summary, renewal, wards
 from tests.conftest import run_twin
+from tests.planning_support import W1
 from tests.web_fixtures import client_for
 from web.export_html import external_tags
 from web.report import Area, ReportData, file_name, gather, render
-from web.report.contents import layer_title
-from web.report.tables import cell_text
+from web.report.contents import for_people, layer_title
+from web.report.html import render_table, renewal_pivot
+from web.report.tables import INVENTORY, cell_text
+from web.report.xlsx import write_sheet
 
 SECTIONS = ["1. Map of", "2. Inventory and condition", "3. Age profile and materials",
             "4. Renewal backlog and cost by year", "5. Street lighting: energy, cost and CO₂",
@@ -191,7 +194,7 @@ def test_the_xlsx_has_a_sheet_per_table_numbers_as_numbers_and_charts(report_dat
         shown = rows[layer_title(row.layer)]
         assert shown["Count"] == row.count and isinstance(shown["Count"], int)
         if pd.notna(row.length_m):
-            assert shown["Length (m)"] == round(row.length_m)
+            assert shown["Length (m)"] == pytest.approx(row.length_m)
         assert shown["Failed"] == row.failed
     by_year = book["Renewal cost by year"]
     costs = [r[3] for r in by_year.iter_rows(min_row=2, values_only=True)]
@@ -311,3 +314,50 @@ def test_every_demo_pipe_material_has_a_unit_cost_of_its_own(demo_engine):
     pipes = rows[rows["layer"] == "water_pipes"]
     assert len(pipes) and (pipes["costed_as"] != "*").all(), \
         pipes.loc[pipes["costed_as"] == "*", "material"].unique()
+
+
+@pytest.mark.parametrize(("value", "kind", "text"), [
+    (0.3, "int", "< 1"), (0.4, "money", "< 1"), (0.04, "dec", "< 0.1"), (0, "dec", "0.0"),
+    (1234.5, "int", "1,234"), (0.15, "millions", "0.15"), (2.5, "millions", "2.5"),
+    (0.004, "millions", "< 0.01"), (16.15, "millions", "16"), (6079.4, "millions", "6,079"),
+    (0, "millions", "0")])
+def test_no_figure_that_is_not_zero_is_written_as_zero(value, kind, text):
+    assert cell_text(value, kind) == text
+
+
+def test_a_trees_inspection_shows_in_the_cost_by_layer_and_year(city):
+    """Ward 00001's tree (TRE-000001, inspected March 2025, every 2 years at 150,000 VND, an
+    assumed default) is due in 2027, 2029, ... 2035: 0.15 million VND each, 0.75 in all, in the
+    table in million VND (where whole millions wrote 0)."""
+    rows = for_people(renewal(city, "ward", W1, from_year=2026))
+    table = render_table(*renewal_pivot(rows, 2026), total=True)
+    trees = {c.key: c.text for c in next(r for r in table.rows if r.key == "Trees").cells}
+    assert (trees["2026"], trees["2027"], trees["2029"], trees["total"]) == \
+        ("0", "0.15", "0.15", "0.75")
+    total = {c.key: c.text for c in table.total or []}
+    assert total["2027"] == "0.15"
+
+
+def test_the_xlsx_keeps_lengths_exact(city):
+    """A sheet's numbers are the figures themselves, rounded by the number format only."""
+    rows = for_people(inventory(city, "ward", W1))
+    sheet, columns = write_sheet(openpyxl.Workbook(), INVENTORY, rows)
+    keys = [c.key for c in columns]
+    pipes = next(r for r in sheet.iter_rows(min_row=2) if r[keys.index("layer_title")].value
+                 == "Water pipes")
+    length = rows.set_index("layer").loc["water_pipes", "length_m"]
+    assert length != round(length)
+    assert pipes[keys.index("length_m")].value == pytest.approx(length, abs=1e-9)
+    assert pipes[keys.index("length_m")].number_format == "#,##0"
+    assert pipes[keys.index("count")].value == 4
+
+
+def test_a_share_above_100_percent_is_drawn_whole():
+    """Fibre to 130 % of the households counted (more served than the twin knows of): the
+    axis reaches past 130 %, not cut at 100 %."""
+    from web.report.charts import targets_figure
+
+    rows = pd.DataFrame({"metric_title": ["Households served by fibre", "Lamps working"],
+                         "value": [1.3, 0.5], "target": [0.8, 0.95], "met": [True, False]})
+    assert targets_figure(rows).axes[0].get_xlim()[1] >= 130
+    assert targets_figure(rows.assign(value=[0.7, 0.5])).axes[0].get_xlim() == (0, 100)

@@ -124,21 +124,32 @@ def targets_chart(targets: pd.DataFrame) -> str | None:
     rows = targets.dropna(subset=["value"])
     if rows.empty:
         return None
+    return _svg(targets_figure(rows))
+
+
+def targets_figure(rows: pd.DataFrame) -> Figure:
+    """The targets chart of ``rows`` (metric_title, value, target, met; shares 0..1). A share
+    above 100 % (more served than counted, left as it is in the table) stretches the axis past
+    a dashed 100 % line rather than being cut off at it."""
     figure = _figure(0.8 + 0.45 * len(rows))
     axes = figure.subplots()
     y = np.arange(len(rows))
     met = rows["met"].fillna(False).astype(bool).to_numpy()
     axes.barh(y, rows["value"] * 100, color=np.where(met, "#1a9850", "#d73027"), height=0.6)
+    top = float(rows["value"].max()) * 100
     if "target" in rows:
         axes.scatter(rows["target"] * 100, y, marker="|", s=400, color="black", zorder=3,
                      label="target")
+        top = max(top, float(rows["target"].max()) * 100)
     axes.set_yticks(y, rows["metric_title"], fontsize=8)
     axes.invert_yaxis()
-    axes.set_xlim(0, 100)
+    if top > 100:
+        axes.axvline(100, color="#555555", linewidth=0.8, linestyle="--")
+    axes.set_xlim(0, top * 1.05 if top > 100 else 100)
     axes.set_xlabel("share (%)")
     axes.set_title("Programme targets: reached (bar) against target (tick)", loc="left", fontsize=11)
     _open_frame(axes)
-    return _svg(figure)
+    return figure
 
 
 def energy_chart(kwh_now: float | None, what_ifs: pd.DataFrame) -> str | None:

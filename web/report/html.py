@@ -84,7 +84,8 @@ def render_table(spec: TableSpec, frame: pd.DataFrame, *, total: bool = False) -
     if total and len(frame):  # sums of the counts and amounts; averages and shares left blank
         summed = [Cell(c.key, "Total" if i == 0 else
                        cell_text(frame[c.key].sum(min_count=1), c.kind)
-                       if c.kind in ("int", "money") else "", c.kind not in ("text", "bool"))
+                       if c.kind in ("int", "money", "millions") else "",
+                       c.kind not in ("text", "bool"))
                   for i, c in enumerate(columns)]
     return RenderedTable(spec.name, heads, rows, summed)
 
@@ -105,7 +106,8 @@ def transposed_table(spec: TableSpec, frame: pd.DataFrame, name_column: str) -> 
 
 
 def renewal_pivot(renewal: pd.DataFrame, from_year: int | None) -> tuple[TableSpec, pd.DataFrame]:
-    """Renewal cost by layer (rows) and due year (columns), in million VND."""
+    """Renewal cost by layer (rows) and due year (columns), in million VND (a tree's
+    inspection, 0.15 million, written so: ``tables.cell_text``'s "millions")."""
     if renewal.empty:
         return TableSpec("renewal_pivot", "", ()), pd.DataFrame()
     wide = (renewal.pivot_table(index="layer_title", columns="due_year", values="cost_vnd",
@@ -114,8 +116,8 @@ def renewal_pivot(renewal: pd.DataFrame, from_year: int | None) -> tuple[TableSp
     wide.columns = [str(y) for y in wide.columns]
     wide["total"] = wide.sum(axis=1)
     columns = [Column("layer_title", "Layer (million VND)", "text")] + [
-        Column(y, f"{y} backlog" if from_year is not None and y == str(from_year) else y, "int")
-        for y in wide.columns[:-1]] + [Column("total", "Total", "int")]
+        Column(y, f"{y} backlog" if from_year is not None and y == str(from_year) else y,
+               "millions") for y in wide.columns[:-1]] + [Column("total", "Total", "millions")]
     return TableSpec("renewal_pivot", "Renewal cost by layer and year", tuple(columns)), \
         wide.sort_values("total", ascending=False).reset_index()
 

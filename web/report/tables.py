@@ -12,7 +12,9 @@ import pandas as pd
 
 from simulation.planning.rollups import AGE_BANDS
 
-Kind = Literal["text", "int", "dec", "money", "share", "bool"]
+Kind = Literal["text", "int", "dec", "money", "millions", "share", "bool"]
+"""How a column's values are written: "millions" is an amount in million VND (whole millions
+from 10 up, two significant figures below: 0.15, 2.5)."""
 
 
 @dataclass(frozen=True)
@@ -95,16 +97,32 @@ def missing(value: Any) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
+def _figure(value: float, decimals: int) -> str:
+    """``value`` to ``decimals`` places, thousands separated; a value that would print as 0
+    but is not ("< 0.1", "< 1"): a small cost or saving is never shown as none."""
+    text = f"{value:,.{decimals}f}"
+    if value == 0 or text.strip("-0.,"):
+        return text
+    least = f"{10 ** -decimals:.{decimals}f}"
+    return f"< {least}" if value > 0 else f"> -{least}"
+
+
+def _millions(value: float) -> str:
+    if abs(value) >= 9.5 or value == 0:
+        return _figure(value, 0)
+    return f"{value:.2g}" if abs(value) >= 0.01 else _figure(value, 2)
+
+
 def cell_text(value: Any, kind: Kind) -> str:
     """A value as the report writes it: thousands separated, shares in %, '—' when unknown."""
     if missing(value):
         return "—"
-    if kind == "int":
-        return f"{float(value):,.0f}"
-    if kind == "money":
-        return f"{float(value):,.0f}"
+    if kind in ("int", "money"):
+        return _figure(float(value), 0)
     if kind == "dec":
-        return f"{float(value):,.1f}"
+        return _figure(float(value), 1)
+    if kind == "millions":
+        return _millions(float(value))
     if kind == "share":
         return f"{float(value) * 100:.1f} %"
     if kind == "bool":
