@@ -152,6 +152,15 @@ def test_choosing_a_ward_on_the_map_shows_its_figures_as_the_api_gives_them(
     assert_stayed_local(requests)
 
 
+
+@pytest.mark.slow
+def test_a_small_figure_is_not_shown_as_zero(planning_page):
+    """A tree's inspection (0.15 million VND) or a 3 m cable (0.003 km) is not written 0."""
+    page, _ = planning_page
+    shown = page.evaluate("[[0.3, 0], [0.003, 2], [-0.02, 1], [0, 1], [1234.5, 0], [0.15, 2]]"
+                          ".map(([v, d]) => window.twin.planning.number(v, d))")
+    assert shown == ["< 1", "< 0.01", "> -0.1", "0.0", "1,235", "0.15"]
+
 @pytest.mark.slow
 def test_the_report_link_downloads_the_wards_report(planning_page, live_server_http):
     page, requests = planning_page

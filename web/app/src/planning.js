@@ -45,10 +45,16 @@ function isShare(metric) {
   return TARGET_METRICS.includes(metric);
 }
 
+// A figure to ``digits`` places in the reader's language; one that is not zero but would show as
+// 0 is written "< 1" ("< 0.1", ...): a tree's inspection or one 40 W lamp is never shown as none.
 function number(value, digits = 0) {
   if (value === null || value === undefined || Number.isNaN(Number(value))) return "—";
   const locale = currentLanguage() === "vi" ? "vi-VN" : "en-GB";
-  return Number(value).toLocaleString(locale, { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  const options = { maximumFractionDigits: digits, minimumFractionDigits: digits };
+  const v = Number(value);
+  const least = 10 ** -digits;
+  if (v !== 0 && Math.abs(v) < least / 2) return `${v > 0 ? "< " : "> -"}${least.toLocaleString(locale, options)}`;
+  return v.toLocaleString(locale, options);
 }
 
 function shown(metric, value) {
@@ -330,7 +336,8 @@ function drawCharts(summary) {
         { label: t("pl_target"), backgroundColor: "#555555", data: summary.targets.map((r) => (r.target ?? 0) * 100) },
       ],
     },
-    options: { indexAxis: "y", scales: { x: { min: 0, max: 100, title: { display: true, text: "%" } } } },
+    // Up to 100 %, or further when a share is above it (left unclipped, as in the table).
+    options: { indexAxis: "y", scales: { x: { min: 0, suggestedMax: 100, title: { display: true, text: "%" } } } },
   });
 }
 
@@ -405,7 +412,7 @@ function leave() {
 export function wirePlanning(theApp, render) {
   app = theApp;
   redraw = render;
-  app.planning = { state, chooseWard };
+  app.planning = { state, chooseWard, number };
   document.getElementById("view-planning").onclick = enter;
   for (const id of ["view-map", "view-ioc"]) document.getElementById(id).addEventListener("click", leave);
   document.getElementById("planning-metric").onchange = (event) => {
