@@ -15,9 +15,11 @@ by default, once it has made the map layers' tiles at zooms 10-14 ahead (``web.t
 time that took is printed) and makes zooms 15-16 on request. "ours warm" asks the same tiles again
 with the data unchanged (all from memory after the data-version check), then again while
 ``twin feed`` posts the demo city's live feed to the same server (``--feed-rate`` observations
-per second): live writes touch no table a tile is made from, so the tiles stay cached. The client
-is the
-standard library's, one thread and kept-alive connection per concurrent request, so that it takes
+per second): live writes touch no table a tile is made from, so the tiles stay cached. "ours new
+token" asks 8 of the tiles made ahead at once with a token the server has not seen, 20 times (a
+new token each time: what a map's burst meets when its token's 30 s entry in the credential
+cache has run out), and prints the slowest of the 8 per round. The client is the standard
+library's, one thread and kept-alive connection per concurrent request, so that it takes
 little CPU from the servers. Our server is asked with an admin's API token (a user ``bench-admin``
 and a token valid for a day, made in the bench's twin each run) so its figures include the
 credential check; the feed posts with a device key made for the run and revoked after it; tipg
@@ -261,6 +263,21 @@ def fetch_all(urls: list[tuple[int, str]], concurrency: int,
     return Run(latencies, time.perf_counter() - start, size, errors)
 
 
+def new_token_bursts(base: str, settings: Settings, requests: list[Request],
+                     rounds: int = 20) -> None:
+    """8 tiles made ahead asked at once, each round with a token the server has not cached yet;
+    prints the slowest of the 8 per round (median and p90)."""
+    burst = [(r.z, ours_url(base, r)) for r in requests if r.z == 12][:8]
+    slowest = []
+    for _ in range(rounds):
+        token = {"Authorization": f"Bearer {admin_token(settings)}"}
+        run = fetch_all(burst, len(burst), token)
+        slowest.append(max(max(v) for v in run.latencies_s.values() if v) * 1000)
+    print(f"ours new token: {len(burst)} tiles at once, {rounds} rounds: slowest of the "
+          f"{len(burst)} median {np.median(slowest):.1f} ms, p90 {np.percentile(slowest, 90):.1f} "
+          f"ms", flush=True)
+
+
 def ours_url(base: str, r: Request) -> str:
     return f"{base}/collections/{r.layer}/tiles/WebMercatorQuad/{r.z}/{r.x}/{r.y}"
 
@@ -322,6 +339,7 @@ def main() -> None:
         report("ours warm", fetch_all(ours_urls, args.concurrency, token))
         with device_key(settings) as key, live_feed(ours, settings, args.feed_rate, key):
             report("ours fed", fetch_all(ours_urls, args.concurrency, token))
+        new_token_bursts(ours, settings, requests)
 
 if __name__ == "__main__":
     main()

@@ -5,18 +5,22 @@ from __future__ import annotations
 import asyncio
 import gzip
 import time
+from types import SimpleNamespace
 
 import mapbox_vector_tile
 import morecantile
 import pytest
 import sqlalchemy as sa
 from psycopg import AsyncConnection
+from starlette.requests import Request
 
-from tests.web_fixtures import client_for
+from tests.web_fixtures import client_for, user_for
 from twin.config import Settings
 from twin.database import create_engine
 from twin.errors import InvalidInput
 from twin.read import read_layer
+from web import auth as web_auth
+from web.auth import AuthCache, Principal, resolve
 from web.collections import get_collection
 from web.tile_cache import MAX_BYTES, CachedTile, TileCache
 from web.tile_seed import SeedStatus, TileSeeder, seed_zooms
@@ -213,6 +217,40 @@ def test_a_tile_asked_for_twice_at_once_is_made_once(demo_engine):
 
     first, second, stats = asyncio.run(ask_twice())
     assert first is second and stats["tiles"] == 1 and stats["bytes"] == first.size
+
+
+def test_tile_requests_that_miss_the_credential_cache_together_make_one_lookup(demo_engine,
+                                                                                 monkeypatch):
+    """A map asks 8-12 tiles at once. With its token not cached (new, or its entry run out) each
+    request looked the token up, an update of one row, so they waited on each other's commits."""
+    url = demo_engine.url.render_as_string(hide_password=False)
+    viewer = user_for(url, "viewer")
+    lookups: list[str] = []
+    real_lookup = web_auth._lookup
+
+    def counted(engine: sa.Engine, secret: str) -> Principal | None:
+        lookups.append(secret)
+        return real_lookup(engine, secret)
+
+    monkeypatch.setattr(web_auth, "_lookup", counted)
+    cache = AuthCache()
+    app = SimpleNamespace(state=SimpleNamespace(engine=demo_engine, auth_cache=cache))
+    request = Request({"type": "http", "app": app, "headers": [], "client": ("127.0.0.1", 5)})
+
+    async def burst() -> list[Principal | None]:
+        return await asyncio.gather(*(resolve(request, viewer.token) for _ in range(8)))
+
+    async def forgotten_meanwhile() -> list[Principal | None]:
+        cache.forget()
+        first = asyncio.ensure_future(resolve(request, viewer.token))
+        await asyncio.sleep(0)  # its lookup is under way
+        cache.forget()  # a revocation heard: a request from now on must not share that lookup
+        return await asyncio.gather(first, resolve(request, viewer.token))
+
+    assert [p.name for p in asyncio.run(burst()) if p] == [viewer.name] * 8
+    assert len(lookups) == 1
+    assert [p.name for p in asyncio.run(forgotten_meanwhile()) if p] == [viewer.name] * 2
+    assert len(lookups) == 3
 
 
 def test_the_server_can_make_every_tile_on_request(web_client):

@@ -75,6 +75,11 @@ class AuthCache:
         self.generation = 0
         """Counts forgets: a lookup that began before one may have read what was just revoked,
         so its answer is not kept (``put(..., since=)``)."""
+        self.looking: dict[tuple[str, int], asyncio.Future[Principal | None]] = {}
+        """Lookups under way, by secret hash and ``generation`` (a request after a forget never
+        shares an earlier lookup): requests that miss together share one. Each lookup updates the
+        token's row (``last_used_at``), so a map's 8-12 tile requests missing at once (a new
+        token, or its entry run out) would otherwise wait on each other's commits."""
 
     def get(self, digest: str) -> tuple[bool, Principal | None]:
         """(found, principal); an entry past its deadline is not found."""
@@ -218,10 +223,23 @@ async def resolve(request: Request, secret: str) -> Principal | None:
         if not cache.failures.test(FAILED_LOOKUPS, "unknown", address):
             stats = cache.failures.get_window_stats(FAILED_LOOKUPS, "unknown", address)
             raise TooManyUnknown(max(1, math.ceil(stats.reset_time - time.time())))
-        generation = cache.generation
-        principal = await run_in_threadpool(_lookup, request.app.state.engine, secret)
-        if cache.put(digest, principal, since=generation):  # a secret newly found unknown
-            cache.failures.hit(FAILED_LOOKUPS, "unknown", address)
+        key = (digest, cache.generation)
+        looking = cache.looking.get(key)
+        if looking is None:
+            looking = asyncio.ensure_future(_looked_up(request, cache, secret, digest, address))
+            cache.looking[key] = looking
+            looking.add_done_callback(lambda _: cache.looking.pop(key, None))
+        # shielded: a request that goes away does not stop the lookup others wait for
+        principal = await asyncio.shield(looking)
+    return principal
+
+
+async def _looked_up(request: Request, cache: AuthCache, secret: str, digest: str,
+                     address: str) -> Principal | None:
+    generation = cache.generation
+    principal = await run_in_threadpool(_lookup, request.app.state.engine, secret)
+    if cache.put(digest, principal, since=generation):  # a secret newly found unknown
+        cache.failures.hit(FAILED_LOOKUPS, "unknown", address)
     return principal
 
 
