@@ -98,6 +98,26 @@ def test_a_token_stops_working_when_revoked_expired_or_its_user_disabled(conn):
         auth.create_token(conn, "mai", "more")
 
 
+def test_a_token_notes_its_use_at_most_every_few_minutes(conn):
+    """A lookup writes ``last_used_at`` only when the mark is older than ``USED_EVERY``, so
+    concurrent lookups of one token do not queue on its row."""
+    auth.create_user(conn, "lan", "viewer")
+    token = auth.create_token(conn, "lan", "script")
+
+    def used_ago() -> timedelta | None:
+        return conn.execute(sa.text("SELECT now() - last_used_at FROM api_tokens")).scalar()
+
+    assert used_ago() is None
+    auth.principal_for_secret(conn, token)
+    assert used_ago() == timedelta(0)
+    conn.execute(sa.text("UPDATE api_tokens SET last_used_at = now() - interval '4 min'"))
+    auth.principal_for_secret(conn, token)
+    assert used_ago() == timedelta(minutes=4)  # recent enough: not written again
+    conn.execute(sa.text("UPDATE api_tokens SET last_used_at = now() - interval '6 min'"))
+    auth.principal_for_secret(conn, token)
+    assert used_ago() == timedelta(0)
+
+
 def eventually(check: Callable[[], bool], patience_s: float = 15.0) -> bool:
     """Whether ``check`` comes true within ``patience_s`` (a notification on its way)."""
     deadline = time.monotonic() + patience_s
@@ -227,6 +247,25 @@ def test_a_disabled_user_is_refused_and_cannot_sign_in(database_url):
         users = admin.get("/api/admin/users").json()["users"]
         assert next(u for u in users if u["name"] == "ha")["disabled_at"] is not None
         assert all("password_hash" not in u for u in users)
+
+
+def test_enabling_a_user_tells_every_server(database_url):
+    """A server that cached a disabled user's secrets as refused hears that they work again."""
+    import psycopg
+
+    _users(database_url)
+    engine = sa.create_engine(database_url)
+    with engine.begin() as conn:
+        auth.disable_user(conn, "ha")
+    libpq_url = sa.make_url(database_url).set(drivername="postgresql")
+    with psycopg.connect(libpq_url.render_as_string(hide_password=False),
+                         autocommit=True) as listener:
+        listener.execute("LISTEN twin_auth")
+        with engine.begin() as conn:
+            auth.enable_user(conn, "ha")
+        heard = next(listener.notifies(timeout=10), None)
+    engine.dispose()
+    assert heard is not None and heard.channel == "twin_auth"
 
 
 def test_admins_add_users_with_a_generated_password_shown_once(database_url):

@@ -48,7 +48,7 @@ def login_form_shown(page) -> None:  # type: ignore[no-untyped-def]
 
 def signed_in_as(page, name: str) -> None:  # type: ignore[no-untyped-def]
     """Wait until the map has started for ``name``."""
-    wait_until(page, "n => window.twin.user?.name === n && window.twin.ready", arg=name,
+    wait_until(page, "n => window.twin?.user?.name === n && window.twin.ready", arg=name,
                timeout=60_000)
 
 

@@ -15,6 +15,7 @@ caller's transaction.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -99,8 +100,17 @@ class UnknownName(InvalidInput):
 
 
 _hasher = PasswordHasher()  # argon2id
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
-"""Verified against when the name is unknown, so a wrong name costs what a wrong password does."""
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the name is unknown, so a wrong name costs what a wrong password
+    does; made on first use (~50 ms, 64 MiB), not by every command that imports this module."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+USED_EVERY = timedelta(minutes=5)
+"""How often a token's ``last_used_at`` is written at most."""
 
 users = Table(
     "users",
@@ -312,6 +322,7 @@ def enable_user(conn: Connection, name: str, *, actor: str = "system") -> None:
     if before["disabled_at"] is None:
         return
     conn.execute(users.update().where(users.c.name == name).values(disabled_at=None))
+    announce(conn)  # servers that cached the user's secrets as refused look them up again
     record(conn, actor=actor, action="user.enable", table="users", target=name,
            before={"disabled": True}, after={"disabled": False})
 
@@ -331,7 +342,7 @@ def stored_password(conn: Connection, name: str) -> str:
     user, so a wrong name costs what a wrong password does."""
     stored = conn.execute(sa.select(users.c.password_hash).where(users.c.name == name)
                           ).scalar_one_or_none()
-    return stored if stored is not None else _DUMMY_HASH
+    return stored if stored is not None else _dummy_hash()
 
 
 def verify_password(stored: str, password: str) -> bool:
@@ -491,7 +502,9 @@ def revoke_token(conn: Connection, token_id: int, *, user_name: str | None = Non
 # -- who a secret is ------------------------------------------------------------------------------
 def principal_for_secret(conn: Connection, secret: str) -> Principal | None:
     """The principal a token, session id or device key stands for, or None when it is unknown,
-    expired, revoked or its user disabled. Marks a token or session as used."""
+    expired, revoked or its user disabled. Marks a token or session as used when its mark is
+    older than ``USED_EVERY``: a write on every lookup made concurrent lookups (a map's burst of
+    tiles after a cache entry ran out) wait on each other's commits."""
     digest = secret_hash(secret)
     if secret.startswith(PREFIXES["device"]):
         from twin.devices import device_principal  # twin.devices builds on this module
@@ -499,14 +512,15 @@ def principal_for_secret(conn: Connection, secret: str) -> Principal | None:
         return device_principal(conn, digest)
     t, u = api_tokens.c, users.c
     kind = "session" if secret.startswith(PREFIXES["session"]) else "token"
+    stale = sa.or_(t.last_used_at.is_(None), t.last_used_at < func.now() - USED_EVERY)
     row = conn.execute(
-        api_tokens.update()
+        sa.select(u.name, u.role, u.networks, t.expires_at, t.id, stale.label("stale"))
         .where(t.token_hash == digest, t.kind == kind, t.revoked_at.is_(None),
                sa.or_(t.expires_at.is_(None), t.expires_at > func.clock_timestamp()),
-               u.name == t.user_name, u.disabled_at.is_(None))
-        .values(last_used_at=func.now())
-        .returning(u.name, u.role, u.networks, t.expires_at)).one_or_none()
+               u.name == t.user_name, u.disabled_at.is_(None))).one_or_none()
     if row is None:
         return None
+    if row.stale:
+        conn.execute(api_tokens.update().where(t.id == row.id).values(last_used_at=func.now()))
     return Principal(row.name, row.role, kind, tuple(row.networks),  # type: ignore[arg-type]
                      expires_at=row.expires_at)

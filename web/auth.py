@@ -43,7 +43,7 @@ from twin.auth import CHANNEL, Permission, Principal, principal_for_secret, secr
 from web.listen import listen
 
 __all__ = ["COOKIE", "AuthCache", "Permission", "Principal", "requires", "current_principal",
-           "OptionalPrincipal", "Unauthenticated", "audit_actor"]
+           "OptionalPrincipal", "Unauthenticated"]
 
 log = logging.getLogger(__name__)
 COOKIE = "twin_session"
@@ -77,9 +77,9 @@ class AuthCache:
         so its answer is not kept (``put(..., since=)``)."""
         self.looking: dict[tuple[str, int], asyncio.Future[Principal | None]] = {}
         """Lookups under way, by secret hash and ``generation`` (a request after a forget never
-        shares an earlier lookup): requests that miss together share one. Each lookup updates the
-        token's row (``last_used_at``), so a map's 8-12 tile requests missing at once (a new
-        token, or its entry run out) would otherwise wait on each other's commits."""
+        shares an earlier lookup): requests that miss together share one, so a map's 8-12 tile
+        requests missing at once (a new token, or its entry run out) make one round trip and at
+        most one write of the token's ``last_used_at``."""
 
     def get(self, digest: str) -> tuple[bool, Principal | None]:
         """(found, principal); an entry past its deadline is not found."""
@@ -288,9 +288,3 @@ def authorized(principal: Principal | None, permission: Permission) -> Principal
         raise HTTPException(403, f"'{principal.name}' ({principal.role}) may not "
                                  f"{permission.value.replace('_', ' ')}")
     return principal
-
-
-def audit_actor(principal: Principal) -> str:
-    """The audit log's actor for a request's principal."""
-    return principal.name
-

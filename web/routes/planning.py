@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from simulation import planning
 from simulation.planning._json import plain, records
 from twin.errors import InvalidInput
-from web.auth import Permission, Principal, audit_actor, requires
+from web.auth import Permission, Principal, requires
 from web.deps import ConnectionDep, EngineDep
 from web.planning_cache import PlanningCache, heavy
 from web.report import api as report_download
@@ -129,7 +129,7 @@ def put_unit_cost(layer: str, material: str, body: UnitCostChange, engine: Engin
     with engine.begin() as conn:
         return _row(planning.set_unit_cost(conn, layer, material, cost_vnd=body.cost_vnd,
                                            service_life_y=body.service_life_y,
-                                           actor=audit_actor(principal)))
+                                           actor=principal.name))
 
 
 @router.get("/targets/settings", summary="The programme's target shares")
@@ -142,7 +142,7 @@ def put_target(metric: str, body: TargetChange, engine: EngineDep,
                principal: Editor) -> dict[str, Any]:
     with engine.begin() as conn:
         return _row(planning.set_target(conn, metric, body.target,
-                                        actor=audit_actor(principal)))
+                                        actor=principal.name))
 
 
 @router.get("/parameters", summary="Electricity tariff and grid emission factor")
@@ -155,7 +155,7 @@ def put_parameter(name: str, body: ParameterChange, engine: EngineDep,
                   principal: Editor) -> dict[str, Any]:
     with engine.begin() as conn:
         return _row(planning.set_parameter(conn, name, body.value,
-                                           actor=audit_actor(principal)))
+                                           actor=principal.name))
 
 
 @router.get("/choropleth", summary="The wards (GeoJSON) with one metric's value and target")
