@@ -23,7 +23,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi.routing import iter_route_contexts
 
-from tests.web_fixtures import bearer, make_device, running_server
+from tests.web_fixtures import bearer, first_id, make_device, running_server
 from twin.asset_edit import _value
 from twin.auth import ROLE_PERMISSIONS, Permission
 from twin.config import Settings
@@ -230,13 +230,9 @@ def test_no_credentials_are_told_how_to_send_them(live_server):
 
 
 # -- an engineer's own networks -------------------------------------------------------------------
-def _engine(url: str) -> sa.Engine:
-    return create_engine(url)
-
-
 @pytest.fixture(scope="module")
 def water_engineer(live_server_database_url) -> dict[str, str]:
-    engine = _engine(live_server_database_url)
+    engine = create_engine(live_server_database_url)
     from twin import auth
 
     with engine.begin() as conn:
@@ -246,18 +242,10 @@ def water_engineer(live_server_database_url) -> dict[str, str]:
     return bearer(token)
 
 
-def _first_id(url: str, table: str) -> str:
-    engine = _engine(url)
-    with engine.connect() as conn:
-        found = conn.execute(sa.text(f"SELECT id FROM {table} ORDER BY id LIMIT 1")).scalar_one()
-    engine.dispose()
-    return str(found)
-
-
 def test_an_engineer_edits_only_their_own_networks(live_server, live_server_database_url,
                                                    water_engineer, live_server_users):
-    pipe = _first_id(live_server_database_url, "water_pipes")
-    line = _first_id(live_server_database_url, "power_lines")
+    pipe = first_id(live_server_database_url, "water_pipes")
+    line = first_id(live_server_database_url, "power_lines")
     with httpx.Client(base_url=live_server, timeout=60) as client:
         own = client.patch(f"/api/assets/{pipe}", json={"material": "HDPE", "depth_m": 1.25},
                            headers=water_engineer)
@@ -311,7 +299,7 @@ def test_a_device_posts_only_to_its_own_topics_and_is_named_with_what_it_sent(
     assert own.status_code == 200 and own.json()["stored"] == 1, own.text
     assert other.status_code == 403 and "twin/devices/LUM-000002/state" in other.json()["detail"]
     assert forged.status_code == 200 and forged.json()["dead_lettered"] == 1
-    engine = _engine(live_server_database_url)
+    engine = create_engine(live_server_database_url)
     with engine.connect() as conn:
         history = conn.execute(sa.text(
             "SELECT asset_id, value_text, sent_by FROM live_history WHERE asset_id IN "
@@ -337,7 +325,7 @@ def test_an_edit_refuses_numbers_that_are_not_finite():
 def test_an_open_live_stream_ends_when_its_token_is_revoked(live_server, live_server_database_url):
     from twin import auth
 
-    engine = _engine(live_server_database_url)
+    engine = create_engine(live_server_database_url)
     with engine.begin() as conn:
         auth.create_user(conn, "watcher", "viewer")
         token = auth.create_token(conn, "watcher", "wall screen")

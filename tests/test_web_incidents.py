@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from shapely.geometry import shape
 
 from tests.conftest import run_twin
-from tests.web_fixtures import bearer, client_for, make_device
+from tests.web_fixtures import bearer, client_for, first_id, make_device
 from twin.audit import cli_actor
 from twin.database import create_engine
 from twin.live import raise_incident
@@ -92,14 +92,6 @@ def test_http_ingest_is_mounted(fresh_client, demo_database_url):
 
 
 # -- raised by hand -------------------------------------------------------------------------------
-def _first(url: str, table: str) -> str:
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        found = conn.execute(sa.text(f"SELECT id FROM {table} ORDER BY id LIMIT 1")).scalar_one()
-    engine.dispose()
-    return str(found)
-
-
 def _written(url: str) -> tuple[int, int]:
     """How many incidents and audited raises the database holds."""
     engine = create_engine(url)
@@ -113,7 +105,7 @@ def _written(url: str) -> tuple[int, int]:
 
 def test_an_operator_raises_an_incident_by_hand(demo_database_url):
     url = demo_database_url
-    pipe, lamp = _first(url, "water_pipes"), _first(url, "luminaires")
+    pipe, lamp = first_id(url, "water_pipes"), first_id(url, "luminaires")
     listen_url = url.replace("postgresql+psycopg://", "postgresql://")
     with client_for(url, role="operator") as operator, \
             psycopg.connect(listen_url, autocommit=True) as listener:
@@ -149,7 +141,7 @@ def test_an_operator_raises_an_incident_by_hand(demo_database_url):
 
 
 def test_an_incident_raised_at_a_position_stays_there(demo_database_url):
-    lamp = _first(demo_database_url, "luminaires")
+    lamp = first_id(demo_database_url, "luminaires")
     with client_for(demo_database_url, role="operator") as operator:
         answer = operator.post("/api/incidents", json={
             "kind": "fallen_tree", "asset_ids": [lamp], "position": [106.2, 21.27]})
@@ -170,7 +162,7 @@ def test_an_incident_raised_at_a_position_stays_there(demo_database_url):
     ({"kind": "fire", "asset_ids": ["{lamp}"], "title": ""}, "title"),
 ])
 def test_a_bad_incident_is_refused_and_nothing_is_written(demo_database_url, body, named):
-    lamp = _first(demo_database_url, "luminaires")
+    lamp = first_id(demo_database_url, "luminaires")
     body = {**body, "asset_ids": [a.replace("{lamp}", lamp) for a in body["asset_ids"]]}
     before = _written(demo_database_url)
     with client_for(demo_database_url, role="operator") as operator:
@@ -181,7 +173,7 @@ def test_a_bad_incident_is_refused_and_nothing_is_written(demo_database_url, bod
 
 @pytest.mark.parametrize(("role", "status"), [("viewer", 403), ("engineer", 403), (None, 401)])
 def test_only_operators_and_admins_raise_incidents(demo_database_url, role, status):
-    body = {"kind": "fire", "asset_ids": [_first(demo_database_url, "luminaires")]}
+    body = {"kind": "fire", "asset_ids": [first_id(demo_database_url, "luminaires")]}
     with client_for(demo_database_url, role=role) as client:
         answer = client.post("/api/incidents", json=body)
     assert answer.status_code == status
@@ -192,7 +184,7 @@ def test_the_cli_raises_as_the_api_does(demo_database_url):
     """``twin incidents raise`` goes the same way: placed at its first asset, the reporter kept,
     the same refusals."""
     env = {"TWIN_DATABASE_URL": demo_database_url}
-    lamp = _first(demo_database_url, "luminaires")
+    lamp = first_id(demo_database_url, "luminaires")
     run_twin("incidents", "raise", "fallen_tree", lamp, "--note", "tree on the lamp", env=env)
     refused = run_twin("incidents", "raise", "Fallen Tree", lamp, env=env, check=False)
     assert refused.returncode != 0 and "'Fallen Tree'" in refused.stderr + refused.stdout

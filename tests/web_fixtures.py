@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 
 from tests.conftest import REPO, admin_sql, make_database
@@ -106,6 +107,15 @@ def make_device(database_url: str, name: str = "test-device",
 
 
 _users: dict[tuple[str, str], Credentials] = {}
+
+
+def first_id(database_url: str, table: str) -> str:
+    """The first id of ``table`` (an asset to act on)."""
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        found = conn.execute(text(f"SELECT id FROM {table} ORDER BY id LIMIT 1")).scalar_one()
+    engine.dispose()
+    return str(found)
 
 
 def user_for(database_url: str, role: str) -> Credentials:
